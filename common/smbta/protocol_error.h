@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The reasons a V2 stream or record is rejected, each with a message fit for a log line.
+#pragma once
+
+#include <string_view>
+
+namespace smbta {
+
+// Why: every rejection rule has its own code so that tests can assert the specific rule and the
+// daemon can log and count each one.
+enum class ProtocolError {
+  kNone = 0,
+  // Stream-level: the framing can no longer be trusted; the connection must be closed.
+  kBadMagic,
+  kProtocolV1,
+  kBadFlags,
+  kNonDigitLength,
+  kZeroLength,
+  kLengthOverLimit,
+  kEncryptedWithoutKey,
+  kCipherLengthNotBlockMultiple,
+  kTruncatedStream,
+  // Record-level: the frame was complete, only its body is unusable; the stream continues.
+  kSubBlockNonDigitLength,
+  kSubBlockPastBody,
+  kBadCommonCount,
+  kTooFewCommonBlocks,
+  kBadOpId,
+  kUnknownOp,
+  kBadNumber,
+  kBadTimestamp,
+};
+
+std::string_view describe(ProtocolError e);
+bool is_stream_fatal(ProtocolError e);
+
+}  // namespace smbta

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "smbta/record.h"
+
+namespace smbta {
+
+OpShape shape_of(Op op) {
+  switch (op) {
+    case Op::kRead:
+    case Op::kPread:
+    case Op::kWrite:
+    case Op::kPwrite:
+      return OpShape::kFileLength;
+    case Op::kMkdir:
+      return OpShape::kPathModeResult;
+    case Op::kRename:
+      return OpShape::kTwoPathsResult;
+    case Op::kOpen:
+      return OpShape::kFileModeResult;
+    case Op::kCopy:
+      return OpShape::kTwoPathsLength;
+    case Op::kRmdir:
+    case Op::kChdir:
+    case Op::kClose:
+    case Op::kUnlink:
+      return OpShape::kPathResult;
+  }
+  return OpShape::kPathResult;
+}
+
+std::string_view op_name(Op op) {
+  switch (op) {
+    case Op::kRead: return "read";
+    case Op::kPread: return "pread";
+    case Op::kWrite: return "write";
+    case Op::kPwrite: return "pwrite";
+    case Op::kMkdir: return "mkdir";
+    case Op::kRmdir: return "rmdir";
+    case Op::kRename: return "rename";
+    case Op::kChdir: return "chdir";
+    case Op::kOpen: return "open";
+    case Op::kClose: return "close";
+    case Op::kUnlink: return "unlink";
+    case Op::kCopy: return "copy";
+  }
+  return "unknown";
+}
+
+std::optional<Op> op_from_int(long long value) {
+  if (value < 0 || value > kMaxKnownOp) return std::nullopt;
+  return static_cast<Op>(value);
+}
+
+}  // namespace smbta

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The typed form of one SMBTA protocol V2 record, shared by every smbta program.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace smbta {
+
+// VFS operation ids as the Samba module numbers them (enum vfs_id). Ids 0-9 are protocol V2 as
+// shipped by Samba 3.6-4.3; ids from 10 on are smbta additions that older receivers drop as
+// unknown without losing the connection.
+enum class Op : std::uint8_t {
+  kRead = 0,
+  kPread = 1,
+  kWrite = 2,
+  kPwrite = 3,
+  kMkdir = 4,
+  kRmdir = 5,
+  kRename = 6,
+  kChdir = 7,
+  kOpen = 8,
+  kClose = 9,
+  kUnlink = 10,
+  kCopy = 11,  // server-side copy (copy_chunk): source, destination, bytes
+};
+
+inline constexpr int kMaxKnownOp = 11;
+
+// Which operation-specific sub-blocks follow the common blocks of an op.
+enum class OpShape : std::uint8_t {
+  kFileLength,       // read/pread/write/pwrite: filename, length
+  kPathModeResult,   // mkdir: path, mode, result
+  kPathResult,       // rmdir, chdir, unlink, close: path, result
+  kTwoPathsResult,   // rename: source, destination, result
+  kFileModeResult,   // open: filename, mode, result
+  kTwoPathsLength,   // copy: source, destination, length
+};
+
+OpShape shape_of(Op op);
+std::string_view op_name(Op op);
+std::optional<Op> op_from_int(long long value);
+
+inline bool is_read(Op op) { return op == Op::kRead || op == Op::kPread; }
+inline bool is_write(Op op) { return op == Op::kWrite || op == Op::kPwrite; }
+inline bool is_read_write(Op op) { return is_read(op) || is_write(op); }
+
+// The value the module sends for a failed call: -1 printed with %u.
+inline constexpr std::uint64_t kFailedResult = 4294967295ULL;
+
+// Why: one value type for a record lets the decoder, the aggregation cache, the monitors and the
+// store agree on field meaning, and lets the decoder reuse string capacity across records.
+struct Record {
+  Op op = Op::kRead;
+  std::string user;
+  std::string sid;
+  std::string share;
+  std::string domain;
+  // Local wall-clock time of the Samba host, as milliseconds since 1970-01-01 00:00:00 read as
+  // if it were UTC. The wire carries no zone; keeping the naive value makes the text round trip
+  // exact and free of DST arithmetic.
+  std::int64_t timestamp_ms = 0;
+  std::string client_ip;          // common block 7; empty when absent
+  std::optional<std::uint64_t> latency_us;  // common block 8 (smbta addition)
+  std::uint32_t common_blocks = 7;          // count as received (decoder) or to send (encoder)
+
+  std::string path;   // filename, path or rename/copy source
+  std::string path2;  // rename/copy destination
+  std::uint64_t length = 0;  // bytes transferred (R/W, copy)
+  std::uint32_t mode = 0;    // mkdir/open create mode
+  std::uint64_t result = 0;  // hook return printed %u: 4294967295 means failure
+
+  bool operator==(const Record&) const = default;
+};
+
+}  // namespace smbta

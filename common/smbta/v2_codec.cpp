@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "smbta/v2_codec.h"
+
+#include <charconv>
+#include <stdexcept>
+
+#include "smbta/timestamp.h"
+
+namespace smbta {
+namespace {
+
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+void append_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  append_sub_block(out, std::string_view(buf, static_cast<std::size_t>(end - buf)));
+}
+
+ProtocolError read_number(SubBlockReader& rd, std::uint64_t& out, ProtocolError bad) {
+  std::string_view v;
+  if (auto e = rd.next(v); e != ProtocolError::kNone) return e;
+  return parse_decimal(v, out) ? ProtocolError::kNone : bad;
+}
+
+ProtocolError read_string(SubBlockReader& rd, std::string& out) {
+  std::string_view v;
+  if (auto e = rd.next(v); e != ProtocolError::kNone) return e;
+  out.assign(v);
+  return ProtocolError::kNone;
+}
+
+}  // namespace
+
+bool parse_decimal(std::string_view text, std::uint64_t& out) {
+  if (text.empty() || text.size() > 20) return false;
+  for (char c : text)
+    if (!is_digit(c)) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+ProtocolError check_header_prefix(std::string_view p) {
+  static constexpr std::string_view kV1 = "V1,", kV2 = "V2.";
+  const std::string_view magic = p.substr(0, 3);
+  if (magic != kV2.substr(0, magic.size())) {
+    if (magic != kV1.substr(0, magic.size())) return ProtocolError::kBadMagic;
+    return magic.size() == 3 ? ProtocolError::kProtocolV1 : ProtocolError::kNone;
+  }
+  if (p.size() > 3 && !is_digit(p[3])) return ProtocolError::kBadMagic;
+  return ProtocolError::kNone;
+}
+
+ProtocolError parse_header(std::string_view h, std::uint64_t max_body, FrameHeader& out) {
+  if (auto e = check_header_prefix(h.substr(0, 4)); e != ProtocolError::kNone) return e;
+  if (h.size() < kHeaderSize) return ProtocolError::kTruncatedStream;
+  if (h[5] != '0' && h[5] != 'E') return ProtocolError::kBadFlags;
+  std::uint64_t len = 0;
+  for (std::size_t i = 9; i < kHeaderSize; ++i) {
+    if (!is_digit(h[i])) return ProtocolError::kNonDigitLength;
+    len = len * 10 + static_cast<std::uint64_t>(h[i] - '0');  // 17 digits fit in 64 bits
+  }
+  if (len == 0) return ProtocolError::kZeroLength;
+  if (len > max_body) return ProtocolError::kLengthOverLimit;
+  out.encrypted = h[5] == 'E';
+  out.subrelease = h[3] - '0';
+  out.body_length = len;
+  if (out.encrypted && len % 16 != 0) return ProtocolError::kCipherLengthNotBlockMultiple;
+  return ProtocolError::kNone;
+}
+
+void append_header(std::string& out, std::uint64_t body_length, bool encrypted) {
+  char buf[kHeaderSize] = {'V', '2', '.', '0', '0', encrypted ? 'E' : '0', '0', '0', '0'};
+  std::uint64_t v = body_length;
+  for (std::size_t i = kHeaderSize; i-- > 9;) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(buf, kHeaderSize);
+}
+
+void append_sub_block(std::string& out, std::string_view value) {
+  if (value.size() > kMaxSubBlockValue)
+    throw std::length_error("V2 sub-block value longer than 9999 bytes");
+  auto n = static_cast<unsigned>(value.size());
+  const char len[4] = {static_cast<char>('0' + n / 1000), static_cast<char>('0' + n / 100 % 10),
+                       static_cast<char>('0' + n / 10 % 10), static_cast<char>('0' + n % 10)};
+  out.append(len, 4);
+  out.append(value);
+}
+
+void encode_body(const Record& r, std::string& out) {
+  std::uint32_t count = std::max<std::uint32_t>(r.common_blocks, 6);
+  if (!r.client_ip.empty()) count = std::max<std::uint32_t>(count, 7);
+  if (r.latency_us) count = std::max<std::uint32_t>(count, 8);
+  append_number(out, count);  // "00017" for the Samba 4.x module
+  append_number(out, static_cast<std::uint64_t>(r.op));
+  append_sub_block(out, r.user);
+  append_sub_block(out, r.sid);
+  append_sub_block(out, r.share);
+  append_sub_block(out, r.domain);
+  char ts[kTimestampTextSize];
+  format_timestamp(r.timestamp_ms, ts);
+  append_sub_block(out, std::string_view(ts, sizeof ts));
+  if (count >= 7) append_sub_block(out, r.client_ip);
+  if (count >= 8) {
+    if (r.latency_us) append_number(out, *r.latency_us);
+    else append_sub_block(out, {});
+  }
+  for (std::uint32_t i = 8; i < count; ++i) append_sub_block(out, {});
+  switch (shape_of(r.op)) {
+    case OpShape::kFileLength:
+      append_sub_block(out, r.path);
+      append_number(out, r.length);
+      break;
+    case OpShape::kPathModeResult:
+    case OpShape::kFileModeResult:
+      append_sub_block(out, r.path);
+      append_number(out, r.mode);
+      append_number(out, r.result);
+      break;
+    case OpShape::kPathResult:
+      append_sub_block(out, r.path);
+      append_number(out, r.result);
+      break;
+    case OpShape::kTwoPathsResult:
+      append_sub_block(out, r.path);
+      append_sub_block(out, r.path2);
+      append_number(out, r.result);
+      break;
+    case OpShape::kTwoPathsLength:
+      append_sub_block(out, r.path);
+      append_sub_block(out, r.path2);
+      append_number(out, r.length);
+      break;
+  }
+}
+
+std::string encode_frame(const Record& r, LegacyCipher* cipher) {
+  std::string body;
+  encode_body(r, body);
+  std::string out;
+  if (cipher != nullptr) {
+    std::string enc;
+    cipher->encrypt(body, enc);
+    out.reserve(kHeaderSize + enc.size());
+    append_header(out, enc.size(), true);
+    out += enc;
+  } else {
+    out.reserve(kHeaderSize + body.size());
+    append_header(out, body.size(), false);
+    out += body;
+  }
+  return out;
+}
+
+ProtocolError SubBlockReader::next(std::string_view& value) {
+  if (rest_.size() < 4) return ProtocolError::kSubBlockPastBody;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (!is_digit(rest_[i])) return ProtocolError::kSubBlockNonDigitLength;
+    n = n * 10 + static_cast<std::size_t>(rest_[i] - '0');
+  }
+  if (n > rest_.size() - 4) return ProtocolError::kSubBlockPastBody;
+  value = rest_.substr(4, n);
+  rest_.remove_prefix(4 + n);
+  return ProtocolError::kNone;
+}
+
+ProtocolError parse_body(std::string_view body, Record& out) {
+  SubBlockReader rd(body);
+  std::uint64_t count = 0;
+  if (auto e = read_number(rd, count, ProtocolError::kBadCommonCount); e != ProtocolError::kNone)
+    return e;
+  if (count < 6) return ProtocolError::kTooFewCommonBlocks;
+  std::uint64_t op = 0;
+  if (auto e = read_number(rd, op, ProtocolError::kBadOpId); e != ProtocolError::kNone) return e;
+  auto known = op_from_int(op > 1000 ? -1 : static_cast<long long>(op));
+  if (!known) return ProtocolError::kUnknownOp;
+  out.op = *known;
+  out.common_blocks = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, 0xffffffffu));
+  ProtocolError e;
+  if ((e = read_string(rd, out.user)) != ProtocolError::kNone) return e;
+  if ((e = read_string(rd, out.sid)) != ProtocolError::kNone) return e;
+  if ((e = read_string(rd, out.share)) != ProtocolError::kNone) return e;
+  if ((e = read_string(rd, out.domain)) != ProtocolError::kNone) return e;
+  std::string_view ts;
+  if ((e = rd.next(ts)) != ProtocolError::kNone) return e;
+  auto ms = parse_timestamp(ts);
+  if (!ms) return ProtocolError::kBadTimestamp;
+  out.timestamp_ms = *ms;
+  out.client_ip.clear();
+  out.latency_us.reset();
+  for (std::uint64_t i = 6; i < count; ++i) {
+    std::string_view v;
+    if ((e = rd.next(v)) != ProtocolError::kNone) return e;
+    if (i == 6) {
+      out.client_ip.assign(v);
+    } else if (i == 7 && !v.empty()) {
+      std::uint64_t lat = 0;
+      if (!parse_decimal(v, lat)) return ProtocolError::kBadNumber;
+      out.latency_us = lat;
+    }
+  }
+  out.path2.clear();
+  out.length = 0;
+  out.mode = 0;
+  out.result = 0;
+  std::uint64_t mode = 0;
+  switch (shape_of(out.op)) {
+    case OpShape::kFileLength:
+      if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.length, ProtocolError::kBadNumber);
+    case OpShape::kPathModeResult:
+    case OpShape::kFileModeResult:
+      if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
+      if ((e = read_number(rd, mode, ProtocolError::kBadNumber)) != ProtocolError::kNone) return e;
+      if (mode > 0xffffffffu) return ProtocolError::kBadNumber;
+      out.mode = static_cast<std::uint32_t>(mode);
+      return read_number(rd, out.result, ProtocolError::kBadNumber);
+    case OpShape::kPathResult:
+      if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.result, ProtocolError::kBadNumber);
+    case OpShape::kTwoPathsResult:
+      if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
+      if ((e = read_string(rd, out.path2)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.result, ProtocolError::kBadNumber);
+    case OpShape::kTwoPathsLength:
+      if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
+      if ((e = read_string(rd, out.path2)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.length, ProtocolError::kBadNumber);
+  }
+  return ProtocolError::kNone;
+}
+
+}  // namespace smbta

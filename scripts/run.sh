@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs dependencies, builds smbta, and runs smbtad in the foreground on its defaults.
+# Usage: bash scripts/run.sh [extra smbtad options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j "$(nproc)"
+exec ./build/smbtad/smbtad -o -i 3490 "$@"

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The worked examples of protocol-v2.md §7, byte for byte, in both directions.
+#include "smbta/v2_codec.h"
+
+#include <gtest/gtest.h>
+
+#include "common/test_records.h"
+#include "smbta/timestamp.h"
+
+namespace smbta {
+namespace {
+
+using testing::example_record;
+
+constexpr std::string_view kSidBlock = "0044S-1-5-21-3623811015-3361044348-30300820-1013";
+
+std::string common_prefix(char op, std::string_view ts) {
+  return std::string("00017") + "0001" + op + "0006holger" + std::string(kSidBlock) +
+         "0004data0009WORKGROUP0023" + std::string(ts) + "0012192.168.1.23";
+}
+
+const std::string kWriteBody = common_prefix('2', "2012-05-11 16:01:47.042") + "0015docs/report.odt000565536";
+const std::string kReadBody = common_prefix('0', "2012-05-11 16:01:48.500") + "0015docs/report.odt00044096";
+const std::string kRenameBody =
+    common_prefix('6', "2012-05-11 16:01:49.007") + "0012docs/old.txt0012docs/new.txt00010";
+
+Record write_example() {
+  Record r = example_record(Op::kWrite);
+  r.length = 65536;
+  return r;
+}
+Record read_example() {
+  Record r = example_record(Op::kRead);
+  r.timestamp_ms = *parse_timestamp("2012-05-11 16:01:48.500");
+  r.length = 4096;
+  return r;
+}
+Record rename_example() {
+  Record r = example_record(Op::kRename);
+  r.timestamp_ms = *parse_timestamp("2012-05-11 16:01:49.007");
+  r.path = "docs/old.txt";
+  r.path2 = "docs/new.txt";
+  r.result = 0;
+  return r;
+}
+
+struct Example {
+  Record record;
+  std::string body;
+  std::string header;
+};
+
+class WorkedExample : public ::testing::TestWithParam<int> {
+ protected:
+  Example example() const {
+    switch (GetParam()) {
+      case 0: return {write_example(), kWriteBody, "V2.00000000000000000000160"};
+      case 1: return {read_example(), kReadBody, "V2.00000000000000000000159"};
+      default: return {rename_example(), kRenameBody, "V2.00000000000000000000169"};
+    }
+  }
+};
+
+TEST_P(WorkedExample, EncodesByteForByte) {
+  const Example ex = example();
+  std::string body;
+  encode_body(ex.record, body);
+  EXPECT_EQ(body, ex.body);
+  EXPECT_EQ(encode_frame(ex.record), ex.header + ex.body);
+}
+
+TEST_P(WorkedExample, DecodesToTheSameRecord) {
+  const Example ex = example();
+  FrameHeader h;
+  ASSERT_EQ(parse_header(ex.header, 65536, h), ProtocolError::kNone);
+  EXPECT_FALSE(h.encrypted);
+  EXPECT_EQ(h.body_length, ex.body.size());
+  Record r;
+  ASSERT_EQ(parse_body(ex.body, r), ProtocolError::kNone);
+  EXPECT_EQ(r, ex.record);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocol, WorkedExample, ::testing::Values(0, 1, 2));
+
+TEST(V2Codec, FailedOpenMatchesTheSpecShape) {
+  Record r = example_record(Op::kOpen);
+  r.timestamp_ms = *parse_timestamp("2012-05-11 16:01:47.042");
+  r.mode = 0644;
+  r.result = kFailedResult;
+  std::string body;
+  encode_body(r, body);
+  EXPECT_EQ(body.size(), 172u);
+  EXPECT_EQ(body.substr(0, 17), "00017000180006hol");
+  EXPECT_TRUE(body.ends_with("0015docs/report.odt000342000104294967295"));
+  Record back;
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back.mode, 0644u);
+  EXPECT_EQ(back.result, kFailedResult);
+}
+
+TEST(V2Codec, SixCommonBlocksHaveNoClientIp) {
+  Record r = write_example();
+  r.client_ip.clear();
+  r.common_blocks = 6;
+  std::string body;
+  encode_body(r, body);
+  EXPECT_TRUE(body.starts_with("00016"));
+  EXPECT_EQ(body.find("192.168"), std::string::npos);
+  Record back;
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back, r);
+}
+
+TEST(V2Codec, UnknownExtraCommonBlocksAreSkipped) {
+  // A future module sending 9 common blocks: blocks 8 (latency) and 9 (unknown) follow the IP.
+  std::string body = "00019" "00012" "0006holger" + std::string(kSidBlock) +
+                     "0004data0009WORKGROUP00232012-05-11 16:01:47.0420012192.168.1.23"
+                     "00031230005extra0015docs/report.odt000565536";
+  Record r;
+  ASSERT_EQ(parse_body(body, r), ProtocolError::kNone);
+  EXPECT_EQ(r.common_blocks, 9u);
+  EXPECT_EQ(r.client_ip, "192.168.1.23");
+  ASSERT_TRUE(r.latency_us.has_value());
+  EXPECT_EQ(*r.latency_us, 123u);
+  EXPECT_EQ(r.path, "docs/report.odt");
+  EXPECT_EQ(r.length, 65536u);
+}
+
+TEST(V2Codec, TrailingPaddingIsIgnored) {
+  Record r;
+  ASSERT_EQ(parse_body(kReadBody + ".\0garbage", r), ProtocolError::kNone);
+  EXPECT_EQ(r, read_example());
+}
+
+TEST(V2Codec, FourDigitSubBlockLengthsAreParsedInFull) {
+  // 1.2.6 read only three of the four digits; a 1234-byte name must survive.
+  Record r = write_example();
+  r.path = std::string(1234, 'f');
+  std::string body;
+  encode_body(r, body);
+  Record back;
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back.path.size(), 1234u);
+}
+
+TEST(V2Codec, ValueOverNineThousandNineHundredNinetyNineBytesIsRefused) {
+  Record r = write_example();
+  r.path = std::string(10000, 'f');
+  std::string body;
+  EXPECT_THROW(encode_body(r, body), std::length_error);
+}
+
+TEST(V2Codec, EveryOpRoundTrips) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    Record r = testing::random_record(rng);
+    std::string body;
+    encode_body(r, body);
+    Record back;
+    ASSERT_EQ(parse_body(body, back), ProtocolError::kNone) << body;
+    EXPECT_EQ(back, r) << body;
+  }
+}
+
+// One test per body rejection rule, each asserting its own error.
+TEST(V2CodecRejects, TooFewCommonBlocks) {
+  Record r;
+  EXPECT_EQ(parse_body("00015" + kReadBody.substr(5), r), ProtocolError::kTooFewCommonBlocks);
+}
+
+TEST(V2CodecRejects, UnknownOpId) {
+  std::string body = kReadBody;
+  body.replace(5, 5, "000242");  // op id 42
+  Record r;
+  EXPECT_EQ(parse_body(body, r), ProtocolError::kUnknownOp);
+}
+
+TEST(V2CodecRejects, SubBlockPastBody) {
+  Record r;
+  EXPECT_EQ(parse_body(kReadBody.substr(0, kReadBody.size() - 2), r), ProtocolError::kSubBlockPastBody);
+  std::string body = kReadBody;
+  body.replace(body.find("0015docs"), 4, "9999");
+  EXPECT_EQ(parse_body(body, r), ProtocolError::kSubBlockPastBody);
+}
+
+TEST(V2CodecRejects, NonDigitSubBlockLength) {
+  std::string body = kReadBody;
+  body.replace(body.find("0015docs"), 4, "00x5");
+  Record r;
+  EXPECT_EQ(parse_body(body, r), ProtocolError::kSubBlockNonDigitLength);
+}
+
+TEST(V2CodecRejects, NonNumericLength) {
+  std::string body = kReadBody;
+  body.replace(body.size() - 4, 4, "40-6");
+  Record r;
+  EXPECT_EQ(parse_body(body, r), ProtocolError::kBadNumber);
+}
+
+TEST(V2CodecRejects, BadTimestamp) {
+  std::string body = kReadBody;
+  body.replace(body.find("2012-05-11"), 10, "2012-13-11");
+  Record r;
+  EXPECT_EQ(parse_body(body, r), ProtocolError::kBadTimestamp);
+}
+
+TEST(V2Header, RejectionRules) {
+  FrameHeader h;
+  EXPECT_EQ(parse_header("V3.00000000000000000000159", 65536, h), ProtocolError::kBadMagic);
+  EXPECT_EQ(parse_header("V2.x0000000000000000000159", 65536, h), ProtocolError::kBadMagic);
+  EXPECT_EQ(parse_header("V2.00000000000000000000000", 65536, h), ProtocolError::kZeroLength);
+  EXPECT_EQ(parse_header("V2.000000000000000000001x9", 65536, h), ProtocolError::kNonDigitLength);
+  EXPECT_EQ(parse_header("V2.000000-0000000000000159", 65536, h), ProtocolError::kNonDigitLength);
+  EXPECT_EQ(parse_header("V2.00000099999999999999999", 65536, h), ProtocolError::kLengthOverLimit);
+  EXPECT_EQ(parse_header("V2.00000000000000000065537", 65536, h), ProtocolError::kLengthOverLimit);
+  EXPECT_EQ(parse_header("V2.00X00000000000000000159", 65536, h), ProtocolError::kBadFlags);
+  EXPECT_EQ(parse_header("V2.00E00000000000000000159", 65536, h),
+            ProtocolError::kCipherLengthNotBlockMultiple);
+  EXPECT_EQ(parse_header("V1,4096,\"holger\",\"WORKGROU", 65536, h), ProtocolError::kProtocolV1);
+}
+
+TEST(V2Header, AllSeventeenDigitsCount) {
+  // 1.2.6 used atoi(header + 11) and ignored the first two digits.
+  FrameHeader h;
+  EXPECT_EQ(parse_header("V2.00000010000000000000159", UINT64_MAX, h), ProtocolError::kNone);
+  EXPECT_EQ(h.body_length, 10000000000000159ULL);
+}
+
+TEST(V2Header, SubReleaseAndEncryptionFlagAreRead) {
+  FrameHeader h;
+  ASSERT_EQ(parse_header("V2.30E00000000000000000160", 65536, h), ProtocolError::kNone);
+  EXPECT_EQ(h.subrelease, 3);
+  EXPECT_TRUE(h.encrypted);
+  std::string out;
+  append_header(out, 160, true);
+  EXPECT_EQ(out, "V2.00E00000000000000000160");
+}
+
+}  // namespace
+}  // namespace smbta
