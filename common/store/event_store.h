@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The SQL store of smbta: schema, batched inserts, module/status bookkeeping and retention.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "smbta/record.h"
+
+namespace smbta::store {
+
+// Connection parameters, as smbtad's -M/-N/-S/-H/-P and [database] config keys give them.
+struct DbParams {
+  std::string driver = "sqlite3";  // sqlite3 | pgsql | mysql
+  std::string name;                // database name; for sqlite3 a path or a name in dbdir
+  std::string host;
+  std::string user;
+  std::string password;
+  std::string port;                // optional
+  std::string sqlite_dbdir;        // sqlite3: directory of the database file
+  int sqlite_timeout_ms = 10000;
+};
+
+// One row to store: a record, or the sum of `merged` R/W records of one aggregation bucket
+// (then rec.length is the byte sum and rec.timestamp_ms the first record's time).
+struct Row {
+  Record rec;
+  std::uint32_t merged = 1;
+  // Aggregated rows (precision > 0) are written as soon as possible and then grown: with
+  // `accumulate` set, add rec.length and merged to the existing row of the same op kind
+  // (read/pread = 0, write/pwrite = 2), user, SID, domain, share and file whose timestamp lies in
+  // [bucket_start_ms, bucket_start_ms + bucket_ms); insert the row when there is none.
+  bool accumulate = false;
+  std::int64_t bucket_start_ms = 0;
+  std::int64_t bucket_ms = 0;
+};
+
+// What the `modules` table says about one sending module (one per peer address).
+struct ModuleInfo {
+  std::string peer;  // numeric IP or "unix"
+  int subrelease = 0;
+  int common_blocks_overflow = 1;  // common block count - 6
+};
+
+// The running configuration written into the `status` table at start.
+struct StatusInfo {
+  std::string version;
+  int client_port = 3491;
+  bool unix_socket_clients = false;
+  std::string dbname, dbhost, dbuser, dbdriver;
+  std::string maintenance_timer;  // "HH:MM:SS"
+  std::int64_t maintenance_run_time_s = 86400;
+  int debug_level = 0;
+  int precision = 5;
+  bool daemon = true;
+  bool use_db = true;
+  std::string config_file;
+  std::string bind_ip;
+};
+
+// Why: errors from the database must be told apart: a lost connection means "spool and retry
+// later", anything else is a bug or a schema problem to report.
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& what, bool connection_lost)
+      : std::runtime_error(what), connection_lost_(connection_lost) {}
+  bool connection_lost() const { return connection_lost_; }
+
+ private:
+  bool connection_lost_;
+};
+
+// Why: smbtad's writer thread, smbtaquery's direct mode and the tests all need the same schema
+// and the same way of writing rows; libdbi is the only SQL layer (sqlite3, pgsql, mysql).
+// Not thread-safe: one EventStore per thread.
+class EventStore {
+ public:
+  // Connects. Throws StoreError (connection_lost = true when the server is unreachable).
+  static std::unique_ptr<EventStore> open(const DbParams& params);
+  virtual ~EventStore() = default;
+
+  // Creates every table, index and view if missing (smbtad -T and first run); idempotent.
+  virtual void create_schema() = 0;
+  // True when the smbta schema exists and is current; throws StoreError with advice when the
+  // database holds an older schema (1.2.x: run smbtaquery -C) or a newer one.
+  virtual bool schema_ready() = 0;
+
+  // Inserts all rows in one transaction, or none (throws StoreError, transaction rolled back).
+  virtual void insert(std::span<const Row> rows) = 0;
+  virtual void note_module(const ModuleInfo& m) = 0;
+  virtual void write_status(const StatusInfo& s) = 0;
+  // Deletes rows whose timestamp is older than cutoff_ms (naive local ms, see Record); returns
+  // how many were deleted.
+  virtual std::uint64_t purge_older_than(std::int64_t cutoff_ms) = 0;
+  // Cheap liveness check (reconnects if the driver can).
+  virtual bool ping() = 0;
+};
+
+}  // namespace smbta::store
