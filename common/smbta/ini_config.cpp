@@ -39,7 +39,9 @@ std::string entry(std::string_view section, std::string_view key) {
 
 }  // namespace
 
-void IniConfig::Deleter::operator()(_dictionary_* d) const { iniparser_freedict(d); }
+void IniConfig::Deleter::operator()(_dictionary_* d) const {
+  iniparser_freedict(d);
+}
 
 IniConfig::IniConfig(std::string path, _dictionary_* d) : path_(std::move(path)), dict_(d) {}
 

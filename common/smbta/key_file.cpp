@@ -55,7 +55,8 @@ AesKey create_key_file(const std::string& path) {
     if (RAND_bytes(r, sizeof r) != 1) fail(path, "the random generator failed");
     for (unsigned char c : r) {
       // Rejection sampling keeps every character equally likely (248 = 4 * 62).
-      if (c < 248 && filled < key.size()) key[filled++] = static_cast<std::uint8_t>(kAlphabet[c % 62]);
+      if (c < 248 && filled < key.size())
+        key[filled++] = static_cast<std::uint8_t>(kAlphabet[c % 62]);
     }
   }
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));

@@ -29,14 +29,18 @@ void run(EVP_CIPHER_CTX* ctx, bool encrypt, const unsigned char* in, std::size_t
   int outl = 0;
   const int ok = encrypt ? EVP_EncryptUpdate(ctx, out, &outl, in, static_cast<int>(n))
                          : EVP_DecryptUpdate(ctx, out, &outl, in, static_cast<int>(n));
-  if (ok != 1 || static_cast<std::size_t>(outl) != n) throw std::runtime_error("AES block operation failed");
+  if (ok != 1 || static_cast<std::size_t>(outl) != n)
+    throw std::runtime_error("AES block operation failed");
 }
 
 }  // namespace
 
-void LegacyCipher::CtxDeleter::operator()(evp_cipher_ctx_st* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+void LegacyCipher::CtxDeleter::operator()(evp_cipher_ctx_st* ctx) const {
+  EVP_CIPHER_CTX_free(ctx);
+}
 
-LegacyCipher::LegacyCipher(const AesKey& key) : enc_(make_ctx(key, true)), dec_(make_ctx(key, false)) {}
+LegacyCipher::LegacyCipher(const AesKey& key)
+    : enc_(make_ctx(key, true)), dec_(make_ctx(key, false)) {}
 LegacyCipher::~LegacyCipher() = default;
 LegacyCipher::LegacyCipher(LegacyCipher&&) noexcept = default;
 LegacyCipher& LegacyCipher::operator=(LegacyCipher&&) noexcept = default;
@@ -45,7 +49,8 @@ void LegacyCipher::encrypt(std::string_view plain, std::string& out) {
   const std::size_t full = plain.size() / kBlock * kBlock;
   out.resize(full + kBlock);
   auto* o = reinterpret_cast<unsigned char*>(out.data());
-  if (full > 0) run(enc_.get(), true, reinterpret_cast<const unsigned char*>(plain.data()), full, o);
+  if (full > 0)
+    run(enc_.get(), true, reinterpret_cast<const unsigned char*>(plain.data()), full, o);
   unsigned char filler[kBlock];
   for (std::size_t i = 0; i < kBlock; ++i) {
     filler[i] = full + i < plain.size() ? static_cast<unsigned char>(plain[full + i]) : '.';

@@ -17,20 +17,28 @@ std::string g_ident = "smbta";
 
 int priority(Severity s) {
   switch (s) {
-    case Severity::kError: return LOG_ERR;
-    case Severity::kWarning: return LOG_WARNING;
-    case Severity::kNotice: return LOG_NOTICE;
-    case Severity::kDebug: return LOG_DEBUG;
+    case Severity::kError:
+      return LOG_ERR;
+    case Severity::kWarning:
+      return LOG_WARNING;
+    case Severity::kNotice:
+      return LOG_NOTICE;
+    case Severity::kDebug:
+      return LOG_DEBUG;
   }
   return LOG_DEBUG;
 }
 
 std::string_view label(Severity s) {
   switch (s) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kNotice: return "notice";
-    case Severity::kDebug: return "debug";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kNotice:
+      return "notice";
+    case Severity::kDebug:
+      return "debug";
   }
   return "debug";
 }
@@ -45,8 +53,12 @@ void init(Sink sink, int debug_level, std::string_view ident) {
   if (sink == Sink::kSyslog) ::openlog(g_ident.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void set_level(int lvl) { g_level = lvl; }
-int level() { return g_level; }
+void set_level(int lvl) {
+  g_level = lvl;
+}
+int level() {
+  return g_level;
+}
 
 void reopen() {
   std::lock_guard lock(g_mutex);

@@ -5,24 +5,42 @@ namespace smbta {
 
 std::string_view describe(ProtocolError e) {
   switch (e) {
-    case ProtocolError::kNone: return "no error";
-    case ProtocolError::kBadMagic: return "header does not start with \"V2.\" and a sub-release digit";
-    case ProtocolError::kProtocolV1: return "protocol V1 is not supported; set smb_traffic_analyzer:protocol_version = V2";
-    case ProtocolError::kBadFlags: return "header flag byte 5 is neither '0' nor 'E'";
-    case ProtocolError::kNonDigitLength: return "header length field contains a non-digit";
-    case ProtocolError::kZeroLength: return "header length field is zero";
-    case ProtocolError::kLengthOverLimit: return "header length exceeds the maximum body size";
-    case ProtocolError::kEncryptedWithoutKey: return "encrypted record received but no key is configured";
-    case ProtocolError::kCipherLengthNotBlockMultiple: return "encrypted body length is not a multiple of 16";
-    case ProtocolError::kTruncatedStream: return "stream ended in the middle of a record";
-    case ProtocolError::kSubBlockNonDigitLength: return "sub-block length contains a non-digit";
-    case ProtocolError::kSubBlockPastBody: return "sub-block extends past the end of the body";
-    case ProtocolError::kBadCommonCount: return "common block count is not a number";
-    case ProtocolError::kTooFewCommonBlocks: return "fewer than 6 common blocks";
-    case ProtocolError::kBadOpId: return "operation id is not a number";
-    case ProtocolError::kUnknownOp: return "unknown operation id";
-    case ProtocolError::kBadNumber: return "numeric field is not a decimal number";
-    case ProtocolError::kBadTimestamp: return "timestamp is not \"YYYY-MM-DD hh:mm:ss.mmm\"";
+    case ProtocolError::kNone:
+      return "no error";
+    case ProtocolError::kBadMagic:
+      return "header does not start with \"V2.\" and a sub-release digit";
+    case ProtocolError::kProtocolV1:
+      return "protocol V1 is not supported; set smb_traffic_analyzer:protocol_version = V2";
+    case ProtocolError::kBadFlags:
+      return "header flag byte 5 is neither '0' nor 'E'";
+    case ProtocolError::kNonDigitLength:
+      return "header length field contains a non-digit";
+    case ProtocolError::kZeroLength:
+      return "header length field is zero";
+    case ProtocolError::kLengthOverLimit:
+      return "header length exceeds the maximum body size";
+    case ProtocolError::kEncryptedWithoutKey:
+      return "encrypted record received but no key is configured";
+    case ProtocolError::kCipherLengthNotBlockMultiple:
+      return "encrypted body length is not a multiple of 16";
+    case ProtocolError::kTruncatedStream:
+      return "stream ended in the middle of a record";
+    case ProtocolError::kSubBlockNonDigitLength:
+      return "sub-block length contains a non-digit";
+    case ProtocolError::kSubBlockPastBody:
+      return "sub-block extends past the end of the body";
+    case ProtocolError::kBadCommonCount:
+      return "common block count is not a number";
+    case ProtocolError::kTooFewCommonBlocks:
+      return "fewer than 6 common blocks";
+    case ProtocolError::kBadOpId:
+      return "operation id is not a number";
+    case ProtocolError::kUnknownOp:
+      return "unknown operation id";
+    case ProtocolError::kBadNumber:
+      return "numeric field is not a decimal number";
+    case ProtocolError::kBadTimestamp:
+      return "timestamp is not \"YYYY-MM-DD hh:mm:ss.mmm\"";
   }
   return "unknown error";
 }

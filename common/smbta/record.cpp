@@ -29,18 +29,30 @@ OpShape shape_of(Op op) {
 
 std::string_view op_name(Op op) {
   switch (op) {
-    case Op::kRead: return "read";
-    case Op::kPread: return "pread";
-    case Op::kWrite: return "write";
-    case Op::kPwrite: return "pwrite";
-    case Op::kMkdir: return "mkdir";
-    case Op::kRmdir: return "rmdir";
-    case Op::kRename: return "rename";
-    case Op::kChdir: return "chdir";
-    case Op::kOpen: return "open";
-    case Op::kClose: return "close";
-    case Op::kUnlink: return "unlink";
-    case Op::kCopy: return "copy";
+    case Op::kRead:
+      return "read";
+    case Op::kPread:
+      return "pread";
+    case Op::kWrite:
+      return "write";
+    case Op::kPwrite:
+      return "pwrite";
+    case Op::kMkdir:
+      return "mkdir";
+    case Op::kRmdir:
+      return "rmdir";
+    case Op::kRename:
+      return "rename";
+    case Op::kChdir:
+      return "chdir";
+    case Op::kOpen:
+      return "open";
+    case Op::kClose:
+      return "close";
+    case Op::kUnlink:
+      return "unlink";
+    case Op::kCopy:
+      return "copy";
   }
   return "unknown";
 }

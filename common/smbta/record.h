@@ -31,21 +31,27 @@ inline constexpr int kMaxKnownOp = 11;
 
 // Which operation-specific sub-blocks follow the common blocks of an op.
 enum class OpShape : std::uint8_t {
-  kFileLength,       // read/pread/write/pwrite: filename, length
-  kPathModeResult,   // mkdir: path, mode, result
-  kPathResult,       // rmdir, chdir, unlink, close: path, result
-  kTwoPathsResult,   // rename: source, destination, result
-  kFileModeResult,   // open: filename, mode, result
-  kTwoPathsLength,   // copy: source, destination, length
+  kFileLength,      // read/pread/write/pwrite: filename, length
+  kPathModeResult,  // mkdir: path, mode, result
+  kPathResult,      // rmdir, chdir, unlink, close: path, result
+  kTwoPathsResult,  // rename: source, destination, result
+  kFileModeResult,  // open: filename, mode, result
+  kTwoPathsLength,  // copy: source, destination, length
 };
 
 OpShape shape_of(Op op);
 std::string_view op_name(Op op);
 std::optional<Op> op_from_int(long long value);
 
-inline bool is_read(Op op) { return op == Op::kRead || op == Op::kPread; }
-inline bool is_write(Op op) { return op == Op::kWrite || op == Op::kPwrite; }
-inline bool is_read_write(Op op) { return is_read(op) || is_write(op); }
+inline bool is_read(Op op) {
+  return op == Op::kRead || op == Op::kPread;
+}
+inline bool is_write(Op op) {
+  return op == Op::kWrite || op == Op::kPwrite;
+}
+inline bool is_read_write(Op op) {
+  return is_read(op) || is_write(op);
+}
 
 // The value the module sends for a failed call: -1 printed with %u.
 inline constexpr std::uint64_t kFailedResult = 4294967295ULL;
@@ -62,12 +68,12 @@ struct Record {
   // if it were UTC. The wire carries no zone; keeping the naive value makes the text round trip
   // exact and free of DST arithmetic.
   std::int64_t timestamp_ms = 0;
-  std::string client_ip;          // common block 7; empty when absent
+  std::string client_ip;                    // common block 7; empty when absent
   std::optional<std::uint64_t> latency_us;  // common block 8 (smbta addition)
   std::uint32_t common_blocks = 7;          // count as received (decoder) or to send (encoder)
 
-  std::string path;   // filename, path or rename/copy source
-  std::string path2;  // rename/copy destination
+  std::string path;          // filename, path or rename/copy source
+  std::string path2;         // rename/copy destination
   std::uint64_t length = 0;  // bytes transferred (R/W, copy)
   std::uint32_t mode = 0;    // mkdir/open create mode
   std::uint64_t result = 0;  // hook return printed %u: 4294967295 means failure

@@ -30,7 +30,16 @@ std::span<char> StreamDecoder::prepare(std::size_t n) {
   return {buf_.data() + end_, n};
 }
 
-void StreamDecoder::commit(std::size_t n) { end_ += n; }
+void StreamDecoder::commit(std::size_t n) {
+  end_ += n;
+}
+
+void StreamDecoder::release_if_idle() {
+  if (begin_ == end_ && !buf_.empty()) {
+    std::vector<char>().swap(buf_);
+    begin_ = end_ = 0;
+  }
+}
 
 StreamDecoder::Status StreamDecoder::fatal(ProtocolError e) {
   error_ = e;

@@ -45,6 +45,9 @@ class StreamDecoder {
   // At end of stream: kNeedMore when it ended on a frame boundary, kFatal (truncated) otherwise.
   Status finish();
 
+  // Frees the buffer when nothing is pending, so thousands of idle connections hold no memory.
+  void release_if_idle();
+
   ProtocolError error() const { return error_; }
   const FrameHeader& last_header() const { return header_; }
   std::size_t buffered() const { return end_ - begin_; }

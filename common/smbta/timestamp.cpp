@@ -48,7 +48,9 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
   return true;
 }
 
-bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(unsigned y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(unsigned y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -115,8 +117,9 @@ std::int64_t local_now_ms() {
   gettimeofday(&tv, nullptr);
   tm local{};
   localtime_r(&tv.tv_sec, &local);
-  const std::int64_t days = days_from_civil(local.tm_year + 1900, static_cast<unsigned>(local.tm_mon + 1),
-                                            static_cast<unsigned>(local.tm_mday));
+  const std::int64_t days =
+      days_from_civil(local.tm_year + 1900, static_cast<unsigned>(local.tm_mon + 1),
+                      static_cast<unsigned>(local.tm_mday));
   return ((days * 24 + local.tm_hour) * 60 + local.tm_min) * 60000 +
          static_cast<std::int64_t>(local.tm_sec) * 1000 + tv.tv_usec / 1000;
 }

@@ -9,7 +9,9 @@
 namespace smbta {
 namespace {
 
-inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 void append_number(std::string& out, std::uint64_t v) {
   char buf[24];
@@ -105,8 +107,10 @@ void encode_body(const Record& r, std::string& out) {
   append_sub_block(out, std::string_view(ts, sizeof ts));
   if (count >= 7) append_sub_block(out, r.client_ip);
   if (count >= 8) {
-    if (r.latency_us) append_number(out, *r.latency_us);
-    else append_sub_block(out, {});
+    if (r.latency_us)
+      append_number(out, *r.latency_us);
+    else
+      append_sub_block(out, {});
   }
   for (std::uint32_t i = 8; i < count; ++i) append_sub_block(out, {});
   switch (shape_of(r.op)) {

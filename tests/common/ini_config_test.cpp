@@ -10,7 +10,8 @@ namespace smbta {
 namespace {
 
 std::string write_temp(std::string_view name, std::string_view content) {
-  const auto p = std::filesystem::temp_directory_path() / (std::string(name) + std::to_string(::getpid()));
+  const auto p =
+      std::filesystem::temp_directory_path() / (std::string(name) + std::to_string(::getpid()));
   std::ofstream(p) << content;
   return p.string();
 }

@@ -31,7 +31,8 @@ std::string hex(std::string_view bytes) {
 
 std::string unhex(std::string_view h) {
   std::string out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16));
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+    out += static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16));
   return out;
 }
 

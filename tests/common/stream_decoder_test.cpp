@@ -30,9 +30,12 @@ std::vector<Record> drain(StreamDecoder& d) {
   Record r;
   for (;;) {
     auto st = d.next(r);
-    if (st == Status::kRecord) out.push_back(r);
-    else if (st == Status::kNeedMore) return out;
-    else ADD_FAILURE() << "unexpected status, error: " << describe(d.error());
+    if (st == Status::kRecord)
+      out.push_back(r);
+    else if (st == Status::kNeedMore)
+      return out;
+    else
+      ADD_FAILURE() << "unexpected status, error: " << describe(d.error());
     if (st == Status::kFatal || st == Status::kBadRecord) return out;
   }
 }
@@ -135,8 +138,9 @@ TEST(StreamDecoderRejects, BadMagic) {
   expect_fatal("V3", ProtocolError::kBadMagic);  // detected before 26 bytes arrive
 }
 TEST(StreamDecoderRejects, ProtocolV1Line) {
-  expect_fatal("V1,4096,\"holger\",\"WORKGROUP\",\"R\",\"/srv/data\",\"a\",\"2012-05-11 16:01:47.042\"\n",
-               ProtocolError::kProtocolV1);
+  expect_fatal(
+      "V1,4096,\"holger\",\"WORKGROUP\",\"R\",\"/srv/data\",\"a\",\"2012-05-11 16:01:47.042\"\n",
+      ProtocolError::kProtocolV1);
   expect_fatal("V1,", ProtocolError::kProtocolV1);
 }
 TEST(StreamDecoderRejects, ZeroLength) {

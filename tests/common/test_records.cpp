@@ -77,8 +77,8 @@ std::vector<Record> realistic_mix(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<Record> out;
   out.reserve(n);
-  static constexpr Op kMix[] = {Op::kRead,  Op::kRead,  Op::kRead, Op::kWrite, Op::kWrite,
-                                Op::kPread, Op::kOpen,  Op::kClose, Op::kChdir, Op::kRename};
+  static constexpr Op kMix[] = {Op::kRead,  Op::kRead, Op::kRead,  Op::kWrite, Op::kWrite,
+                                Op::kPread, Op::kOpen, Op::kClose, Op::kChdir, Op::kRename};
   for (std::size_t i = 0; i < n; ++i) {
     Record r = example_record(kMix[rng() % std::size(kMix)]);
     r.user = "user" + std::to_string(rng() % 50);

@@ -19,8 +19,10 @@ std::string common_prefix(char op, std::string_view ts) {
          "0004data0009WORKGROUP0023" + std::string(ts) + "0012192.168.1.23";
 }
 
-const std::string kWriteBody = common_prefix('2', "2012-05-11 16:01:47.042") + "0015docs/report.odt000565536";
-const std::string kReadBody = common_prefix('0', "2012-05-11 16:01:48.500") + "0015docs/report.odt00044096";
+const std::string kWriteBody =
+    common_prefix('2', "2012-05-11 16:01:47.042") + "0015docs/report.odt000565536";
+const std::string kReadBody =
+    common_prefix('0', "2012-05-11 16:01:48.500") + "0015docs/report.odt00044096";
 const std::string kRenameBody =
     common_prefix('6', "2012-05-11 16:01:49.007") + "0012docs/old.txt0012docs/new.txt00010";
 
@@ -54,9 +56,12 @@ class WorkedExample : public ::testing::TestWithParam<int> {
  protected:
   Example example() const {
     switch (GetParam()) {
-      case 0: return {write_example(), kWriteBody, "V2.00000000000000000000160"};
-      case 1: return {read_example(), kReadBody, "V2.00000000000000000000159"};
-      default: return {rename_example(), kRenameBody, "V2.00000000000000000000169"};
+      case 0:
+        return {write_example(), kWriteBody, "V2.00000000000000000000160"};
+      case 1:
+        return {read_example(), kReadBody, "V2.00000000000000000000159"};
+      default:
+        return {rename_example(), kRenameBody, "V2.00000000000000000000169"};
     }
   }
 };
@@ -113,9 +118,13 @@ TEST(V2Codec, SixCommonBlocksHaveNoClientIp) {
 
 TEST(V2Codec, UnknownExtraCommonBlocksAreSkipped) {
   // A future module sending 9 common blocks: blocks 8 (latency) and 9 (unknown) follow the IP.
-  std::string body = "00019" "00012" "0006holger" + std::string(kSidBlock) +
-                     "0004data0009WORKGROUP00232012-05-11 16:01:47.0420012192.168.1.23"
-                     "00031230005extra0015docs/report.odt000565536";
+  std::string body =
+      "00019"
+      "00012"
+      "0006holger" +
+      std::string(kSidBlock) +
+      "0004data0009WORKGROUP00232012-05-11 16:01:47.0420012192.168.1.23"
+      "00031230005extra0015docs/report.odt000565536";
   Record r;
   ASSERT_EQ(parse_body(body, r), ProtocolError::kNone);
   EXPECT_EQ(r.common_blocks, 9u);
@@ -177,7 +186,8 @@ TEST(V2CodecRejects, UnknownOpId) {
 
 TEST(V2CodecRejects, SubBlockPastBody) {
   Record r;
-  EXPECT_EQ(parse_body(kReadBody.substr(0, kReadBody.size() - 2), r), ProtocolError::kSubBlockPastBody);
+  EXPECT_EQ(parse_body(kReadBody.substr(0, kReadBody.size() - 2), r),
+            ProtocolError::kSubBlockPastBody);
   std::string body = kReadBody;
   body.replace(body.find("0015docs"), 4, "9999");
   EXPECT_EQ(parse_body(body, r), ProtocolError::kSubBlockPastBody);

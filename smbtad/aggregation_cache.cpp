@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "aggregation_cache.h"
+
+#include <functional>
+#include <string_view>
+
+namespace smbtad {
+
+using smbta::Record;
+using smbta::store::Row;
+
+std::size_t AggregationCache::KeyHash::operator()(const Key& k) const {
+  std::hash<std::string_view> h;
+  std::size_t v = std::hash<std::int64_t>()(k.bucket * 4 + k.kind);
+  for (std::string_view s :
+       {std::string_view(k.user), std::string_view(k.sid), std::string_view(k.domain),
+        std::string_view(k.share), std::string_view(k.path)})
+    v = v * 1000003u ^ h(s);
+  return v;
+}
+
+AggregationCache::AggregationCache(int precision_s, std::size_t max_entries)
+    : precision_s_(precision_s), max_entries_(max_entries) {}
+
+void AggregationCache::add(const Record& r, Clock::time_point now) {
+  if (precision_s_ == 0 || !smbta::is_read_write(r.op)) {
+    plain_.push_back(Row{r});
+    return;
+  }
+  const std::int64_t width = static_cast<std::int64_t>(precision_s_) * 1000;
+  std::int64_t bucket = r.timestamp_ms / width;
+  if (r.timestamp_ms < 0 && r.timestamp_ms % width != 0) --bucket;
+  // A failed call reports -1 as 4294967295: it moved no bytes.
+  const std::uint64_t bytes = r.length == smbta::kFailedResult ? 0 : r.length;
+  Key key{static_cast<std::uint8_t>(smbta::is_read(r.op) ? 0 : 2),
+          bucket,
+          r.user,
+          r.sid,
+          r.domain,
+          r.share,
+          r.path};
+  auto [it, inserted] = map_.try_emplace(std::move(key));
+  Entry& e = it->second;
+  if (inserted) {
+    e.first = r;
+    e.first.op = smbta::is_read(r.op) ? smbta::Op::kRead : smbta::Op::kWrite;
+    e.late = bucket <= forgotten_below_;
+    // Keep the entry until its bucket is surely over on the sender's clock as seen from here:
+    // P seconds from the first record plus 2 s for stragglers.
+    e.expires = now + std::chrono::seconds(precision_s_) + std::chrono::seconds(2);
+  }
+  if (e.pending_records == 0) ++dirty_;
+  e.pending_bytes += bytes;
+  ++e.pending_records;
+}
+
+void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool final) {
+  out.reserve(out.size() + plain_.size() + dirty_);
+  for (auto& row : plain_) out.push_back(std::move(row));
+  plain_.clear();
+  const std::int64_t width = static_cast<std::int64_t>(precision_s_) * 1000;
+  const bool over_capacity = map_.size() > max_entries_;
+  for (auto it = map_.begin(); it != map_.end();) {
+    Entry& e = it->second;
+    if (e.pending_records > 0) {
+      Row row{e.first};
+      row.rec.length = e.pending_bytes;
+      row.merged = e.pending_records;
+      row.accumulate = e.written || e.late;
+      row.bucket_start_ms = it->first.bucket * width;
+      row.bucket_ms = width;
+      out.push_back(std::move(row));
+      e.written = true;
+      e.pending_bytes = 0;
+      e.pending_records = 0;
+    }
+    if (final || over_capacity || now >= e.expires) {
+      forgotten_below_ = std::max(forgotten_below_, it->first.bucket);
+      it = map_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  dirty_ = 0;
+}
+
+}  // namespace smbtad

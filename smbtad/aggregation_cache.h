@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Merges read/write records of one user, share and file within --precision second buckets.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "smbta/record.h"
+#include "store/event_store.h"
+
+namespace smbtad {
+
+// Why: at precision P > 0 the original merged R/W records to keep the database small, but lost
+// 55-76 % of them in its tree walk and merged names that were mere prefixes of each other. This
+// cache keys on the exact (op kind, user, SID, domain, share, file, bucket) and keeps exact byte
+// sums. Rows must be visible within 2 s whatever P is, so each flush writes what arrived since
+// the last one: the first write of a bucket inserts its row, later writes add to it (Row::
+// accumulate). Entries are forgotten once their bucket is over; a record arriving for a bucket
+// already forgotten is written with accumulate too, so sums stay exact. Runs on the network
+// thread only.
+class AggregationCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  AggregationCache(int precision_s, std::size_t max_entries);
+
+  void add(const smbta::Record& r, Clock::time_point now);
+  // Appends every row due to the store to `out`; with `final` forgets all entries.
+  void flush(std::vector<smbta::store::Row>& out, Clock::time_point now, bool final = false);
+
+  std::size_t entries() const { return map_.size(); }
+  std::size_t pending_rows() const { return plain_.size() + dirty_; }
+  int precision() const { return precision_s_; }
+
+ private:
+  struct Key {
+    std::uint8_t kind;  // 0 read, 2 write
+    std::int64_t bucket;
+    std::string user, sid, domain, share, path;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
+  struct Entry {
+    smbta::Record first;  // the bucket's first record: its timestamp and names
+    std::uint64_t pending_bytes = 0;
+    std::uint32_t pending_records = 0;
+    bool written = false;  // a row for this bucket exists (or is queued) in the store
+    bool late = false;     // created after an entry for this bucket may have been forgotten
+    Clock::time_point expires;
+  };
+
+  int precision_s_;
+  std::size_t max_entries_;
+  std::unordered_map<Key, Entry, KeyHash> map_;
+  std::vector<smbta::store::Row> plain_;  // rows stored as they are
+  std::size_t dirty_ = 0;                 // entries with pending bytes
+  // Buckets (by number) whose entries have been forgotten; records for them are late.
+  std::int64_t forgotten_below_ = INT64_MIN;
+};
+
+}  // namespace smbtad

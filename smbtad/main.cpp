@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtad: options, then wiring; the daemon's work lives in the library beside this file.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "daemon.h"
+#include "options.h"
+#include "server.h"
+#include "smbta/log.h"
+#include "store/event_store.h"
+
+namespace {
+
+int setup_database(const smbtad::Options& o) {
+  try {
+    auto store = smbta::store::EventStore::open(o.db);
+    store->create_schema();
+    std::printf("smbtad: database %s (%s) is ready\n", o.db.name.c_str(), o.db.driver.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "smbtad: -T/--setup failed: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  smbtad::Options options;
+  try {
+    switch (smbtad::parse_options(argc, argv, options)) {
+      case smbtad::ParseOutcome::kHelp:
+        std::cout << smbtad::help_text();
+        return 0;
+      case smbtad::ParseOutcome::kVersion:
+        std::cout << smbtad::version_text();
+        return 0;
+      case smbtad::ParseOutcome::kRun:
+        break;
+    }
+    smbtad::finalize_options(options);
+  } catch (const smbtad::UsageError& e) {
+    std::fprintf(stderr, "smbtad: %s\n\n%s", e.what(), smbtad::help_text().c_str());
+    return 2;
+  }
+  if (options.setup) return setup_database(options);
+
+  smbta::log::init(smbta::log::Sink::kStderr, options.debug_level, "smbtad");
+  try {
+    smbtad::Server server(options);  // binds before daemonizing: errors reach the terminal
+    std::unique_ptr<smbtad::PidFile> pid_file;
+    if (!options.interactive) {
+      smbtad::daemonize();
+      smbta::log::init(smbta::log::Sink::kSyslog, options.debug_level, "smbtad");
+      pid_file = std::make_unique<smbtad::PidFile>(
+          options.pid_file.empty() ? smbtad::default_pid_file() : options.pid_file);
+    } else if (!options.pid_file.empty()) {
+      pid_file = std::make_unique<smbtad::PidFile>(options.pid_file);
+    }
+    smbta::log::notice("smbtad 2.0.0 started (precision {} s, database {})", options.precision,
+                       options.use_db ? options.db.driver : std::string("off"));
+    server.run();
+  } catch (const std::exception& e) {
+    smbta::log::error("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "module_session.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "smbta/log.h"
+
+namespace smbtad {
+
+using Status = smbta::StreamDecoder::Status;
+
+ModuleSession::ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
+                             std::optional<smbta::AesKey> key, RecordSink& sink,
+                             std::span<char> read_buffer)
+    : fd_(std::move(fd)),
+      peer_(std::move(peer)),
+      decoder_(limits, key),
+      sink_(sink),
+      read_buffer_(read_buffer),
+      last_data_(Clock::now()) {}
+
+void ModuleSession::close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  if (!reason.empty()) smbta::log::warning("module connection from {} closed: {}", peer_, reason);
+  sink_.on_close(*this);
+  fd_.reset();
+}
+
+bool ModuleSession::idle_for(Clock::time_point now, std::chrono::seconds timeout) const {
+  return !closed_ && decoder_.buffered() > 0 && now - last_data_ >= timeout;
+}
+
+void ModuleSession::on_events(std::uint32_t) {
+  if (closed_) return;
+  // Level-triggered, one read per wakeup: every connection gets its turn.
+  const ssize_t n = ::recv(fd_.get(), read_buffer_.data(), read_buffer_.size(), 0);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    close(std::string("receive error: ") + std::strerror(errno));
+    return;
+  }
+  if (n == 0) {
+    if (decoder_.finish() == Status::kFatal) {
+      close(smbta::describe(decoder_.error()));
+    } else {
+      smbta::log::debug(1, "module connection from {} closed after {} records", peer_, records_);
+      close({});
+    }
+    return;
+  }
+  last_data_ = Clock::now();
+  decoder_.feed(std::string_view(read_buffer_.data(), static_cast<std::size_t>(n)));
+  for (;;) {
+    const Status st = decoder_.next(record_);
+    if (st == Status::kRecord) {
+      ++records_;
+      sink_.on_record(*this, record_);
+    } else if (st == Status::kBadRecord) {
+      // The frame boundary held, so the stream goes on; the first bad record of a connection
+      // is worth a warning, the rest are counted.
+      if (bad_records_++ == 0)
+        smbta::log::warning("module {}: record dropped: {}", peer_,
+                            smbta::describe(decoder_.error()));
+      else
+        smbta::log::debug(1, "module {}: record dropped: {}", peer_,
+                          smbta::describe(decoder_.error()));
+    } else if (st == Status::kFatal) {
+      close(smbta::describe(decoder_.error()));
+      return;
+    } else {
+      break;
+    }
+  }
+  decoder_.release_if_idle();
+}
+
+}  // namespace smbtad

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One connection from a Samba VFS module: bytes in, decoded records out to the ingest sink.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "event_loop.h"
+#include "smbta/stream_decoder.h"
+#include "smbta/unique_fd.h"
+
+namespace smbtad {
+
+class ModuleSession;
+
+// Why: the session knows framing, the sink knows what a record is for (monitors, cache, store);
+// keeping them apart lets tests and the client port reuse sessions.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void on_record(ModuleSession& from, const smbta::Record& r) = 0;
+  virtual void on_close(ModuleSession& s) = 0;
+};
+
+class ModuleSession : public EventHandler {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
+                std::optional<smbta::AesKey> key, RecordSink& sink, std::span<char> read_buffer);
+
+  void on_events(std::uint32_t events) override;
+  // True when a partial record has waited longer than `timeout` (the caller closes).
+  bool idle_for(Clock::time_point now, std::chrono::seconds timeout) const;
+
+  int fd() const { return fd_.get(); }
+  const std::string& peer() const { return peer_; }
+  bool closed() const { return closed_; }
+  bool first_record_seen() const { return records_ > 0; }
+  int subrelease() const { return decoder_.last_header().subrelease; }
+  std::uint64_t records() const { return records_; }
+  std::uint64_t bad_records() const { return bad_records_; }
+  void close(std::string_view reason);
+
+ private:
+  smbta::UniqueFd fd_;
+  std::string peer_;
+  smbta::StreamDecoder decoder_;
+  RecordSink& sink_;
+  std::span<char> read_buffer_;  // shared by all sessions of the thread
+  smbta::Record record_;         // reused: keeps string capacity across records
+  Clock::time_point last_data_;
+  std::uint64_t records_ = 0;
+  std::uint64_t bad_records_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace smbtad

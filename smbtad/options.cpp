@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "options.h"
+
+#include <getopt.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "smbta/ini_config.h"
+#include "smbta/v2_codec.h"
+
+namespace smbtad {
+namespace {
+
+long parse_int(const std::string& text, long lo, long hi, const std::string& what) {
+  std::uint64_t v = 0;
+  bool neg = !text.empty() && text[0] == '-';
+  if (!smbta::parse_decimal(neg ? std::string_view(text).substr(1) : text, v) ||
+      v > static_cast<std::uint64_t>(hi < 0 ? -hi : hi) + 1)
+    throw UsageError(what + ": \"" + text + "\" is not a number between " + std::to_string(lo) +
+                     " and " + std::to_string(hi));
+  const long n = neg ? -static_cast<long>(v) : static_cast<long>(v);
+  if (n < lo || n > hi)
+    throw UsageError(what + ": " + text + " is out of range " + std::to_string(lo) + ".." +
+                     std::to_string(hi));
+  return n;
+}
+
+int parse_port(const std::string& text, const std::string& what) {
+  return static_cast<int>(parse_int(text, 1, 65535, what));
+}
+
+bool parse_bool01(const std::string& text, const std::string& what) {
+  if (text == "0" || text == "no" || text == "false" || text == "off") return false;
+  if (text == "1" || text == "yes" || text == "true" || text == "on") return true;
+  throw UsageError(what + ": expected 0 or 1, got \"" + text + "\"");
+}
+
+constexpr option kLongOptions[] = {
+    {"inet-port", required_argument, nullptr, 'i'},
+    {"unix-domain-socket", no_argument, nullptr, 'u'},
+    {"query-port", required_argument, nullptr, 'q'},
+    {"unix-domain-socket-cl", no_argument, nullptr, 'n'},
+    {"ip", required_argument, nullptr, 'I'},
+    {"debug-level", required_argument, nullptr, 'd'},
+    {"interactive", no_argument, nullptr, 'o'},
+    {"config-file", required_argument, nullptr, 'c'},
+    {"maintenance-timer", required_argument, nullptr, 't'},
+    {"maintenance-timer-config", required_argument, nullptr, 'm'},
+    {"keyfile", required_argument, nullptr, 'k'},
+    {"key-file", required_argument, nullptr, 'k'},
+    {"key-file-clients", required_argument, nullptr, 'K'},
+    {"precision", required_argument, nullptr, 'p'},
+    {"use-db", required_argument, nullptr, 'U'},
+    {"dbuser", required_argument, nullptr, 'S'},
+    {"dbhost", required_argument, nullptr, 'H'},
+    {"dbpassword", required_argument, nullptr, 'P'},
+    {"dbdriver", required_argument, nullptr, 'M'},
+    {"dbname", required_argument, nullptr, 'N'},
+    {"setup", no_argument, nullptr, 'T'},
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, 'V'},
+    {"pid-file", required_argument, nullptr, 1001},
+    {"spool-dir", required_argument, nullptr, 1002},
+    {"unix-socket-path", required_argument, nullptr, 1003},
+    {"client-socket-path", required_argument, nullptr, 1004},
+    {"max-connections", required_argument, nullptr, 1005},
+    {"idle-timeout", required_argument, nullptr, 1006},
+    {"max-record-size", required_argument, nullptr, 1007},
+    {"dbport", required_argument, nullptr, 1008},
+    {nullptr, 0, nullptr, 0},
+};
+
+std::string option_name(int c) {
+  for (const auto& o : kLongOptions) {
+    if (o.name != nullptr && o.val == c) {
+      return c < 256 ? std::string("-") + static_cast<char>(c) + "/--" + o.name
+                     : std::string("--") + o.name;
+    }
+  }
+  return std::string("-") + static_cast<char>(c);
+}
+
+void apply(int c, const std::string& arg, Options& o) {
+  const std::string what = option_name(c);
+  switch (c) {
+    case 'i':
+      o.inet_port = parse_port(arg, what);
+      break;
+    case 'u':
+      o.unix_socket = true;
+      break;
+    case 'q':
+      o.query_port = parse_port(arg, what);
+      break;
+    case 'n':
+      o.unix_socket_clients = true;
+      break;
+    case 'I':
+      if (arg.empty()) throw UsageError(what + ": empty address");
+      o.bind_ip = arg;
+      break;
+    case 'd':
+      o.debug_level = static_cast<int>(parse_int(arg, 0, 10, what));
+      break;
+    case 'o':
+      o.interactive = true;
+      break;
+    case 't':
+      o.maintenance_interval_s = parse_interval(arg, what);
+      o.maintenance_interval_text = arg;
+      break;
+    case 'm':
+      o.retention_s = parse_retention(arg, what);
+      o.retention_text = arg;
+      break;
+    case 'k':
+      o.keyfile = arg;
+      break;
+    case 'K':
+      o.keyfile_clients = arg;
+      break;
+    case 'p':
+      o.precision = static_cast<int>(parse_int(arg, 0, 86400, what));
+      break;
+    case 'U':
+      o.use_db = parse_bool01(arg, what);
+      break;
+    case 'S':
+      o.db.user = arg;
+      break;
+    case 'H':
+      o.db.host = arg;
+      break;
+    case 'P':
+      o.db.password = arg;
+      break;
+    case 'M':
+      if (arg != "sqlite3" && arg != "sqlite" && arg != "pgsql" && arg != "mysql")
+        throw UsageError(what + ": unknown database driver \"" + arg +
+                         "\" (sqlite3, pgsql, mysql)");
+      o.db.driver = arg == "sqlite" ? "sqlite3" : arg;
+      break;
+    case 'N':
+      o.db.name = arg;
+      break;
+    case 'T':
+      o.setup = true;
+      break;
+    case 1001:
+      o.pid_file = arg;
+      break;
+    case 1002:
+      o.spool_dir = arg;
+      break;
+    case 1003:
+      o.unix_socket_path = arg;
+      break;
+    case 1004:
+      o.client_socket_path = arg;
+      break;
+    case 1005:
+      o.max_connections = static_cast<int>(parse_int(arg, 1, 1000000, what));
+      break;
+    case 1006:
+      o.idle_timeout_s = static_cast<int>(parse_int(arg, 1, 86400, what));
+      break;
+    case 1007:
+      o.max_body = static_cast<std::uint64_t>(parse_int(arg, 256, 16 * 1024 * 1024, what));
+      break;
+    case 1008:
+      o.db.port = std::to_string(parse_port(arg, what));
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+int parse_interval(const std::string& t, const std::string& what) {
+  // HH:MM:SS; hours may exceed 23 (the original's strptime capped the interval below a day).
+  unsigned h = 0, m = 0, s = 0;
+  char tail = 0;
+  if (std::sscanf(t.c_str(), "%u:%2u:%2u%c", &h, &m, &s, &tail) != 3 || m > 59 || s > 59 ||
+      h > 8760 || t.find_first_not_of("0123456789:") != std::string::npos)
+    throw UsageError(what + ": \"" + t + "\" is not HH:MM:SS");
+  const int total = static_cast<int>(h * 3600 + m * 60 + s);
+  if (total == 0) throw UsageError(what + ": the interval must not be zero");
+  return total;
+}
+
+std::int64_t parse_retention(const std::string& t, const std::string& what) {
+  const auto comma = t.find(',');
+  if (comma == std::string::npos) throw UsageError(what + ": \"" + t + "\" is not DAYS,HH:MM:SS");
+  std::string days = t.substr(0, comma);
+  std::string rest = t.substr(comma + 1);
+  while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+  std::uint64_t d = 0;
+  if (!smbta::parse_decimal(days, d) || d > 100000)
+    throw UsageError(what + ": \"" + t + "\" is not DAYS,HH:MM:SS");
+  unsigned h = 0, m = 0, s = 0;
+  char tail = 0;
+  if (std::sscanf(rest.c_str(), "%2u:%2u:%2u%c", &h, &m, &s, &tail) != 3 || h > 23 || m > 59 ||
+      s > 59 || rest.find_first_not_of("0123456789:") != std::string::npos)
+    throw UsageError(what + ": \"" + t + "\" is not DAYS,HH:MM:SS");
+  const std::int64_t total = static_cast<std::int64_t>(d) * 86400 + h * 3600 + m * 60 + s;
+  if (total == 0) throw UsageError(what + ": the retention must not be zero");
+  return total;
+}
+
+void apply_config_file(const std::string& path, Options& o) {
+  smbta::IniConfig c = [&] {
+    try {
+      return smbta::IniConfig::load(path);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(std::string("-c/--config-file: ") + e.what());
+    }
+  }();
+  o.config_file = path;
+  auto set = [&](const char* section, const char* key, int opt) {
+    if (auto v = c.get(section, key)) {
+      try {
+        apply(opt, *v, o);
+      } catch (const UsageError& e) {
+        throw UsageError(path + ": [" + section + "] " + key + ": " + e.what());
+      }
+    }
+  };
+  set("network", "port_number", 'i');
+  set("network", "smbtad_ip", 'I');
+  set("network", "query_port", 'q');
+  try {
+    if (auto b = c.get_bool("network", "unix_domain_socket")) o.unix_socket = *b;
+    if (auto b = c.get_bool("network", "unix_domain_socket_clients")) o.unix_socket_clients = *b;
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  set("network", "unix_socket_path", 1003);
+  set("network", "client_socket_path", 1004);
+  set("network", "max_connections", 1005);
+  set("database", "driver", 'M');
+  set("database", "name", 'N');
+  set("database", "host", 'H');
+  set("database", "user", 'S');
+  set("database", "password", 'P');
+  set("database", "port", 1008);
+  if (auto v = c.get("database", "sqlite_dbdir")) o.db.sqlite_dbdir = *v;
+  if (auto v = c.get("database", "sqlite_timeout"))
+    o.db.sqlite_timeout_ms =
+        static_cast<int>(parse_int(*v, 0, 3600000, path + ": [database] sqlite_timeout"));
+  set("general", "debug_level", 'd');
+  set("general", "precision", 'p');
+  set("general", "use_db", 'U');
+  set("general", "keyfile", 'k');
+  set("general", "keyfile_clients", 'K');
+  set("general", "pid_file", 1001);
+  set("general", "spool_dir", 1002);
+  set("maintenance", "interval", 't');
+  set("maintenance", "config", 'm');
+}
+
+ParseOutcome parse_options(int argc, char** argv, Options& o) {
+  opterr = 0;
+  optind = 1;
+  static const char kShort[] = ":S:Tnd:i:oc:k:q:t:m:up:U:M:N:H:P:K:I:hV";
+  int c;
+  while ((c = getopt_long(argc, argv, kShort, kLongOptions, nullptr)) != -1) {
+    if (c == '?') {
+      const std::string bad = optopt != 0 ? std::string("-") + static_cast<char>(optopt)
+                                          : std::string(argv[optind - 1]);
+      throw UsageError("unknown option " + bad);
+    }
+    if (c == ':') {
+      const std::string bad =
+          optopt != 0 && optopt < 256 ? option_name(optopt) : std::string(argv[optind - 1]);
+      throw UsageError(bad + " needs an argument");
+    }
+    if (c == 'h') return ParseOutcome::kHelp;
+    if (c == 'V') return ParseOutcome::kVersion;
+    if (c == 'c') {
+      apply_config_file(optarg, o);
+      continue;
+    }
+    apply(c, optarg != nullptr ? optarg : "", o);
+  }
+  if (optind < argc) throw UsageError(std::string("unexpected argument \"") + argv[optind] + "\"");
+  return ParseOutcome::kRun;
+}
+
+void finalize_options(Options& o) {
+  const char* home = std::getenv("HOME");
+  const std::string base =
+      std::string(home != nullptr && *home != '\0' ? home : "/var/lib") + "/.smbtad";
+  if (o.db.driver == "sqlite3") {
+    if (o.db.name.empty()) o.db.name = "staddb";
+    if (o.db.sqlite_dbdir.empty()) {
+      const std::filesystem::path p(o.db.name);
+      if (p.has_parent_path()) {
+        o.db.sqlite_dbdir = p.parent_path().string();
+        o.db.name = p.filename().string();
+      } else {
+        o.db.sqlite_dbdir = base;
+      }
+    }
+  } else if (o.db.name.empty() && o.use_db) {
+    throw UsageError("-N/--dbname: a database name is required for driver " + o.db.driver);
+  }
+  if (o.spool_dir.empty()) o.spool_dir = base + "/spool";
+  if (!o.unix_socket_clients && !o.query_port && o.inet_port == 65535)
+    throw UsageError("-q/--query-port: inet port 65535 leaves no default client port; give -q");
+  if (!o.unix_socket && !o.unix_socket_clients && o.client_port() == o.inet_port)
+    throw UsageError("-q/--query-port: the client port must differ from the module port");
+}
+
+std::string version_text() {
+  return "smbtad (smbta) 2.0.0\n";
+}
+
+std::string help_text() {
+  return R"(Usage: smbtad [options]
+SMB Traffic Analyzer daemon: receives protocol V2 records from the Samba VFS module
+smb_traffic_analyzer, stores them through libdbi and serves clients.
+
+Network:
+  -i, --inet-port PORT             module port (default 3490)
+  -u, --unix-domain-socket         modules connect through the Unix socket
+                                   (--unix-socket-path, default /var/tmp/stadsocket)
+  -q, --query-port PORT            client port (default: inet port + 1)
+  -n, --unix-domain-socket-cl      clients connect through the Unix socket
+                                   (--client-socket-path, default /var/tmp/stadsocket_client)
+  -I, --ip ADDRESS                 bind address, IPv4, IPv6 or host name (default localhost)
+      --max-connections N          simultaneous connections (default 8192)
+      --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
+      --max-record-size BYTES      largest accepted record body (default 65536)
+Storage:
+  -M, --dbdriver sqlite3|pgsql|mysql   libdbi driver (default sqlite3)
+  -N, --dbname NAME                database name; sqlite3: file (default $HOME/.smbtad/staddb)
+  -S, --dbuser USER    -H, --dbhost HOST    -P, --dbpassword PW    --dbport PORT
+  -T, --setup                      create the database schema and exit
+  -U, --use-db 0|1                 0: keep no database, real-time monitors only (default 1)
+  -p, --precision SECONDS          merge read/write records of one user, share and file within
+                                   SECONDS-long buckets; 0 stores every record (default 5)
+      --spool-dir DIR              where records wait while the database is unreachable
+                                   (default $HOME/.smbtad/spool)
+  -t, --maintenance-timer HH:MM:SS     how often old rows are deleted (default 01:00:00)
+  -m, --maintenance-timer-config DAYS,HH:MM:SS
+                                   delete rows older than this (default 1,00:00:00)
+Security:
+  -k, --keyfile FILE               key for encrypted module records (mode 0600)
+  -K, --key-file-clients FILE      key for client replies
+Process:
+  -o, --interactive                stay in the foreground and log to stderr
+  -d, --debug-level 0-10           log verbosity (default 0)
+  -c, --config-file FILE           read an ini file (see smbtad.conf(5)) at this point of the
+                                   command line: later options override it
+      --pid-file FILE              pid file when daemonized
+  -h, --help                       this text      -V, --version   the version
+)";
+}
+
+}  // namespace smbtad

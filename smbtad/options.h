@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtad's command line and configuration file, parsed into one validated Options value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "store/event_store.h"
+
+namespace smbtad {
+
+// Why: every part of the daemon reads its settings from this one typed value; nothing else looks
+// at argv or the config file.
+struct Options {
+  int inet_port = 3490;
+  bool unix_socket = false;
+  std::string unix_socket_path = "/var/tmp/stadsocket";
+  std::optional<int> query_port;  // default: inet_port + 1
+  bool unix_socket_clients = false;
+  std::string client_socket_path = "/var/tmp/stadsocket_client";
+  std::string bind_ip = "localhost";
+
+  int debug_level = 0;
+  bool interactive = false;
+  std::string config_file;
+  std::string pid_file;   // empty: default chosen at daemonize time
+  std::string spool_dir;  // empty: $HOME/.smbtad/spool
+
+  int maintenance_interval_s = 3600;
+  std::string maintenance_interval_text = "01:00:00";
+  std::int64_t retention_s = 86400;
+  std::string retention_text = "1,00:00:00";
+
+  std::string keyfile;
+  std::string keyfile_clients;
+  int precision = 5;
+  bool use_db = true;
+  bool setup = false;
+  smbta::store::DbParams db;
+
+  std::uint64_t max_body = 64 * 1024;
+  int max_connections = 8192;
+  int idle_timeout_s = 60;  // a peer that stops in the middle of a record is closed after this
+
+  int client_port() const { return query_port.value_or(inet_port + 1); }
+};
+
+// Thrown for bad options; the message names the option. main prints it and the help.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class ParseOutcome { kRun, kHelp, kVersion };
+
+// Parses argv left to right like the original: `-c FILE` loads the file at that point, so
+// options before it can be overridden by the file and options after it win.
+ParseOutcome parse_options(int argc, char** argv, Options& out);
+void apply_config_file(const std::string& path, Options& out);
+// Fills defaults that depend on the environment ($HOME) and checks cross-option rules.
+void finalize_options(Options& out);
+
+std::string help_text();
+std::string version_text();
+
+// "HH:MM:SS" -> seconds; "D,HH:MM:SS" -> seconds. Throw UsageError naming `what`.
+int parse_interval(const std::string& text, const std::string& what);
+std::int64_t parse_retention(const std::string& text, const std::string& what);
+
+}  // namespace smbtad

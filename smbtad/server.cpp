@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "server.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "smbta/key_file.h"
+#include "smbta/log.h"
+#include "smbta/net.h"
+
+namespace smbtad {
+
+using Clock = std::chrono::steady_clock;
+
+// Batches are handed to the writer at least every tick, or sooner when this many rows wait.
+constexpr std::size_t kEarlyFlushRows = 8192;
+
+class Server::Listener : public EventHandler {
+ public:
+  Listener(Server& s, smbta::UniqueFd fd, bool is_unix, std::string what)
+      : server_(s), fd_(std::move(fd)), is_unix_(is_unix), what_(std::move(what)) {}
+  void on_events(std::uint32_t) override { server_.accept_from(fd_.get(), is_unix_); }
+  int fd() const { return fd_.get(); }
+  const std::string& what() const { return what_; }
+
+ private:
+  Server& server_;
+  smbta::UniqueFd fd_;
+  bool is_unix_;
+  std::string what_;
+};
+
+class Server::SignalHandler : public EventHandler {
+ public:
+  explicit SignalHandler(Server& s) : server_(s) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    fd_.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
+  }
+  void on_events(std::uint32_t) override {
+    signalfd_siginfo si{};
+    while (::read(fd_.get(), &si, sizeof si) == sizeof si) {
+      if (si.ssi_signo == SIGHUP) {
+        smbta::log::reopen();
+        smbta::log::notice("SIGHUP: log reopened");
+      } else {
+        smbta::log::notice("signal {}: storing what was received, then exiting", si.ssi_signo);
+        server_.stopping_ = true;
+      }
+    }
+  }
+  int fd() const { return fd_.get(); }
+
+ private:
+  Server& server_;
+  smbta::UniqueFd fd_;
+};
+
+class Server::TickHandler : public EventHandler {
+ public:
+  explicit TickHandler(Server& s) : server_(s) {
+    fd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!fd_) throw std::system_error(errno, std::generic_category(), "timerfd_create");
+    // Rows must be visible within 2 s: flush every half second.
+    itimerspec its{};
+    its.it_interval.tv_nsec = 500'000'000;
+    its.it_value.tv_nsec = 500'000'000;
+    ::timerfd_settime(fd_.get(), 0, &its, nullptr);
+  }
+  void on_events(std::uint32_t) override {
+    std::uint64_t expirations;
+    [[maybe_unused]] auto n = ::read(fd_.get(), &expirations, sizeof expirations);
+    server_.tick();
+  }
+  int fd() const { return fd_.get(); }
+
+ private:
+  Server& server_;
+  smbta::UniqueFd fd_;
+};
+
+namespace {
+
+void raise_fd_limit(int wanted) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(wanted) + 64;
+  if (rl.rlim_cur >= want) return;
+  rl.rlim_cur = std::min(want, rl.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+}  // namespace
+
+Server::Server(const Options& o)
+    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 200000) {
+  if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
+  raise_fd_limit(o.max_connections);
+  if (o.unix_socket) {
+    listeners_.push_back(std::make_unique<Listener>(
+        *this, smbta::net::listen_unix(o.unix_socket_path, 0660), true, o.unix_socket_path));
+  } else {
+    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.inet_port))
+      listeners_.push_back(std::make_unique<Listener>(
+          *this, std::move(fd), false, o.bind_ip + " port " + std::to_string(o.inet_port)));
+  }
+  for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
+  // Signals arrive through a signalfd; block them so no thread is interrupted.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+Server::~Server() = default;
+
+void Server::accept_from(int listen_fd, bool is_unix) {
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    smbta::UniqueFd fd(
+        ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) {
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: stop accepting until the next tick instead of spinning.
+        smbta::log::error("cannot accept connections: {}; pausing the listeners for a moment",
+                          std::strerror(errno));
+        for (auto& l : listeners_) loop_.remove(l->fd());
+        listeners_paused_ = true;
+      }
+      return;
+    }
+    if (sessions_.size() >= static_cast<std::size_t>(options_.max_connections)) {
+      if (stats_.connections_refused++ % 1000 == 0)
+        smbta::log::warning("connection limit {} reached; refusing connections (--max-connections)",
+                            options_.max_connections);
+      continue;
+    }
+    std::string peer = is_unix ? "unix" : smbta::net::peer_address(ss);
+    smbta::log::debug(1, "module connection from {}", peer);
+    const int raw = fd.get();
+    auto session = std::make_unique<ModuleSession>(std::move(fd), std::move(peer),
+                                                   smbta::DecoderLimits{options_.max_body}, key_,
+                                                   *this, std::span<char>(read_buffer_));
+    loop_.add(raw, EPOLLIN | EPOLLRDHUP, session.get());
+    sessions_.emplace(raw, std::move(session));
+    ++stats_.connections_accepted;
+  }
+}
+
+void Server::on_record(ModuleSession& from, const smbta::Record& r) {
+  ++stats_.records;
+  if (from.records() == 1 && writer_) {
+    writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6});
+  }
+  if (!writer_) return;
+  cache_.add(r, Clock::now());
+  if (cache_.pending_rows() >= kEarlyFlushRows) flush_cache(false);
+}
+
+void Server::on_close(ModuleSession& s) {
+  loop_.remove(s.fd());
+  stats_.bad_records += s.bad_records();
+  auto it = sessions_.find(s.fd());
+  if (it != sessions_.end()) {
+    // Destroyed after the current dispatch round: a later event of this round may still name it.
+    closed_.push_back(std::move(it->second));
+    sessions_.erase(it);
+  }
+}
+
+void Server::flush_cache(bool final) {
+  if (!writer_) return;
+  std::vector<smbta::store::Row> rows;
+  cache_.flush(rows, Clock::now(), final);
+  writer_->submit(std::move(rows));
+}
+
+void Server::tick() {
+  flush_cache(false);
+  const auto now = Clock::now();
+  const std::chrono::seconds timeout(options_.idle_timeout_s);
+  std::vector<ModuleSession*> idle;
+  for (auto& [fd, s] : sessions_)
+    if (s->idle_for(now, timeout)) idle.push_back(s.get());
+  for (ModuleSession* s : idle) {
+    ++stats_.connections_closed_on_error;
+    s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
+  }
+  if (listeners_paused_) {
+    for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
+    listeners_paused_ = false;
+  }
+}
+
+void Server::reap_closed() {
+  closed_.clear();
+}
+
+void Server::run() {
+  signals_ = std::make_unique<SignalHandler>(*this);
+  ticker_ = std::make_unique<TickHandler>(*this);
+  loop_.add(signals_->fd(), EPOLLIN, signals_.get());
+  loop_.add(ticker_->fd(), EPOLLIN, ticker_.get());
+  if (options_.use_db) {
+    WriterConfig wc;
+    wc.db = options_.db;
+    wc.spool_dir = options_.spool_dir;
+    wc.maintenance_interval_s = options_.maintenance_interval_s;
+    wc.retention_s = options_.retention_s;
+    auto& st = wc.status;
+    st.version = "2.0.0";
+    st.client_port = options_.client_port();
+    st.unix_socket_clients = options_.unix_socket_clients;
+    st.dbname = options_.db.name;
+    st.dbhost = options_.db.host;
+    st.dbuser = options_.db.user;
+    st.dbdriver = options_.db.driver;
+    st.maintenance_timer = options_.maintenance_interval_text;
+    st.maintenance_run_time_s = options_.retention_s;
+    st.debug_level = options_.debug_level;
+    st.precision = options_.precision;
+    st.daemon = !options_.interactive;
+    st.use_db = options_.use_db;
+    st.config_file = options_.config_file;
+    st.bind_ip = options_.bind_ip;
+    writer_ = std::make_unique<StoreWriter>(std::move(wc));
+    writer_->start();
+  }
+  for (const auto& l : listeners_) smbta::log::notice("listening for modules on {}", l->what());
+  while (!stopping_) {
+    loop_.run_once(1000);
+    reap_closed();
+  }
+  // Everything already received is decoded; partial records of open connections cannot be.
+  for (auto& [fd, s] : sessions_) {
+    loop_.remove(fd);
+    stats_.bad_records += s->bad_records();
+  }
+  sessions_.clear();
+  if (writer_) {
+    flush_cache(true);
+    writer_->stop();
+    const auto ws = writer_->stats();
+    smbta::log::notice(
+        "stopped: {} records received, {} rows stored, {} rows spooled, {} bad records",
+        stats_.records, ws.stored_rows, ws.spooled_rows, stats_.bad_records);
+  } else {
+    smbta::log::notice("stopped: {} records received", stats_.records);
+  }
+}
+
+}  // namespace smbtad

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtad's network thread: listeners, module sessions, the aggregation cache, timers, signals.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "aggregation_cache.h"
+#include "event_loop.h"
+#include "module_session.h"
+#include "options.h"
+#include "store_writer.h"
+
+namespace smbtad {
+
+// Counters an administrator (and the tests) can read: what came in, what was refused.
+struct IngestStats {
+  std::uint64_t records = 0;
+  std::uint64_t bad_records = 0;
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_refused = 0;
+  std::uint64_t connections_closed_on_error = 0;
+};
+
+// Why: one object wires the parts of the daemon in the order they must start and stop; main()
+// only parses options and calls run().
+class Server : public RecordSink {
+ public:
+  // Binds every listener (errors are thrown before daemonizing, so they reach the terminal).
+  explicit Server(const Options& options);
+  ~Server() override;
+
+  // Starts the writer and serves until SIGTERM/SIGINT; then stores everything received.
+  void run();
+
+  void on_record(ModuleSession& from, const smbta::Record& r) override;
+  void on_close(ModuleSession& s) override;
+
+ private:
+  class Listener;
+  class SignalHandler;
+  class TickHandler;
+
+  void accept_from(int listen_fd, bool is_unix);
+  void tick();
+  void flush_cache(bool final);
+  void reap_closed();
+
+  const Options& options_;
+  std::optional<smbta::AesKey> key_;
+  EventLoop loop_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<SignalHandler> signals_;
+  std::unique_ptr<TickHandler> ticker_;
+  std::unordered_map<int, std::unique_ptr<ModuleSession>> sessions_;
+  std::vector<std::unique_ptr<ModuleSession>> closed_;
+  std::vector<char> read_buffer_;
+  AggregationCache cache_;
+  std::unique_ptr<StoreWriter> writer_;
+  IngestStats stats_;
+  bool stopping_ = false;
+  bool listeners_paused_ = false;
+};
+
+}  // namespace smbtad

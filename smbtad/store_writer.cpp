@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store_writer.h"
+
+#include "smbta/log.h"
+#include "smbta/timestamp.h"
+
+namespace smbtad {
+
+using smbta::store::Row;
+using smbta::store::StoreError;
+using Clock = std::chrono::steady_clock;
+
+StoreWriter::StoreWriter(WriterConfig config)
+    : config_(std::move(config)),
+      spool_(config_.spool_dir),
+      next_maintenance_(Clock::now() + std::chrono::seconds(config_.maintenance_interval_s)) {}
+
+StoreWriter::~StoreWriter() {
+  stop();
+}
+
+void StoreWriter::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void StoreWriter::submit(std::vector<Row>&& rows) {
+  if (rows.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    queued_rows_ += rows.size();
+    queue_.push_back(std::move(rows));
+  }
+  cv_.notify_one();
+}
+
+void StoreWriter::submit_module(smbta::store::ModuleInfo info) {
+  {
+    std::lock_guard lock(mutex_);
+    modules_.push_back(std::move(info));
+  }
+  cv_.notify_one();
+}
+
+void StoreWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterStats StoreWriter::stats() const {
+  WriterStats s;
+  s.stored_rows = stored_;
+  s.spooled_rows = spooled_;
+  s.purged_rows = purged_;
+  s.failed_transactions = failed_;
+  s.connected = connected_;
+  std::lock_guard lock(mutex_);
+  s.queued_rows = queued_rows_;
+  return s;
+}
+
+bool StoreWriter::ensure_connected() {
+  if (store_) return true;
+  const auto now = Clock::now();
+  if (now < next_connect_) return false;
+  try {
+    auto store = smbta::store::EventStore::open(config_.db);
+    store->create_schema();
+    store->write_status(config_.status);
+    store_ = std::move(store);
+    connected_ = true;
+    backoff_ = std::chrono::seconds(1);
+    smbta::log::notice("connected to the {} database {}", config_.db.driver, config_.db.name);
+    return true;
+  } catch (const StoreError& e) {
+    smbta::log::error("database {} unreachable: {}; records are spooled to {}, retry in {} s",
+                      config_.db.name, e.what(), config_.spool_dir.string(), backoff_.count());
+    next_connect_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, std::chrono::seconds(30));
+    return false;
+  }
+}
+
+void StoreWriter::store_or_spool(std::vector<Row>& rows) {
+  if (rows.empty()) return;
+  // Once anything is spooled, newer rows queue behind it so accumulating rows meet their
+  // bucket's first row in order.
+  if (spool_.empty() && ensure_connected()) {
+    try {
+      store_->insert(rows);
+      stored_ += rows.size();
+      rows.clear();
+      return;
+    } catch (const StoreError& e) {
+      ++failed_;
+      if (e.connection_lost()) {
+        smbta::log::error("database connection lost: {}; spooling", e.what());
+        store_.reset();
+        connected_ = false;
+        next_connect_ = Clock::now() + backoff_;
+      } else {
+        // Not a connectivity problem: the rows stay in the spool for replay after the
+        // administrator fixed the database; they are not thrown away.
+        smbta::log::error("storing {} rows failed: {}; kept in the spool", rows.size(), e.what());
+        store_.reset();
+        connected_ = false;
+        next_connect_ = Clock::now() + backoff_;
+      }
+    }
+  }
+  try {
+    spool_.append(rows);
+    spooled_ += rows.size();
+    rows.clear();
+  } catch (const std::exception& e) {
+    // Disk full and database down: the rows stay queued in memory and the next pass retries.
+    smbta::log::error("cannot spool {} rows: {}", rows.size(), e.what());
+  }
+}
+
+bool StoreWriter::replay_spool() {
+  while (!spool_.empty()) {
+    if (!ensure_connected()) return false;
+    auto rows = spool_.front();
+    if (!rows) return true;
+    try {
+      store_->insert(*rows);
+      stored_ += rows->size();
+      spool_.pop_front();
+    } catch (const StoreError& e) {
+      ++failed_;
+      smbta::log::error("replaying the spool failed: {}", e.what());
+      store_.reset();
+      connected_ = false;
+      next_connect_ = Clock::now() + backoff_;
+      backoff_ = std::min(backoff_ * 2, std::chrono::seconds(30));
+      return false;
+    }
+  }
+  return true;
+}
+
+void StoreWriter::maintain() {
+  const auto now = Clock::now();
+  if (now < next_maintenance_) return;
+  if (!ensure_connected()) return;  // stays due; runs as soon as the database is back
+  next_maintenance_ = now + std::chrono::seconds(config_.maintenance_interval_s);
+  const std::int64_t cutoff = smbta::local_now_ms() - config_.retention_s * 1000;
+  try {
+    const auto n = store_->purge_older_than(cutoff);
+    purged_ += n;
+    smbta::log::debug(1, "maintenance: deleted {} rows older than {}", n,
+                      smbta::format_timestamp(cutoff));
+  } catch (const StoreError& e) {
+    smbta::log::error("maintenance failed: {}", e.what());
+    store_.reset();
+    connected_ = false;
+  }
+}
+
+void StoreWriter::run() {
+  std::vector<std::vector<Row>> batches;
+  std::vector<smbta::store::ModuleInfo> modules;
+  std::vector<Row> pending;  // rows that could neither be stored nor spooled yet
+  ensure_connected();        // schema and status at start, not at the first record
+  for (;;) {
+    bool stopping;
+    {
+      std::unique_lock lock(mutex_);
+      const auto wake = std::min(next_maintenance_, Clock::now() + std::chrono::seconds(1));
+      cv_.wait_until(lock, wake, [&] { return stopping_ || !queue_.empty() || !modules_.empty(); });
+      batches.swap(queue_);
+      modules.swap(modules_);
+      stopping = stopping_;
+    }
+    std::size_t taken = 0;
+    for (const auto& b : batches) taken += b.size();
+    // Coalesce into transactions of up to max_rows_per_transaction rows: fewer commits.
+    for (auto& b : batches) {
+      for (auto& r : b) {
+        pending.push_back(std::move(r));
+        if (pending.size() >= config_.max_rows_per_transaction) store_or_spool(pending);
+      }
+    }
+    batches.clear();
+    if (!spool_.empty()) replay_spool();
+    store_or_spool(pending);
+    {
+      std::lock_guard lock(mutex_);
+      queued_rows_ -= std::min(queued_rows_, taken);
+    }
+    if (!modules.empty() && ensure_connected()) {
+      try {
+        for (const auto& m : modules) store_->note_module(m);
+        modules.clear();
+      } catch (const StoreError& e) {
+        smbta::log::error("updating the modules table failed: {}", e.what());
+      }
+    }
+    maintain();
+    if (stopping) {
+      std::lock_guard lock(mutex_);
+      if (!queue_.empty()) continue;
+      if (!pending.empty())
+        smbta::log::error(
+            "shutting down with {} rows neither stored nor spooled (database "
+            "unreachable and spool directory not writable)",
+            pending.size());
+      break;
+    }
+  }
+  if (!spool_.empty())
+    smbta::log::notice("{} spooled segment(s) remain in {}; they are stored at the next start",
+                       spool_.segments(), config_.spool_dir.string());
+}
+
+}  // namespace smbtad

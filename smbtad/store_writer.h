@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The thread that owns the database connection: batches, retries, spools, and maintenance.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "spool.h"
+#include "store/event_store.h"
+
+namespace smbtad {
+
+struct WriterConfig {
+  smbta::store::DbParams db;
+  smbta::store::StatusInfo status;
+  std::filesystem::path spool_dir;
+  int maintenance_interval_s = 3600;
+  std::int64_t retention_s = 86400;
+  std::size_t max_rows_per_transaction = 20000;
+  // Rows held in memory before the writer moves them to the spool instead.
+  std::size_t max_queued_rows = 200000;
+};
+
+struct WriterStats {
+  std::uint64_t stored_rows = 0;
+  std::uint64_t spooled_rows = 0;
+  std::uint64_t purged_rows = 0;
+  std::uint64_t failed_transactions = 0;
+  std::uint64_t queued_rows = 0;
+  bool connected = false;
+};
+
+// Why: database latency (a PostgreSQL checkpoint, a locked sqlite file, an outage) must never
+// reach the network thread. submit() only takes a mutex and moves a vector; everything slow
+// happens here. A lost connection sends rows to the spool, and the spool is replayed in order
+// before newer rows once the database answers again.
+class StoreWriter {
+ public:
+  explicit StoreWriter(WriterConfig config);
+  ~StoreWriter();
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  void start();
+  void submit(std::vector<smbta::store::Row>&& rows);
+  void submit_module(smbta::store::ModuleInfo info);
+  // Stores (or spools) everything submitted so far, then ends the thread.
+  void stop();
+  WriterStats stats() const;
+
+ private:
+  void run();
+  bool ensure_connected();
+  void store_or_spool(std::vector<smbta::store::Row>& rows);
+  bool replay_spool();
+  void maintain();
+
+  WriterConfig config_;
+  Spool spool_;
+  std::unique_ptr<smbta::store::EventStore> store_;
+  std::thread thread_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::vector<smbta::store::Row>> queue_;
+  std::size_t queued_rows_ = 0;
+  std::vector<smbta::store::ModuleInfo> modules_;
+  bool stopping_ = false;
+
+  std::chrono::steady_clock::time_point next_connect_{};
+  std::chrono::seconds backoff_{1};
+  std::chrono::steady_clock::time_point next_maintenance_;
+  std::atomic<std::uint64_t> stored_{0}, spooled_{0}, purged_{0}, failed_{0};
+  std::atomic<bool> connected_{false};
+};
+
+}  // namespace smbtad
