@@ -60,14 +60,14 @@ void ModuleSession::on_events(std::uint32_t) {
       ++records_;
       sink_.on_record(*this, record_);
     } else if (st == Status::kBadRecord) {
-      // The frame boundary held, so the stream goes on; the first bad record of a connection
-      // is worth a warning, the rest are counted.
-      if (bad_records_++ == 0)
-        smbta::log::warning("module {}: record dropped: {}", peer_,
-                            smbta::describe(decoder_.error()));
-      else
-        smbta::log::debug(1, "module {}: record dropped: {}", peer_,
-                          smbta::describe(decoder_.error()));
+      // The frame boundary held, so the stream goes on. The first few bad records of a
+      // connection are worth a warning each; after that they are only counted, so a broken
+      // sender cannot flood the log.
+      constexpr std::uint64_t kLoggedBadRecords = 10;
+      if (bad_records_++ < kLoggedBadRecords)
+        smbta::log::warning(
+            "module {}: record dropped: {}{}", peer_, smbta::describe(decoder_.error()),
+            bad_records_ == kLoggedBadRecords ? " (further drops only counted)" : "");
     } else if (st == Status::kFatal) {
       close(smbta::describe(decoder_.error()));
       return;

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtad under bad input: every rejection rule, floods, idle peers, bad options, -T, maintenance.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/test_records.h"
+#include "smbta/net.h"
+#include "smbta/timestamp.h"
+#include "smbta/v2_codec.h"
+#include "smbtad/db_rows.h"
+#include "smbtad/smbtad_process.h"
+#include "store/dbi_connection.h"
+
+namespace smbtad::testing {
+namespace {
+
+using smbta::Record;
+
+smbta::store::DbParams sqlite_at(const std::filesystem::path& home) {
+  smbta::store::DbParams p;
+  p.driver = "sqlite3";
+  p.sqlite_dbdir = (home / ".smbtad").string();
+  p.name = "staddb";
+  return p;
+}
+
+// True when the peer closed the connection (recv returns 0 or an error) within 5 s.
+bool closed_by_peer(int fd) {
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char c;
+  return ::recv(fd, &c, 1, 0) <= 0;
+}
+
+std::string frame_with_body(std::string_view body) {
+  std::string s;
+  smbta::append_header(s, body.size(), false);
+  return s + std::string(body);
+}
+
+class Daemon : public ::testing::Test {
+ protected:
+  TempDir home_;
+};
+
+TEST_F(Daemon, BadOptionsNameTheOptionAndExitNonZero) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string mentions;
+  };
+  const Case cases[] = {
+      {{"-i", "70000"}, "-i/--inet-port"},
+      {{"-i", "abc"}, "-i/--inet-port"},
+      {{"--precision", "-1"}, "-p/--precision"},
+      {{"-U", "2"}, "-U/--use-db"},
+      {{"-t", "1:99:00"}, "-t/--maintenance-timer"},
+      {{"-m", "0,00:00:00"}, "-m/--maintenance-timer-config"},
+      {{"-m", "yesterday"}, "-m/--maintenance-timer-config"},
+      {{"-d", "11"}, "-d/--debug-level"},
+      {{"-M", "oracle"}, "-M/--dbdriver"},
+      {{"--bogus"}, "--bogus"},
+      {{"-x"}, "-x"},
+      {{"-i"}, "-i/--inet-port"},
+      {{"-c", "/nonexistent.conf"}, "/nonexistent.conf"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_smbtad(c.args, home_.path());
+    EXPECT_EQ(r.status, 2) << c.args[0];
+    EXPECT_NE(r.output.find(c.mentions), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Usage: smbtad"), std::string::npos) << "help follows the error";
+  }
+  const auto help = run_smbtad({"--help"}, home_.path());
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.output.find("--maintenance-timer-config"), std::string::npos);
+  const auto version = run_smbtad({"--version"}, home_.path());
+  EXPECT_EQ(version.status, 0);
+  EXPECT_NE(version.output.find("2.0.0"), std::string::npos);
+}
+
+TEST_F(Daemon, ConfigFileIsReadAndLaterOptionsWin) {
+  const auto conf = home_.path() / "smbtad.conf";
+  std::ofstream(conf) << "[general]\nprecision = 0\n[network]\nport_number = 1\n";
+  const int port = free_port();
+  // -i after -c overrides the file's port_number.
+  SmbtadProcess smbtad({"-c", conf.string(), "-i", std::to_string(port)}, home_.path(), port);
+  auto fd = connect_module(port);
+  Record r = smbta::testing::example_record(smbta::Op::kRead);
+  r.length = 7;
+  send_all(fd.get(), smbta::encode_frame(r) + smbta::encode_frame(r));
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  // Precision 0 from the file: two rows, not one merged row.
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == 2; })) << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+TEST_F(Daemon, SetupCreatesTheSchemaOnAnEmptyDatabaseAndIsIdempotent) {
+  const auto db_file = home_.path() / "new" / "dir" / "smbta.db";
+  for (int i = 0; i < 2; ++i) {
+    const auto r = run_smbtad({"-T", "-M", "sqlite3", "-N", db_file.string()}, home_.path());
+    EXPECT_EQ(r.status, 0) << r.output;
+  }
+  smbta::store::DbParams p;
+  p.sqlite_dbdir = db_file.parent_path().string();
+  p.name = db_file.filename().string();
+  smbta::store::DbiConnection db(p);
+  EXPECT_EQ(count_rows(db), 0u);
+  auto res =
+      db.query("SELECT smbtad_database_version FROM status WHERE smbtad_control_entry = 'SMBTAD'");
+  ASSERT_TRUE(res.next());
+  EXPECT_EQ(res.get_text(1), "2.0.0");
+  const auto bad = run_smbtad({"-T", "-M", "pgsql", "-H", "127.0.0.1", "--dbport", "1", "-N", "x"},
+                              home_.path());
+  EXPECT_NE(bad.status, 0) << "-T must fail when the database is unreachable";
+}
+
+TEST_F(Daemon, EveryRejectionRuleClosesOnlyThatConnection) {
+  const int port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home_.path(), port);
+  std::string good_body;
+  smbta::encode_body(smbta::testing::example_record(smbta::Op::kClose), good_body);
+  const std::string fatal_streams[] = {
+      "GET / HTTP/1.0\r\n\r\n",
+      "V1,4096,\"holger\",\"WORKGROUP\",\"R\",\"/srv\",\"a\",\"2012-05-11 16:01:47.042\"\n",
+      "V2.00000000000000000000000",
+      "V2.000000000000000000000-1",
+      "V2.00000099999999999999999",  // a huge length: refused, not allocated
+      "V2.00E00000000000000000160",  // encrypted without -k
+      "V2.00E00000000000000000161",
+      "V2.00X00000000000000000010",
+  };
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  std::uint64_t stored = 0;
+  for (const auto& bad : fatal_streams) {
+    auto fd = connect_module(port);
+    send_all(fd.get(), bad);
+    EXPECT_TRUE(closed_by_peer(fd.get())) << bad;
+    // Others are still served.
+    auto ok = connect_module(port);
+    send_all(ok.get(), frame_with_body(good_body));
+    ++stored;
+    EXPECT_TRUE(eventually([&] { return count_rows(db) == stored; })) << bad << "\n"
+                                                                      << smbtad.log();
+  }
+  // Record-level rules drop the record and keep the connection.
+  std::string unknown_op = good_body, few_blocks = good_body, past_body = good_body;
+  unknown_op.replace(5, 5, "000299");
+  few_blocks[4] = '5';
+  past_body.replace(past_body.find("0015docs"), 4, "0999");
+  auto fd = connect_module(port);
+  send_all(fd.get(), frame_with_body(unknown_op) + frame_with_body(few_blocks) +
+                         frame_with_body(past_body) + frame_with_body(good_body));
+  ++stored;
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == stored; })) << smbtad.log();
+  // A truncated stream: half a record, then the peer closes.
+  {
+    auto half = connect_module(port);
+    send_all(half.get(), frame_with_body(good_body).substr(0, 40));
+  }
+  EXPECT_TRUE(eventually([&] { return smbtad.log().find("stream ended") != std::string::npos; }));
+  EXPECT_TRUE(smbtad.running());
+  EXPECT_EQ(smbtad.stop(), 0);
+  const std::string log = smbtad.log();
+  for (std::string_view reason :
+       {"protocol V1 is not supported", "length field is zero", "exceeds the maximum body size",
+        "no key is configured", "unknown operation id", "fewer than 6 common blocks",
+        "stream ended in the middle of a record"})
+    EXPECT_NE(log.find(reason), std::string::npos) << reason << "\n" << log;
+  EXPECT_NE(log.find("127.0.0.1"), std::string::npos) << "log lines name the peer";
+  EXPECT_EQ(count_rows(db), stored);
+}
+
+TEST_F(Daemon, TwoThousandSocketFloodLeavesSmbtadServing) {
+  rlimit rl{};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 8192);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &rl), 0);
+  ASSERT_GE(rl.rlim_cur, 2100u) << "the test needs 2,100 descriptors";
+  const int port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home_.path(), port);
+  std::vector<smbta::UniqueFd> flood;
+  for (int i = 0; i < 2000; ++i) {
+    flood.push_back(connect_module(port));
+    send_all(flood.back().get(), "V2.0000000000");  // half a header, then silence
+  }
+  auto fd = connect_module(port);
+  Record r = smbta::testing::example_record(smbta::Op::kMkdir);
+  send_all(fd.get(), smbta::encode_frame(r));
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == 1; })) << smbtad.log();
+  flood.clear();
+  EXPECT_TRUE(smbtad.running());
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+TEST_F(Daemon, PeerSilentInsideARecordTimesOut) {
+  const int port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "--idle-timeout", "1"}, home_.path(), port);
+  auto fd = connect_module(port);
+  send_all(fd.get(), "V2.000000000000000000001");
+  EXPECT_TRUE(closed_by_peer(fd.get()));
+  EXPECT_NE(smbtad.log().find("in the middle of a record"), std::string::npos);
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+TEST_F(Daemon, UnixSocketModulesAreStored) {
+  const int port = free_port();
+  const auto sock = (home_.path() / "stadsocket").string();
+  SmbtadProcess smbtad({"-u", "--unix-socket-path", sock, "-i", std::to_string(port), "-p", "0"},
+                       home_.path(), port, sock);
+  auto fd = smbta::net::connect_unix(sock);
+  std::vector<Record> sent;
+  for (auto op : {smbta::Op::kRead, smbta::Op::kRmdir, smbta::Op::kUnlink, smbta::Op::kCopy}) {
+    sent.push_back(smbta::testing::example_record(op));
+    send_all(fd.get(), smbta::encode_frame(sent.back()));
+  }
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == sent.size(); })) << smbtad.log();
+  EXPECT_EQ(actual_rows(db), expected_rows(sent, 0));
+  auto res = db.query("SELECT module_ip_address FROM modules");
+  ASSERT_TRUE(res.next());
+  EXPECT_EQ(res.get_text(1), "unix");
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
+  const int port = free_port();
+  SmbtadProcess smbtad(
+      {"-i", std::to_string(port), "-p", "0", "-t", "00:00:01", "-m", "0,00:10:00"}, home_.path(),
+      port);
+  const std::int64_t now = smbta::local_now_ms();
+  std::vector<Record> fresh;
+  std::string stream;
+  for (int i = 0; i < 50; ++i) {
+    Record r = smbta::testing::example_record(smbta::Op::kWrite);
+    r.length = static_cast<std::uint64_t>(i);
+    r.timestamp_ms = now - (i % 2 == 0 ? 11 : 9) * 60 * 1000;  // 11 min old: purged; 9 min: kept
+    if (i % 2 != 0) fresh.push_back(r);
+    stream += smbta::encode_frame(r);
+  }
+  auto fd = connect_module(port);
+  send_all(fd.get(), stream);
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return actual_rows(db) == expected_rows(fresh, 0); }))
+      << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+}  // namespace
+}  // namespace smbtad::testing
