@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libfmt-dev libiniparser-dev
-  libdbi-dev libdbd-sqlite3 libdbd-pgsql sqlite3
+  libdbi-dev libdbd-sqlite3 libdbd-pgsql sqlite3 libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
 )

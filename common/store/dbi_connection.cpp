@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/dbi_connection.h"
+
+#include <dbi/dbi-dev.h>  // dbi_conn_t: libdbi has no public accessor for the native handle
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+namespace smbta::store {
+namespace {
+
+// Driver messages that mean the server went away (pgsql/libpq wording) or that the database is
+// only temporarily unavailable (sqlite3 lock held past the busy timeout). Both call for
+// "spool and retry later" rather than "report a bug"; ping alone cannot tell, because the pgsql
+// driver's ping silently reconnects and then reports success for a transaction that is gone.
+constexpr std::array<std::string_view, 9> kTransientMarkers = {
+    "server closed the connection",
+    "no connection to the server",
+    "terminating connection",
+    "could not receive data",
+    "could not send data",
+    "connection to server",
+    "could not connect",
+    "database is locked",
+    "SSL SYSCALL error",
+};
+
+bool looks_transient(std::string_view msg) {
+  for (auto m : kTransientMarkers)
+    if (msg.find(m) != std::string_view::npos) return true;
+  return false;
+}
+
+// Splits a sqlite3 database name into the directory and file name libdbi wants separately.
+std::pair<std::string, std::string> sqlite_location(const DbParams& p) {
+  std::filesystem::path name(p.name);
+  if (name.has_parent_path()) return {name.parent_path().string(), name.filename().string()};
+  return {p.sqlite_dbdir.empty() ? std::string(".") : p.sqlite_dbdir, p.name};
+}
+
+}  // namespace
+
+DbiResult& DbiResult::operator=(DbiResult&& o) noexcept {
+  if (this != &o) {
+    if (r_) dbi_result_free(r_);
+    r_ = o.r_;
+    o.r_ = nullptr;
+  }
+  return *this;
+}
+
+DbiResult::~DbiResult() {
+  if (r_) dbi_result_free(r_);
+}
+
+bool DbiResult::next() {
+  return r_ && dbi_result_next_row(r_) == 1;
+}
+
+std::uint64_t DbiResult::rows() const {
+  return r_ ? dbi_result_get_numrows(r_) : 0;
+}
+
+std::uint64_t DbiResult::rows_affected() const {
+  if (!r_) return 0;
+  const auto n = dbi_result_get_numrows_affected(r_);
+  return n == DBI_ROW_ERROR ? 0 : n;
+}
+
+std::optional<std::int64_t> DbiResult::get_int(unsigned idx) const {
+  if (!r_ || dbi_result_field_is_null_idx(r_, idx) == 1) return std::nullopt;
+  if (dbi_result_get_field_type_idx(r_, idx) == DBI_TYPE_STRING) {
+    // sqlite3 reports computed columns as text; parse them exactly instead of through libdbi's
+    // atoll, which would turn garbage into 0.
+    const char* s = dbi_result_get_string_idx(r_, idx);
+    if (!s) return std::nullopt;
+    std::int64_t v = 0;
+    std::string_view sv(s);
+    auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
+    if (ec != std::errc() || p != sv.data() + sv.size())
+      throw StoreError(fmt::format("database returned non-integer '{}'", sv), false);
+    return v;
+  }
+  return dbi_result_get_as_longlong_idx(r_, idx);
+}
+
+std::optional<std::string> DbiResult::get_text(unsigned idx) const {
+  if (!r_ || dbi_result_field_is_null_idx(r_, idx) == 1) return std::nullopt;
+  if (dbi_result_get_field_type_idx(r_, idx) == DBI_TYPE_STRING) {
+    // Length-aware, so that text is returned byte for byte.
+    const char* s = dbi_result_get_string_idx(r_, idx);
+    if (!s) return std::nullopt;
+    return std::string(s, dbi_result_get_field_length_idx(r_, idx));
+  }
+  char* s = dbi_result_get_as_string_copy_idx(r_, idx);
+  if (!s) return std::nullopt;
+  std::string out(s);
+  std::free(s);
+  return out;
+}
+
+DbiConnection::DbiConnection(const DbParams& params) : driver_(params.driver) {
+  if (dbi_initialize_r(nullptr, &inst_) < 0) {
+    inst_ = nullptr;
+    throw StoreError("libdbi: no database drivers found", false);
+  }
+  conn_ = dbi_conn_new_r(driver_.c_str(), inst_);
+  if (!conn_) {
+    dbi_shutdown_r(inst_);
+    throw StoreError(fmt::format("libdbi: driver '{}' is not installed", driver_), false);
+  }
+  auto set = [&](const char* key, const std::string& value) {
+    if (!value.empty()) dbi_conn_set_option(conn_, key, value.c_str());
+  };
+  if (is_sqlite()) {
+    auto [dir, file] = sqlite_location(params);
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) {
+      // The database holds user names and paths: keep the directory private.
+      if (std::filesystem::create_directories(dir, ec))
+        std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+      if (ec) {
+        dbi_conn_close(conn_);
+        dbi_shutdown_r(inst_);
+        throw StoreError(fmt::format("cannot create database directory {}: {}", dir, ec.message()),
+                         false);
+      }
+    }
+    set("sqlite3_dbdir", dir);
+    set("dbname", file);
+    dbi_conn_set_option_numeric(conn_, "sqlite3_timeout", params.sqlite_timeout_ms);
+  } else {
+    set("host", params.host);
+    set("username", params.user);
+    set("password", params.password);
+    set("dbname", params.name);
+    if (!params.port.empty()) {
+      int port = 0;
+      auto [p, ec] =
+          std::from_chars(params.port.data(), params.port.data() + params.port.size(), port);
+      if (ec != std::errc() || p != params.port.data() + params.port.size()) {
+        dbi_conn_close(conn_);
+        dbi_shutdown_r(inst_);
+        throw StoreError(fmt::format("invalid database port '{}'", params.port), false);
+      }
+      dbi_conn_set_option_numeric(conn_, "port", port);
+    }
+  }
+  dbi_conn_set_option(conn_, "encoding", "UTF-8");
+  if (dbi_conn_connect(conn_) < 0) {
+    std::string msg = error_text();
+    dbi_conn_close(conn_);
+    dbi_shutdown_r(inst_);
+    // A server we cannot reach is the retry-later case; a driver that rejects the options is
+    // a configuration error. Both come back as -1 here, so go by the message.
+    const bool transient = !is_sqlite() || looks_transient(msg);
+    throw StoreError(fmt::format("cannot connect to {} database: {}", driver_, msg), transient);
+  }
+}
+
+DbiConnection::~DbiConnection() {
+  if (conn_) dbi_conn_close(conn_);
+  if (inst_) dbi_shutdown_r(inst_);
+}
+
+std::string DbiConnection::error_text() {
+  const char* msg = nullptr;
+  dbi_conn_error(conn_, &msg);
+  return msg ? std::string(msg) : std::string("unknown database error");
+}
+
+void DbiConnection::fail(std::string_view what, std::string_view sql) {
+  std::string msg = error_text();
+  bool lost = looks_transient(msg);
+  if (!lost) lost = !ping();
+  // Only the head of the statement: batches are megabytes long.
+  constexpr std::size_t kShown = 160;
+  std::string head(sql.substr(0, kShown));
+  if (sql.size() > kShown) head += "...";
+  throw StoreError(fmt::format("{}: {} [{}]", what, msg, head), lost);
+}
+
+std::uint64_t DbiConnection::exec(const std::string& sql) {
+  return query(sql).rows_affected();
+}
+
+DbiResult DbiConnection::query(const std::string& sql) {
+  dbi_result r = dbi_conn_query(conn_, sql.c_str());
+  if (!r) fail("database statement failed", sql);
+  return DbiResult(r);
+}
+
+void DbiConnection::sqlite_exec_native(const std::string& sql) {
+  auto* handle = static_cast<sqlite3*>(static_cast<dbi_conn_t*>(conn_)->connection);
+  if (!is_sqlite() || !handle)
+    throw StoreError("sqlite_exec_native on a non-sqlite3 connection", false);
+  char* err = nullptr;
+  if (sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown sqlite3 error";
+    sqlite3_free(err);
+    throw StoreError(fmt::format("database statement failed: {} [{}]", msg, sql),
+                     looks_transient(msg));
+  }
+}
+
+std::string DbiConnection::quote(std::string_view s) {
+  std::string out;
+  append_quoted(out, s);
+  return out;
+}
+
+void DbiConnection::append_quoted(std::string& out, std::string_view s) {
+  // libdbi takes C strings: an embedded NUL would end the value early, which is safe (the
+  // quoted literal stays closed) and matches what the original stored.
+  std::string z(s.substr(0, s.find('\0')));
+  char* quoted = nullptr;
+  const std::size_t n = dbi_conn_quote_string_copy(conn_, z.c_str(), &quoted);
+  if (n == 0 || !quoted) {
+    std::free(quoted);
+    fail("cannot quote string", z);
+  }
+  out.append(quoted, n);
+  std::free(quoted);
+}
+
+void DbiConnection::begin() {
+  // sqlite3: take the write lock up front. A deferred transaction that later needs to upgrade
+  // its read lock fails with SQLITE_BUSY at once (the busy timeout does not apply), so two
+  // writers on one file would abort each other instead of waiting.
+  exec(is_sqlite() ? "BEGIN IMMEDIATE" : "BEGIN");
+  in_tx_ = true;
+}
+
+void DbiConnection::commit() {
+  try {
+    exec("COMMIT");
+  } catch (...) {
+    rollback();
+    throw;
+  }
+  in_tx_ = false;
+}
+
+void DbiConnection::rollback() noexcept {
+  if (!in_tx_) return;
+  in_tx_ = false;
+  dbi_result r = dbi_conn_query(conn_, "ROLLBACK");
+  if (r) dbi_result_free(r);
+}
+
+bool DbiConnection::ping() {
+  if (is_sqlite()) {
+    // The driver's ping runs "SELECT 1" through its type guessing, which prints to stdout.
+    auto* handle = static_cast<sqlite3*>(static_cast<dbi_conn_t*>(conn_)->connection);
+    return handle && sqlite3_exec(handle, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  return dbi_conn_ping(conn_) == 1;
+}
+
+}  // namespace smbta::store

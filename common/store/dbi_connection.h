@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// RAII ownership of one libdbi instance and connection, with quoting and typed result access.
+#pragma once
+
+#include <dbi/dbi.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/event_store.h"
+
+namespace smbta::store {
+
+// Why: libdbi results are C handles that must be freed on every path, and drivers disagree on
+// the types they report for the same SQL (sqlite3 guesses from declarations, pgsql reports
+// exact widths); this wrapper frees the handle and converts any integer or text cell uniformly.
+class DbiResult {
+ public:
+  DbiResult() = default;
+  explicit DbiResult(dbi_result r) : r_(r) {}
+  DbiResult(DbiResult&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  DbiResult& operator=(DbiResult&& o) noexcept;
+  DbiResult(const DbiResult&) = delete;
+  DbiResult& operator=(const DbiResult&) = delete;
+  ~DbiResult();
+
+  // Advances to the next row; false after the last one.
+  bool next();
+  std::uint64_t rows() const;
+  std::uint64_t rows_affected() const;
+  // Cells by 1-based column index (libdbi's convention). NULL gives std::nullopt.
+  std::optional<std::int64_t> get_int(unsigned idx) const;
+  std::optional<std::string> get_text(unsigned idx) const;
+
+ private:
+  dbi_result r_ = nullptr;
+};
+
+// Why: every SQL statement smbta sends goes through one place that owns the libdbi handles,
+// quotes strings (nothing is ever spliced unquoted) and turns failures into StoreError with
+// the "connection lost" distinction the writer thread needs to decide between spool and report.
+class DbiConnection {
+ public:
+  // Connects with the options of `params`; for sqlite3 the database directory is created.
+  // Throws StoreError.
+  explicit DbiConnection(const DbParams& params);
+  DbiConnection(const DbiConnection&) = delete;
+  DbiConnection& operator=(const DbiConnection&) = delete;
+  ~DbiConnection();
+
+  const std::string& driver() const { return driver_; }
+  bool is_sqlite() const { return driver_ == "sqlite3"; }
+  bool is_pgsql() const { return driver_ == "pgsql"; }
+
+  // Runs a statement and discards any result; returns the number of affected rows.
+  // Statements are taken as std::string because libdbi needs them NUL-terminated (the drivers
+  // do not implement the length-taking dbi_conn_query_null) and batches are too big to copy.
+  std::uint64_t exec(const std::string& sql);
+  DbiResult query(const std::string& sql);
+  // sqlite3 only: runs statements directly on the driver's sqlite3 handle, discarding any
+  // rows. For PRAGMAs that return a row: libdbi's sqlite3 driver would print
+  // "no tables in statement !" to stdout for them, which corrupts smbtaquery's output.
+  void sqlite_exec_native(const std::string& sql);
+
+  // The SQL literal for `s`, quotes included.
+  std::string quote(std::string_view s);
+  // Appends the SQL literal for `s` to `out` (the hot insert path avoids a temporary).
+  void append_quoted(std::string& out, std::string_view s);
+
+  void begin();
+  void commit();
+  // Never throws: called on error paths; a failed rollback means the connection is gone anyway.
+  void rollback() noexcept;
+  bool in_transaction() const { return in_tx_; }
+
+  bool ping();
+  // The driver's text for the last error.
+  std::string error_text();
+
+ private:
+  [[noreturn]] void fail(std::string_view what, std::string_view sql);
+
+  std::string driver_;
+  dbi_inst inst_ = nullptr;
+  dbi_conn conn_ = nullptr;
+  bool in_tx_ = false;
+};
+
+}  // namespace smbta::store
