@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/store_fixture.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+
+namespace smbta::store::testing {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+}  // namespace
+
+TestDb::TestDb(const std::string& driver) {
+  params_.driver = driver;
+  if (driver == "sqlite3") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "smbta-store-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    tmpdir_ = tmpl;
+    // A missing subdirectory: the store has to create it.
+    params_.sqlite_dbdir = tmpdir_ + "/sub/dir";
+    params_.name = "test.db";
+    available_ = true;
+    return;
+  }
+  admin_.driver = driver;
+  admin_.host = env("SMBTA_TEST_PGSQL_HOST");
+  admin_.port = env("SMBTA_TEST_PGSQL_PORT");
+  admin_.user = env("SMBTA_TEST_PGSQL_USER");
+  admin_.password = env("SMBTA_TEST_PGSQL_PASSWORD");
+  admin_.name = env("SMBTA_TEST_PGSQL_DBNAME");
+  if (admin_.host.empty() || admin_.name.empty()) return;
+  static std::atomic<int> counter{0};
+  params_ = admin_;
+  params_.name = fmt::format("smbta_t{}_{}", getpid(), counter++);
+  DbiConnection admin(admin_);
+  admin.exec("DROP DATABASE IF EXISTS " + params_.name);
+  admin.exec("CREATE DATABASE " + params_.name);
+  available_ = true;
+}
+
+TestDb::~TestDb() {
+  if (!tmpdir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(tmpdir_, ec);
+  }
+  if (available_ && params_.driver == "pgsql") {
+    try {
+      DbiConnection admin(admin_);
+      admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", params_.name));
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cannot drop test database: " << e.what();
+    }
+  }
+}
+
+std::string data_timestamp_expr(const DbiConnection& db) {
+  return db.is_pgsql() ? "to_char(timestamp, 'YYYY-MM-DD HH24:MI:SS.MS')" : "timestamp";
+}
+
+}  // namespace smbta::store::testing
