@@ -36,6 +36,8 @@ class ModuleSession : public EventHandler {
   // True when a partial record has waited longer than `timeout` (the caller closes).
   bool idle_for(Clock::time_point now, std::chrono::seconds timeout) const;
 
+  // Restarts the idle clock (after reading was paused for the database).
+  void touch(Clock::time_point now) { last_data_ = now; }
   int fd() const { return fd_.get(); }
   const std::string& peer() const { return peer_; }
   bool closed() const { return closed_; }

@@ -21,6 +21,10 @@ using Clock = std::chrono::steady_clock;
 
 // Batches are handed to the writer at least every tick, or sooner when this many rows wait.
 constexpr std::size_t kEarlyFlushRows = 8192;
+// When the database falls this far behind, module sockets are not read (TCP pushes back on the
+// senders) until the writer is down to the low mark: memory stays bounded whatever the load.
+constexpr std::size_t kBacklogHigh = 40000;
+constexpr std::size_t kBacklogLow = 10000;
 
 class Server::Listener : public EventHandler {
  public:
@@ -90,6 +94,20 @@ class Server::TickHandler : public EventHandler {
   smbta::UniqueFd fd_;
 };
 
+class Server::WakeHandler : public EventHandler {
+ public:
+  WakeHandler(Server& s, int fd) : server_(s), fd_(fd) {}
+  void on_events(std::uint32_t) override {
+    std::uint64_t v;
+    [[maybe_unused]] auto n = ::read(fd_, &v, sizeof v);
+    server_.resume_reading();
+  }
+
+ private:
+  Server& server_;
+  int fd_;
+};
+
 namespace {
 
 void raise_fd_limit(int wanted) {
@@ -104,7 +122,7 @@ void raise_fd_limit(int wanted) {
 }  // namespace
 
 Server::Server(const Options& o)
-    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 200000) {
+    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 50000) {
   if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
   raise_fd_limit(o.max_connections);
   if (o.unix_socket) {
@@ -156,7 +174,7 @@ void Server::accept_from(int listen_fd, bool is_unix) {
     auto session = std::make_unique<ModuleSession>(std::move(fd), std::move(peer),
                                                    smbta::DecoderLimits{options_.max_body}, key_,
                                                    *this, std::span<char>(read_buffer_));
-    loop_.add(raw, EPOLLIN | EPOLLRDHUP, session.get());
+    loop_.add(raw, reading_paused_ ? 0 : EPOLLIN | EPOLLRDHUP, session.get());
     sessions_.emplace(raw, std::move(session));
     ++stats_.connections_accepted;
   }
@@ -188,15 +206,34 @@ void Server::flush_cache(bool final) {
   std::vector<smbta::store::Row> rows;
   cache_.flush(rows, Clock::now(), final);
   writer_->submit(std::move(rows));
+  if (!final && !reading_paused_ && writer_->backlog() > kBacklogHigh) pause_reading();
+}
+
+void Server::pause_reading() {
+  reading_paused_ = true;
+  for (auto& [fd, s] : sessions_) loop_.modify(fd, 0, s.get());
+  smbta::log::debug(1, "database behind by {} rows: pausing module reads", writer_->backlog());
+  writer_->request_wake(kBacklogLow);
+}
+
+void Server::resume_reading() {
+  if (!reading_paused_) return;
+  reading_paused_ = false;
+  const auto now = Clock::now();
+  for (auto& [fd, s] : sessions_) {
+    s->touch(now);
+    loop_.modify(fd, EPOLLIN | EPOLLRDHUP, s.get());
+  }
 }
 
 void Server::tick() {
   flush_cache(false);
   const auto now = Clock::now();
+  // A paused connection is not idle: it waits for the database, not the other way round.
   const std::chrono::seconds timeout(options_.idle_timeout_s);
   std::vector<ModuleSession*> idle;
   for (auto& [fd, s] : sessions_)
-    if (s->idle_for(now, timeout)) idle.push_back(s.get());
+    if (!reading_paused_ && s->idle_for(now, timeout)) idle.push_back(s.get());
   for (ModuleSession* s : idle) {
     ++stats_.connections_closed_on_error;
     s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
@@ -240,6 +277,8 @@ void Server::run() {
     st.bind_ip = options_.bind_ip;
     writer_ = std::make_unique<StoreWriter>(std::move(wc));
     writer_->start();
+    waker_ = std::make_unique<WakeHandler>(*this, writer_->wake_fd());
+    loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
   }
   for (const auto& l : listeners_) smbta::log::notice("listening for modules on {}", l->what());
   while (!stopping_) {

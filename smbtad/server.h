@@ -43,11 +43,14 @@ class Server : public RecordSink {
   class Listener;
   class SignalHandler;
   class TickHandler;
+  class WakeHandler;
 
   void accept_from(int listen_fd, bool is_unix);
   void tick();
   void flush_cache(bool final);
   void reap_closed();
+  void pause_reading();
+  void resume_reading();
 
   const Options& options_;
   std::optional<smbta::AesKey> key_;
@@ -55,6 +58,8 @@ class Server : public RecordSink {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<SignalHandler> signals_;
   std::unique_ptr<TickHandler> ticker_;
+  std::unique_ptr<WakeHandler> waker_;
+  bool reading_paused_ = false;  // the writer is behind: module sockets are not read
   std::unordered_map<int, std::unique_ptr<ModuleSession>> sessions_;
   std::vector<std::unique_ptr<ModuleSession>> closed_;
   std::vector<char> read_buffer_;

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store_writer.h"
 
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <system_error>
+
 #include "smbta/log.h"
 #include "smbta/timestamp.h"
 
@@ -13,7 +18,39 @@ using Clock = std::chrono::steady_clock;
 StoreWriter::StoreWriter(WriterConfig config)
     : config_(std::move(config)),
       spool_(config_.spool_dir),
-      next_maintenance_(Clock::now() + std::chrono::seconds(config_.maintenance_interval_s)) {}
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      next_maintenance_(Clock::now() + std::chrono::seconds(config_.maintenance_interval_s)) {
+  if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+std::size_t StoreWriter::backlog() const {
+  std::lock_guard lock(mutex_);
+  return queued_rows_;
+}
+
+void StoreWriter::request_wake(std::size_t low) {
+  {
+    std::lock_guard lock(mutex_);
+    wake_below_ = std::max<std::size_t>(low, 1);
+  }
+  maybe_wake();
+}
+
+void StoreWriter::release(std::size_t rows) {
+  {
+    std::lock_guard lock(mutex_);
+    queued_rows_ -= std::min(queued_rows_, rows);
+  }
+  maybe_wake();
+}
+
+void StoreWriter::maybe_wake() {
+  std::lock_guard lock(mutex_);
+  if (wake_below_ == 0 || queued_rows_ >= wake_below_) return;
+  wake_below_ = 0;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_.get(), &one, sizeof one);
+}
 
 StoreWriter::~StoreWriter() {
   stop();
@@ -93,6 +130,7 @@ void StoreWriter::store_or_spool(std::vector<Row>& rows) {
     try {
       store_->insert(rows);
       stored_ += rows.size();
+      release(rows.size());
       rows.clear();
       return;
     } catch (const StoreError& e) {
@@ -115,6 +153,7 @@ void StoreWriter::store_or_spool(std::vector<Row>& rows) {
   try {
     spool_.append(rows);
     spooled_ += rows.size();
+    release(rows.size());
     rows.clear();
   } catch (const std::exception& e) {
     // Disk full and database down: the rows stay queued in memory and the next pass retries.
@@ -177,8 +216,6 @@ void StoreWriter::run() {
       modules.swap(modules_);
       stopping = stopping_;
     }
-    std::size_t taken = 0;
-    for (const auto& b : batches) taken += b.size();
     // Coalesce into transactions of up to max_rows_per_transaction rows: fewer commits.
     for (auto& b : batches) {
       for (auto& r : b) {
@@ -189,10 +226,6 @@ void StoreWriter::run() {
     batches.clear();
     if (!spool_.empty()) replay_spool();
     store_or_spool(pending);
-    {
-      std::lock_guard lock(mutex_);
-      queued_rows_ -= std::min(queued_rows_, taken);
-    }
     if (!modules.empty() && ensure_connected()) {
       try {
         for (const auto& m : modules) store_->note_module(m);

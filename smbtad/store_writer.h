@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "smbta/unique_fd.h"
 #include "spool.h"
 #include "store/event_store.h"
 
@@ -50,6 +51,12 @@ class StoreWriter {
   StoreWriter& operator=(const StoreWriter&) = delete;
 
   void start();
+  // Rows submitted and not yet stored or spooled: what the writer holds in memory.
+  std::size_t backlog() const;
+  // An eventfd that becomes readable once the backlog fell below `low` after request_wake(low):
+  // the network thread pauses reading modules while the database is behind and resumes then.
+  int wake_fd() const { return wake_fd_.get(); }
+  void request_wake(std::size_t low);
   void submit(std::vector<smbta::store::Row>&& rows);
   void submit_module(smbta::store::ModuleInfo info);
   // Stores (or spools) everything submitted so far, then ends the thread.
@@ -71,7 +78,11 @@ class StoreWriter {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::vector<smbta::store::Row>> queue_;
-  std::size_t queued_rows_ = 0;
+  std::size_t queued_rows_ = 0;  // submitted, not yet stored or spooled
+  std::size_t wake_below_ = 0;   // 0: nobody waits
+  smbta::UniqueFd wake_fd_;
+  void maybe_wake();
+  void release(std::size_t rows);
   std::vector<smbta::store::ModuleInfo> modules_;
   bool stopping_ = false;
 

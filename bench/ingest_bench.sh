@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Ingest benchmark: a real smbtad (sqlite3) fed by smbta_loadgen; prints records/s stored and
+# lost, CPU seconds and peak RSS per 100k records and bytes per row, for precision 0 and 5 over
+# 1, 4 and 16 connections, then RSS with 1,000 connections.
+# Usage: bash bench/ingest_bench.sh [build-dir] [records]
+set -euo pipefail
+build=${1:-build}
+records=${2:-1000000}
+smbtad=$build/smbtad/smbtad
+loadgen=$build/bench/smbta_loadgen
+[ -x "$smbtad" ] && [ -x "$loadgen" ] || { echo "build first: cmake --build $build" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/smbta-bench-XXXXXX)
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+port=$((30000 + RANDOM % 20000))
+
+stored() { sqlite3 "$1" "SELECT coalesce(sum(merged),0) FROM smbta_events" 2>/dev/null || echo 0; }
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+
+run() {
+  local precision=$1 conns=$2 idle=${3:-0}
+  rm -rf "$work/home"; mkdir -p "$work/home"
+  HOME=$work/home "$smbtad" -o -i $port -p "$precision" 2>"$work/log" &
+  pid=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  local db=$work/home/.smbtad/staddb
+  local t0 c0
+  t0=$(date +%s.%N); c0=$(cpu_ticks $pid)
+  "$loadgen" --port $port --connections "$conns" --records "$records" --idle "$idle" --hold 0 >/dev/null
+  local n=0
+  for _ in $(seq 1200); do
+    n=$(stored "$db"); [ "$n" -ge "$records" ] && break; sleep 0.05
+  done
+  local t1 c1 rss rows bytes
+  t1=$(date +%s.%N); c1=$(cpu_ticks $pid)
+  rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  kill -TERM $pid; wait $pid || true
+  n=$(stored "$db")
+  rows=$(sqlite3 "$db" "SELECT count(*) FROM smbta_events")
+  bytes=$(sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null; stat -c %s "$db")
+  awk -v p="$precision" -v c="$conns" -v i="$idle" -v n="$n" -v r="$records" -v t="$t1" -v s="$t0" \
+      -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v rss="$rss" -v rows="$rows" -v b="$bytes" 'BEGIN {
+    el = t - s;
+    printf "precision %d connections %3d idle %4d: %9.0f records/s stored, %d lost, %.3f CPU s/100k, peak RSS %.1f MB, %d rows, %.1f bytes/row\n",
+      p, c, i, n / el, r - n, (cpu / hz) / (r / 100000), rss / 1024, rows, (rows ? b / rows : 0) }'
+}
+
+for p in 0 5; do
+  for c in 1 4 16; do run $p $c; done
+done
+run 0 16 1000
