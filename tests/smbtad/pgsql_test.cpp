@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtad with a real PostgreSQL server that goes away, and two smbtad sites sharing one database.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "common/test_records.h"
+#include "smbta/v2_codec.h"
+#include "smbtad/db_rows.h"
+#include "smbtad/smbtad_process.h"
+#include "store/store_fixture.h"
+
+namespace smbtad::testing {
+namespace {
+
+using smbta::Record;
+
+std::string frames(const std::vector<Record>& records) {
+  std::string s;
+  for (const auto& r : records) s += smbta::encode_frame(r);
+  return s;
+}
+
+std::vector<Record> random_records(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Record> v;
+  for (std::size_t i = 0; i < n; ++i) v.push_back(smbta::testing::random_record(rng));
+  return v;
+}
+
+// A private PostgreSQL cluster this test may stop and start at will.
+class OwnCluster {
+ public:
+  OwnCluster() : port_(free_port()) {
+    run("bash " PG_CLUSTER_SCRIPT " start " + dir_.path().string() + " " + std::to_string(port_));
+  }
+  ~OwnCluster() {
+    std::system(("bash " PG_CLUSTER_SCRIPT " stop " + dir_.path().string() + " " +
+                 std::to_string(port_) + " >/dev/null 2>&1")
+                    .c_str());
+  }
+  void stop() { pg_ctl("-m fast stop"); }
+  void start() {
+    pg_ctl("-l " + (dir_.path() / "server.log").string() +
+           " -o \"-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " +
+           dir_.path().string() + " -c fsync=off\" start");
+  }
+  int port() const { return port_; }
+
+ private:
+  static void run(const std::string& cmd) { ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd; }
+  void pg_ctl(const std::string& args) {
+    const std::string as_pg = ::geteuid() == 0 ? "runuser -u postgres -- " : "";
+    run(as_pg + "/usr/lib/postgresql/15/bin/pg_ctl -w -t 60 -D " + (dir_.path() / "data").string() +
+        " " + args + " >/dev/null");
+  }
+  TempDir dir_;
+  int port_;
+};
+
+std::vector<std::string> pg_args(int db_port, const std::string& dbname) {
+  return {"-M", "pgsql", "-H", "127.0.0.1",  "--dbport", std::to_string(db_port),
+          "-S", "smbta", "-P", "smbta-test", "-N",       dbname};
+}
+
+smbta::store::DbParams pg_params(int db_port, const std::string& dbname) {
+  smbta::store::DbParams p;
+  p.driver = "pgsql";
+  p.host = "127.0.0.1";
+  p.port = std::to_string(db_port);
+  p.user = "smbta";
+  p.password = "smbta-test";
+  p.name = dbname;
+  return p;
+}
+
+std::uint64_t rows_or_zero(const smbta::store::DbParams& p) {
+  try {
+    smbta::store::DbiConnection db(p);
+    return count_rows(db);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+TEST(PgsqlOutage, RecordsSentWhilePostgresqlIsDownAreStoredWhenItIsBack) {
+  OwnCluster pg;
+  TempDir home;
+  const int port = free_port();
+  auto args = pg_args(pg.port(), "smbta_test");
+  args.insert(args.end(), {"-i", std::to_string(port), "-p", "0"});
+  const auto params = pg_params(pg.port(), "smbta_test");
+  std::vector<Record> all = random_records(1000, 1);
+  {
+    SmbtadProcess smbtad(args, home.path(), port);
+    auto fd = connect_module(port);
+    send_all(fd.get(), frames(all));
+    ASSERT_TRUE(eventually([&] { return rows_or_zero(params) == all.size(); })) << smbtad.log();
+
+    pg.stop();
+    auto during = random_records(1000, 2);
+    send_all(fd.get(), frames(during));
+    all.insert(all.end(), during.begin(), during.end());
+    // The rows go to the spool while the server is down...
+    EXPECT_TRUE(eventually([&] { return smbtad.log().find("spool") != std::string::npos; }))
+        << smbtad.log();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    pg.start();
+    // ...and are replayed once it answers again.
+    auto after = random_records(500, 3);
+    send_all(fd.get(), frames(after));
+    all.insert(all.end(), after.begin(), after.end());
+    ASSERT_TRUE(eventually([&] { return rows_or_zero(params) == all.size(); },
+                           std::chrono::milliseconds(60000)))
+        << smbtad.log();
+
+    // Down again, and smbtad stops before it is back: the spool survives the restart.
+    pg.stop();
+    auto last = random_records(300, 4);
+    send_all(fd.get(), frames(last));
+    all.insert(all.end(), last.begin(), last.end());
+    ::shutdown(fd.get(), SHUT_WR);
+    char c;
+    ::recv(fd.get(), &c, 1, 0);
+    EXPECT_EQ(smbtad.stop(), 0);
+  }
+  pg.start();
+  SmbtadProcess again(args, home.path(), port);
+  ASSERT_TRUE(eventually([&] { return rows_or_zero(params) == all.size(); },
+                         std::chrono::milliseconds(60000)))
+      << again.log();
+  EXPECT_EQ(again.stop(), 0);
+  smbta::store::DbiConnection db(params);
+  EXPECT_EQ(actual_rows(db), expected_rows(all, 0));
+}
+
+TEST(PgsqlTwoSites, TwoSmbtadInstancesShareOneDatabase) {
+  smbta::store::testing::TestDb db("pgsql");
+  ASSERT_TRUE(db.available()) << "run through ctest: it provides SMBTA_TEST_PGSQL_*";
+  const auto& p = db.params();
+  TempDir home_a, home_b;
+  const int port_a = free_port(), port_b = free_port();
+  auto args_a = pg_args(std::stoi(p.port), p.name);
+  auto args_b = args_a;
+  args_a.insert(args_a.end(), {"-i", std::to_string(port_a), "-p", "0"});
+  args_b.insert(args_b.end(), {"-i", std::to_string(port_b), "-p", "0"});
+  SmbtadProcess a(args_a, home_a.path(), port_a);
+  SmbtadProcess b(args_b, home_b.path(), port_b);
+  // Same generator, different seeds: many shared user, share and file names that both sites
+  // insert into the dictionaries at the same moment.
+  const auto ra = random_records(3000, 10), rb = random_records(3000, 11);
+  std::thread ta([&] {
+    auto fd = connect_module(port_a);
+    send_all(fd.get(), frames(ra));
+  });
+  std::thread tb([&] {
+    auto fd = connect_module(port_b);
+    send_all(fd.get(), frames(rb));
+  });
+  ta.join();
+  tb.join();
+  auto all = ra;
+  all.insert(all.end(), rb.begin(), rb.end());
+  auto conn = db.raw();
+  ASSERT_TRUE(eventually([&] { return count_rows(*conn) >= all.size(); })) << a.log() << b.log();
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+  EXPECT_EQ(actual_rows(*conn), expected_rows(all, 0));
+}
+
+}  // namespace
+}  // namespace smbtad::testing
