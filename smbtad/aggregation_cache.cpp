@@ -9,13 +9,10 @@ namespace smbtad {
 using smbta::Record;
 using smbta::store::Row;
 
-std::size_t AggregationCache::KeyHash::operator()(const Key& k) const {
+std::size_t AggregationCache::Hash::operator()(const KeyView& k) const {
   std::hash<std::string_view> h;
   std::size_t v = std::hash<std::int64_t>()(k.bucket * 4 + k.kind);
-  for (std::string_view s :
-       {std::string_view(k.user), std::string_view(k.sid), std::string_view(k.domain),
-        std::string_view(k.share), std::string_view(k.path)})
-    v = v * 1000003u ^ h(s);
+  for (std::string_view s : {k.user, k.sid, k.domain, k.share, k.path}) v = v * 1000003u ^ h(s);
   return v;
 }
 
@@ -32,23 +29,22 @@ void AggregationCache::add(const Record& r, Clock::time_point now) {
   if (r.timestamp_ms < 0 && r.timestamp_ms % width != 0) --bucket;
   // A failed call reports -1 as 4294967295: it moved no bytes.
   const std::uint64_t bytes = r.length == smbta::kFailedResult ? 0 : r.length;
-  Key key{static_cast<std::uint8_t>(smbta::is_read(r.op) ? 0 : 2),
-          bucket,
-          r.user,
-          r.sid,
-          r.domain,
-          r.share,
-          r.path};
-  auto [it, inserted] = map_.try_emplace(std::move(key));
-  Entry& e = it->second;
-  if (inserted) {
-    e.first = r;
-    e.first.op = smbta::is_read(r.op) ? smbta::Op::kRead : smbta::Op::kWrite;
-    e.late = bucket <= forgotten_below_;
+  const auto kind = static_cast<std::uint8_t>(smbta::is_read(r.op) ? 0 : 2);
+  const KeyView key{kind, bucket, r.user, r.sid, r.domain, r.share, r.path};
+  auto it = map_.find(key);
+  if (it == map_.end()) {
+    Entry fresh;
+    fresh.kind = kind;
+    fresh.bucket = bucket;
+    fresh.first = r;
+    fresh.first.op = kind == 0 ? smbta::Op::kRead : smbta::Op::kWrite;
+    fresh.late = bucket <= forgotten_below_;
     // Keep the entry until its bucket is surely over on the sender's clock as seen from here:
     // P seconds from the first record plus 2 s for stragglers.
-    e.expires = now + std::chrono::seconds(precision_s_) + std::chrono::seconds(2);
+    fresh.expires = now + std::chrono::seconds(precision_s_) + std::chrono::seconds(2);
+    it = map_.insert(std::move(fresh)).first;
   }
+  const Entry& e = *it;
   if (e.pending_records == 0) ++dirty_;
   e.pending_bytes += bytes;
   ++e.pending_records;
@@ -61,21 +57,23 @@ void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool 
   const std::int64_t width = static_cast<std::int64_t>(precision_s_) * 1000;
   const bool over_capacity = map_.size() > max_entries_;
   for (auto it = map_.begin(); it != map_.end();) {
-    Entry& e = it->second;
+    const Entry& e = *it;
+    const bool forget = final || over_capacity || now >= e.expires;
     if (e.pending_records > 0) {
-      Row row{e.first};
+      Row row;
+      row.rec = forget ? std::move(const_cast<Entry&>(e).first) : e.first;
       row.rec.length = e.pending_bytes;
       row.merged = e.pending_records;
       row.accumulate = e.written || e.late;
-      row.bucket_start_ms = it->first.bucket * width;
+      row.bucket_start_ms = e.bucket * width;
       row.bucket_ms = width;
       out.push_back(std::move(row));
       e.written = true;
       e.pending_bytes = 0;
       e.pending_records = 0;
     }
-    if (final || over_capacity || now >= e.expires) {
-      forgotten_below_ = std::max(forgotten_below_, it->first.bucket);
+    if (forget) {
+      forgotten_below_ = std::max(forgotten_below_, e.bucket);
       it = map_.erase(it);
     } else {
       ++it;

@@ -5,7 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "smbta/record.h"
@@ -36,27 +37,42 @@ class AggregationCache {
   int precision() const { return precision_s_; }
 
  private:
-  struct Key {
+  // The identity of a bucket row; views into a record, so lookups of existing buckets copy
+  // nothing.
+  struct KeyView {
     std::uint8_t kind;  // 0 read, 2 write
     std::int64_t bucket;
-    std::string user, sid, domain, share, path;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const;
+    std::string_view user, sid, domain, share, path;
+    bool operator==(const KeyView&) const = default;
   };
   struct Entry {
+    std::uint8_t kind;
+    std::int64_t bucket;
     smbta::Record first;  // the bucket's first record: its timestamp and names
-    std::uint64_t pending_bytes = 0;
-    std::uint32_t pending_records = 0;
-    bool written = false;  // a row for this bucket exists (or is queued) in the store
-    bool late = false;     // created after an entry for this bucket may have been forgotten
+    mutable std::uint64_t pending_bytes = 0;
+    mutable std::uint32_t pending_records = 0;
+    mutable bool written = false;  // a row for this bucket exists (or is queued) in the store
+    bool late = false;             // created after an entry for this bucket may have been forgotten
     Clock::time_point expires;
+    KeyView key() const {
+      return {kind, bucket, first.user, first.sid, first.domain, first.share, first.path};
+    }
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(const KeyView& k) const;
+    std::size_t operator()(const Entry& e) const { return (*this)(e.key()); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    bool operator()(const Entry& a, const Entry& b) const { return a.key() == b.key(); }
+    bool operator()(const KeyView& a, const Entry& b) const { return a == b.key(); }
+    bool operator()(const Entry& a, const KeyView& b) const { return a.key() == b; }
   };
 
   int precision_s_;
   std::size_t max_entries_;
-  std::unordered_map<Key, Entry, KeyHash> map_;
+  std::unordered_set<Entry, Hash, Eq> map_;
   std::vector<smbta::store::Row> plain_;  // rows stored as they are
   std::size_t dirty_ = 0;                 // entries with pending bytes
   // Buckets (by number) whose entries have been forgotten; records for them are late.
