@@ -196,10 +196,13 @@ DbiResult DbiConnection::query(const std::string& sql) {
   return DbiResult(r);
 }
 
+sqlite3* DbiConnection::sqlite_handle() const {
+  return is_sqlite() ? static_cast<sqlite3*>(static_cast<dbi_conn_t*>(conn_)->connection) : nullptr;
+}
+
 void DbiConnection::sqlite_exec_native(const std::string& sql) {
-  auto* handle = static_cast<sqlite3*>(static_cast<dbi_conn_t*>(conn_)->connection);
-  if (!is_sqlite() || !handle)
-    throw StoreError("sqlite_exec_native on a non-sqlite3 connection", false);
+  sqlite3* handle = sqlite_handle();
+  if (!handle) throw StoreError("sqlite_exec_native on a non-sqlite3 connection", false);
   char* err = nullptr;
   if (sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown sqlite3 error";
@@ -257,7 +260,7 @@ void DbiConnection::rollback() noexcept {
 bool DbiConnection::ping() {
   if (is_sqlite()) {
     // The driver's ping runs "SELECT 1" through its type guessing, which prints to stdout.
-    auto* handle = static_cast<sqlite3*>(static_cast<dbi_conn_t*>(conn_)->connection);
+    sqlite3* handle = sqlite_handle();
     return handle && sqlite3_exec(handle, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;
   }
   return dbi_conn_ping(conn_) == 1;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <dbi/dbi.h>
+#include <sqlite3.h>
 
 #include <cstdint>
 #include <optional>
@@ -63,6 +64,8 @@ class DbiConnection {
   // rows. For PRAGMAs that return a row: libdbi's sqlite3 driver would print
   // "no tables in statement !" to stdout for them, which corrupts smbtaquery's output.
   void sqlite_exec_native(const std::string& sql);
+  // sqlite3 only: the driver's native handle (nullptr for other drivers).
+  sqlite3* sqlite_handle() const;
 
   // The SQL literal for `s`, quotes included.
   std::string quote(std::string_view s);

@@ -15,12 +15,13 @@
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
 #include "store/schema.h"
+#include "store/sqlite_writer.h"
 
 namespace smbta::store {
 namespace {
 
-// Rows per INSERT statement: big enough that per-statement overhead (parse, libdbi, network
-// round trip) vanishes, small enough that a statement stays well under a megabyte.
+// Rows per INSERT statement of the SQL text path (pgsql): enough that the per-statement round
+// trip vanishes, small enough that a statement stays far below a megabyte.
 constexpr std::size_t kRowsPerStatement = 500;
 // Dictionary values per INSERT/SELECT when resolving misses; values can be 10 kB each.
 constexpr std::size_t kValuesPerStatement = 200;
@@ -34,22 +35,19 @@ std::string_view clip(std::string_view s) {
   return s.substr(0, s.find('\0'));
 }
 
-// Why: lookups with std::string_view keys must not allocate on the hot path.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-using IdMap = std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>>;
+// std::hash<std::string> makes libstdc++ cache each node's hash code; with a custom
+// transparent hash it does not, and then walks bucket chains by rehashing whole paths, which
+// cost more than the SQL parsing. Lookups therefore copy the key into a reused std::string.
+using IdMap = std::unordered_map<std::string, std::int64_t>;
 
-// The users dictionary key: length-prefixed fields, unambiguous for any bytes.
+// The users dictionary key: length-prefixed fields, unambiguous for any bytes. Raw 4-byte
+// lengths instead of decimal text: this runs for every row and must not allocate.
 void user_key(std::string& out, std::string_view user, std::string_view sid,
               std::string_view domain) {
   out.clear();
   for (auto f : {user, sid, domain}) {
-    out += std::to_string(f.size());
-    out += ':';
+    const auto n = static_cast<std::uint32_t>(f.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof n);
     out += f;
   }
 }
@@ -60,9 +58,9 @@ void append_int(std::string& out, std::int64_t v) {
   out.append(buf, p);
 }
 
-void append_opt(std::string& out, bool present, std::int64_t v) {
-  if (present)
-    append_int(out, v);
+void append_opt(std::string& out, const std::optional<std::int64_t>& v) {
+  if (v)
+    append_int(out, *v);
   else
     out += "NULL";
 }
@@ -83,6 +81,7 @@ class DbiEventStore final : public EventStore {
       // cache_size: index pages of a growing table stay in memory between batches (64 MiB).
       db_.sqlite_exec_native(
           "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536");
+      fast_ = std::make_unique<SqliteWriter>(db_.sqlite_handle());
     }
   }
 
@@ -101,6 +100,7 @@ class DbiEventStore final : public EventStore {
       new_strings_.clear();
       new_users_.clear();
     } catch (...) {
+      if (fast_) fast_->discard();
       db_.rollback();
       forget_new_ids();
       throw;
@@ -148,43 +148,102 @@ class DbiEventStore final : public EventStore {
   bool ping() override { return db_.ping(); }
 
  private:
-  // Looks every string and user of the batch up in the caches and fetches the missing ids
-  // from the database, creating dictionary rows where needed.
+  // Dictionary ids of one row; kAbsent for a field the row does not have (NULL).
+  static constexpr std::int64_t kAbsent = -1;
+  static constexpr std::int64_t kUnresolved = -2;
+  struct RowIds {
+    std::int64_t user = kAbsent, share = kAbsent, file = kAbsent, file2 = kAbsent, client = kAbsent;
+  };
+
+  // Looks every string and user of the batch up in the caches, once per row, and fetches the
+  // missing ids from the database, creating dictionary rows where needed. Fills ids_.
   void resolve_ids(std::span<const Row> rows) {
+    ids_.assign(rows.size(), RowIds{});
     std::unordered_set<std::string_view> miss_strings;
     std::unordered_map<std::string, UserFields> miss_users;
-    auto want = [&](std::string_view s) {
+    std::vector<std::size_t> incomplete;  // rows with at least one miss
+    auto lookup = [&](std::string_view s, bool& missed) -> std::int64_t {
       s = clip(s);
-      if (!strings_.contains(s)) miss_strings.insert(s);
+      lookup_key_.assign(s);
+      auto it = strings_.find(lookup_key_);
+      if (it != strings_.end()) return it->second;
+      miss_strings.insert(s);
+      missed = true;
+      return kUnresolved;
     };
-    for (const Row& row : rows) {
-      const Record& r = row.rec;
-      want(r.share);
-      want(r.path);
-      if (has_path2(r.op)) want(r.path2);
-      if (!r.client_ip.empty()) want(r.client_ip);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Record& r = rows[i].rec;
+      RowIds& id = ids_[i];
+      bool missed = false;
+      id.share = lookup(r.share, missed);
+      id.file = lookup(r.path, missed);
+      if (has_path2(r.op)) id.file2 = lookup(r.path2, missed);
+      if (!r.client_ip.empty()) id.client = lookup(r.client_ip, missed);
       user_key(key_, clip(r.user), clip(r.sid), clip(r.domain));
-      if (!users_.contains(key_) && !miss_users.contains(key_))
-        miss_users.emplace(key_, UserFields{clip(r.user), clip(r.sid), clip(r.domain)});
+      auto u = users_.find(key_);
+      if (u != users_.end()) {
+        id.user = u->second;
+      } else {
+        id.user = kUnresolved;
+        missed = true;
+        if (!miss_users.contains(key_))
+          miss_users.emplace(key_, UserFields{clip(r.user), clip(r.sid), clip(r.domain)});
+      }
+      if (missed) incomplete.push_back(i);
     }
-    if (!miss_strings.empty()) {
+    if (incomplete.empty()) return;
+    if (fast_) {
+      resolve_natively(miss_strings, miss_users);
+    } else if (!miss_strings.empty()) {
       std::vector<std::string_view> sorted(miss_strings.begin(), miss_strings.end());
       // One global order for dictionary inserts: two pgsql writers that both create the same
       // new strings then wait for each other in the same order and cannot deadlock.
       std::sort(sorted.begin(), sorted.end());
       fetch_strings(sorted);
     }
-    if (!miss_users.empty()) {
+    if (!fast_ && !miss_users.empty()) {
       std::vector<std::pair<std::string, UserFields>> sorted(miss_users.begin(), miss_users.end());
       std::sort(sorted.begin(), sorted.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
       fetch_users(sorted);
+    }
+    auto fill = [&](std::int64_t& slot, std::string_view s) {
+      if (slot == kUnresolved) {
+        lookup_key_.assign(clip(s));
+        slot = strings_.find(lookup_key_)->second;
+      }
+    };
+    for (std::size_t i : incomplete) {
+      const Record& r = rows[i].rec;
+      RowIds& id = ids_[i];
+      fill(id.share, r.share);
+      fill(id.file, r.path);
+      fill(id.file2, r.path2);
+      fill(id.client, r.client_ip);
+      if (id.user == kUnresolved) {
+        user_key(key_, clip(r.user), clip(r.sid), clip(r.domain));
+        id.user = users_.find(key_)->second;
+      }
     }
   }
 
   struct UserFields {
     std::string_view user, sid, domain;
   };
+
+  // sqlite3: one prepared lookup per missing value (no other writer can interleave inside our
+  // write transaction, so no ordering is needed).
+  void resolve_natively(const std::unordered_set<std::string_view>& strings,
+                        const std::unordered_map<std::string, UserFields>& users) {
+    for (std::string_view v : strings) {
+      auto [it, inserted] = strings_.emplace(std::string(v), fast_->string_id(v));
+      if (inserted) new_strings_.push_back(it->first);
+    }
+    for (const auto& [key, u] : users) {
+      auto [it, inserted] = users_.emplace(key, fast_->user_id(u.user, u.sid, u.domain));
+      if (inserted) new_users_.push_back(it->first);
+    }
+  }
 
   static bool has_path2(Op op) { return op == Op::kRename || op == Op::kCopy; }
 
@@ -296,9 +355,33 @@ class DbiEventStore final : public EventStore {
     }
   }
 
-  std::int64_t string_id(std::string_view s) const { return strings_.find(clip(s))->second; }
+  EventColumns columns(const Row& row, const RowIds& id) const {
+    const Record& r = row.rec;
+    const OpShape shape = shape_of(r.op);
+    const bool has_length = shape == OpShape::kFileLength || shape == OpShape::kTwoPathsLength;
+    const bool has_mode = shape == OpShape::kPathModeResult || shape == OpShape::kFileModeResult;
+    EventColumns c;
+    c.ts = r.timestamp_ms;
+    c.vfs_id = static_cast<int>(r.op);
+    c.user_id = id.user;
+    c.share_id = id.share;
+    c.file_id = id.file;
+    if (id.file2 != kAbsent) c.file2_id = id.file2;
+    // A failed read/write/copy reports length -1 printed as %u; it moved no bytes.
+    if (has_length) c.length = r.length == kFailedResult ? 0 : static_cast<std::int64_t>(r.length);
+    if (has_mode) c.mode = r.mode;
+    if (!has_length) c.result = static_cast<std::int64_t>(r.result);
+    c.merged = row.merged;
+    if (id.client != kAbsent) c.client_id = id.client;
+    return c;
+  }
 
   void write_events(std::span<const Row> rows) {
+    if (fast_) {
+      for (std::size_t i = 0; i < rows.size(); ++i) fast_->add(columns(rows[i], ids_[i]));
+      fast_->flush();
+      return;
+    }
     std::string& sql = sql_;
     for (std::size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
       sql.clear();
@@ -307,37 +390,25 @@ class DbiEventStore final : public EventStore {
           "mode, result, merged, client_id) VALUES ";
       const std::size_t last = std::min(rows.size(), first + kRowsPerStatement);
       for (std::size_t i = first; i < last; ++i) {
-        const Record& r = rows[i].rec;
-        const OpShape shape = shape_of(r.op);
-        const bool has_length = shape == OpShape::kFileLength || shape == OpShape::kTwoPathsLength;
-        const bool has_mode =
-            shape == OpShape::kPathModeResult || shape == OpShape::kFileModeResult;
-        user_key(key_, clip(r.user), clip(r.sid), clip(r.domain));
-        // A failed read/write/copy reports length -1 printed as %u; it moved no bytes.
-        const std::uint64_t length = r.length == kFailedResult ? 0 : r.length;
-
+        const EventColumns c = columns(rows[i], ids_[i]);
         sql += i == first ? "(" : ",(";
-        append_int(sql, r.timestamp_ms);
+        append_int(sql, c.ts);
         sql += ',';
-        append_int(sql, static_cast<int>(r.op));
+        append_int(sql, c.vfs_id);
         sql += ',';
-        append_int(sql, users_.find(key_)->second);
+        append_int(sql, c.user_id);
         sql += ',';
-        append_int(sql, string_id(r.share));
+        append_int(sql, c.share_id);
         sql += ',';
-        append_int(sql, string_id(r.path));
+        append_int(sql, c.file_id);
+        for (const auto& v : {c.file2_id, c.length, c.mode, c.result}) {
+          sql += ',';
+          append_opt(sql, v);
+        }
         sql += ',';
-        append_opt(sql, has_path2(r.op), has_path2(r.op) ? string_id(r.path2) : 0);
+        append_int(sql, c.merged);
         sql += ',';
-        append_opt(sql, has_length, static_cast<std::int64_t>(length));
-        sql += ',';
-        append_opt(sql, has_mode, r.mode);
-        sql += ',';
-        append_opt(sql, !has_length, static_cast<std::int64_t>(r.result));
-        sql += ',';
-        append_int(sql, rows[i].merged);
-        sql += ',';
-        append_opt(sql, !r.client_ip.empty(), r.client_ip.empty() ? 0 : string_id(r.client_ip));
+        append_opt(sql, c.client_id);
         sql += ')';
       }
       db_.exec(sql);
@@ -354,12 +425,15 @@ class DbiEventStore final : public EventStore {
   }
 
   DbiConnection db_;
+  std::unique_ptr<SqliteWriter> fast_;  // sqlite3 only; destroyed before db_ closes
+  std::vector<RowIds> ids_;             // per row of the batch being inserted
   IdMap strings_;
   IdMap users_;
   std::vector<std::string> new_strings_;
   std::vector<std::string> new_users_;
-  std::string key_;  // scratch user key, reused to avoid an allocation per row
-  std::string sql_;  // statement buffer, reused across batches
+  std::string key_;         // scratch user key, reused to avoid an allocation per row
+  std::string lookup_key_;  // scratch string key, likewise
+  std::string sql_;         // statement buffer, reused across batches
 };
 
 }  // namespace
