@@ -28,9 +28,10 @@ constexpr std::size_t kBacklogLow = 10000;
 
 class Server::Listener : public EventHandler {
  public:
-  Listener(Server& s, smbta::UniqueFd fd, bool is_unix, std::string what)
-      : server_(s), fd_(std::move(fd)), is_unix_(is_unix), what_(std::move(what)) {}
-  void on_events(std::uint32_t) override { server_.accept_from(fd_.get(), is_unix_); }
+  Listener(Server& s, smbta::UniqueFd fd, bool is_unix, Kind kind, std::string what)
+      : server_(s), fd_(std::move(fd)), is_unix_(is_unix), kind_(kind), what_(std::move(what)) {}
+  void on_events(std::uint32_t) override { server_.accept_from(fd_.get(), is_unix_, kind_); }
+  Kind kind() const { return kind_; }
   int fd() const { return fd_.get(); }
   const std::string& what() const { return what_; }
 
@@ -38,6 +39,7 @@ class Server::Listener : public EventHandler {
   Server& server_;
   smbta::UniqueFd fd_;
   bool is_unix_;
+  Kind kind_;
   std::string what_;
 };
 
@@ -125,13 +127,29 @@ Server::Server(const Options& o)
     : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 50000) {
   if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
   raise_fd_limit(o.max_connections);
+  if (!o.keyfile_clients.empty())
+    client_key_ = smbta::load_key_file(o.keyfile_clients);
+  else
+    client_key_ = key_;  // 1.2.6 needed both files to hold the same key for this to work
   if (o.unix_socket) {
-    listeners_.push_back(std::make_unique<Listener>(
-        *this, smbta::net::listen_unix(o.unix_socket_path, 0660), true, o.unix_socket_path));
+    listeners_.push_back(
+        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.unix_socket_path, 0660), true,
+                                   Kind::kModule, "modules on " + o.unix_socket_path));
   } else {
     for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.inet_port))
       listeners_.push_back(std::make_unique<Listener>(
-          *this, std::move(fd), false, o.bind_ip + " port " + std::to_string(o.inet_port)));
+          *this, std::move(fd), false, Kind::kModule,
+          "modules on " + o.bind_ip + " port " + std::to_string(o.inet_port)));
+  }
+  if (o.unix_socket_clients) {
+    listeners_.push_back(
+        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.client_socket_path, 0660), true,
+                                   Kind::kClient, "clients on " + o.client_socket_path));
+  } else {
+    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.client_port()))
+      listeners_.push_back(std::make_unique<Listener>(
+          *this, std::move(fd), false, Kind::kClient,
+          "clients on " + o.bind_ip + " port " + std::to_string(o.client_port())));
   }
   for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
   // Signals arrive through a signalfd; block them so no thread is interrupted.
@@ -146,7 +164,7 @@ Server::Server(const Options& o)
 
 Server::~Server() = default;
 
-void Server::accept_from(int listen_fd, bool is_unix) {
+void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
   for (int i = 0; i < 64; ++i) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
@@ -162,15 +180,23 @@ void Server::accept_from(int listen_fd, bool is_unix) {
       }
       return;
     }
-    if (sessions_.size() >= static_cast<std::size_t>(options_.max_connections)) {
+    if (sessions_.size() + clients_.size() >= static_cast<std::size_t>(options_.max_connections)) {
       if (stats_.connections_refused++ % 1000 == 0)
         smbta::log::warning("connection limit {} reached; refusing connections (--max-connections)",
                             options_.max_connections);
       continue;
     }
     std::string peer = is_unix ? "unix" : smbta::net::peer_address(ss);
-    smbta::log::debug(1, "module connection from {}", peer);
     const int raw = fd.get();
+    if (kind == Kind::kClient) {
+      smbta::log::debug(1, "client connection from {}", peer);
+      auto client =
+          std::make_unique<ClientSession>(std::move(fd), std::move(peer), client_key_, *this);
+      loop_.add(raw, EPOLLIN | EPOLLRDHUP, client.get());
+      clients_.emplace(raw, std::move(client));
+      continue;
+    }
+    smbta::log::debug(1, "module connection from {}", peer);
     auto session = std::make_unique<ModuleSession>(std::move(fd), std::move(peer),
                                                    smbta::DecoderLimits{options_.max_body}, key_,
                                                    *this, std::span<char>(read_buffer_));
@@ -182,6 +208,7 @@ void Server::accept_from(int listen_fd, bool is_unix) {
 
 void Server::on_record(ModuleSession& from, const smbta::Record& r) {
   ++stats_.records;
+  hub_.on_record(r);
   if (from.records() == 1 && writer_) {
     writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6});
   }
@@ -199,6 +226,19 @@ void Server::on_close(ModuleSession& s) {
     closed_.push_back(std::move(it->second));
     sessions_.erase(it);
   }
+}
+
+void Server::on_client_close(ClientSession& s) {
+  loop_.remove(s.fd());
+  auto it = clients_.find(s.fd());
+  if (it != clients_.end()) {
+    closed_clients_.push_back(std::move(it->second));
+    clients_.erase(it);
+  }
+}
+
+bool Server::submit_query(ClientSession&, std::string) {
+  return false;
 }
 
 void Server::flush_cache(bool final) {
@@ -228,6 +268,7 @@ void Server::resume_reading() {
 
 void Server::tick() {
   flush_cache(false);
+  if (++ticks_ % 2 == 0) hub_.on_second();
   const auto now = Clock::now();
   // A paused connection is not idle: it waits for the database, not the other way round.
   const std::chrono::seconds timeout(options_.idle_timeout_s);
@@ -280,7 +321,7 @@ void Server::run() {
     waker_ = std::make_unique<WakeHandler>(*this, writer_->wake_fd());
     loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
   }
-  for (const auto& l : listeners_) smbta::log::notice("listening for modules on {}", l->what());
+  for (const auto& l : listeners_) smbta::log::notice("listening for {}", l->what());
   while (!stopping_) {
     loop_.run_once(1000);
     reap_closed();
@@ -291,6 +332,8 @@ void Server::run() {
     stats_.bad_records += s->bad_records();
   }
   sessions_.clear();
+  for (auto& [fd, c] : clients_) loop_.remove(fd);
+  clients_.clear();
   if (writer_) {
     flush_cache(true);
     writer_->stop();

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "aggregation_cache.h"
+#include "client_session.h"
 #include "event_loop.h"
 #include "module_session.h"
+#include "monitor_hub.h"
 #include "options.h"
 #include "store_writer.h"
 
@@ -27,7 +29,7 @@ struct IngestStats {
 
 // Why: one object wires the parts of the daemon in the order they must start and stop; main()
 // only parses options and calls run().
-class Server : public RecordSink {
+class Server : public RecordSink, public ClientHost {
  public:
   // Binds every listener (errors are thrown before daemonizing, so they reach the terminal).
   explicit Server(const Options& options);
@@ -39,13 +41,19 @@ class Server : public RecordSink {
   void on_record(ModuleSession& from, const smbta::Record& r) override;
   void on_close(ModuleSession& s) override;
 
+  MonitorHub& monitors() override { return hub_; }
+  EventLoop& loop() override { return loop_; }
+  bool submit_query(ClientSession& from, std::string text) override;
+  void on_client_close(ClientSession& s) override;
+
  private:
   class Listener;
   class SignalHandler;
   class TickHandler;
   class WakeHandler;
 
-  void accept_from(int listen_fd, bool is_unix);
+  enum class Kind { kModule, kClient };
+  void accept_from(int listen_fd, bool is_unix, Kind kind);
   void tick();
   void flush_cache(bool final);
   void reap_closed();
@@ -62,6 +70,11 @@ class Server : public RecordSink {
   bool reading_paused_ = false;  // the writer is behind: module sockets are not read
   std::unordered_map<int, std::unique_ptr<ModuleSession>> sessions_;
   std::vector<std::unique_ptr<ModuleSession>> closed_;
+  std::unordered_map<int, std::unique_ptr<ClientSession>> clients_;
+  std::vector<std::unique_ptr<ClientSession>> closed_clients_;
+  std::optional<smbta::AesKey> client_key_;
+  MonitorHub hub_;
+  unsigned ticks_ = 0;
   std::vector<char> read_buffer_;
   AggregationCache cache_;
   std::unique_ptr<StoreWriter> writer_;

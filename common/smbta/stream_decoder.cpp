@@ -47,7 +47,7 @@ StreamDecoder::Status StreamDecoder::fatal(ProtocolError e) {
   return Status::kFatal;
 }
 
-StreamDecoder::Status StreamDecoder::next(Record& out) {
+StreamDecoder::Status StreamDecoder::next_body(std::string_view& body) {
   if (dead_) return Status::kFatal;
   const std::string_view avail(buf_.data() + begin_, end_ - begin_);
   if (!have_header_) {
@@ -65,16 +65,23 @@ StreamDecoder::Status StreamDecoder::next(Record& out) {
   }
   if (avail.size() < kHeaderSize + header_.body_length) return Status::kNeedMore;
 
-  std::string_view body = avail.substr(kHeaderSize, header_.body_length);
+  body = avail.substr(kHeaderSize, header_.body_length);
   begin_ += kHeaderSize + header_.body_length;
   have_header_ = false;
   ++frames_;
-  if (begin_ == end_) begin_ = end_ = 0;
+  // The bytes stay where they are until the next feed/prepare, so `body` remains valid even
+  // when the buffer is now logically empty.
   if (header_.encrypted) {
     cipher_->decrypt(body, plain_);
     body = plain_;
   }
-  // `body` still points into buf_, which nothing touches until the next feed/prepare.
+  return Status::kRecord;
+}
+
+StreamDecoder::Status StreamDecoder::next(Record& out) {
+  std::string_view body;
+  const Status st = next_body(body);
+  if (st != Status::kRecord) return st;
   error_ = parse_body(body, out);
   return error_ == ProtocolError::kNone ? Status::kRecord : Status::kBadRecord;
 }

@@ -42,6 +42,9 @@ class StreamDecoder {
   void commit(std::size_t n);
 
   Status next(Record& out);
+  // The next complete frame's body, decrypted, without parsing it as a record (the client
+  // channel carries monitor requests and queries). Valid until the next feed/prepare/next.
+  Status next_body(std::string_view& body);
   // At end of stream: kNeedMore when it ended on a frame boundary, kFatal (truncated) otherwise.
   Status finish();
 

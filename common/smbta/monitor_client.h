@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Client side of smbtad's real-time monitor channel (protocol-v2.md §6), used by smbtamonitor,
+// rrddriver and the tests.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smbta/legacy_cipher.h"
+#include "smbta/stream_decoder.h"
+#include "smbta/unique_fd.h"
+
+namespace smbta {
+
+enum class MonitorKind : int { kAdd = 0, kLog = 2, kRead = 3, kWrite = 4, kThroughput = 5 };
+
+// The five filters of a registration; "*" matches anything.
+struct MonitorFilter {
+  std::string user = "*", sid = "*", share = "*", file = "*", domain = "*";
+};
+
+// One message pushed by smbtad: a monitor id and its value. For LOG, `fields` holds the six
+// nested values (op id, user, share, file, domain, timestamp); for THROUGHPUT, read and write
+// bytes of the last second.
+struct MonitorMessage {
+  std::uint32_t id = 0;
+  std::string value;
+  std::vector<std::string> fields;
+  bool is_error() const { return id == 0; }
+};
+
+// The registration body: "~~" + function + param + the five filters.
+std::string monitor_request(MonitorKind kind, const MonitorFilter& filter,
+                            std::string_view param = "NULL");
+
+// Why: every real-time client needs the same framing, decryption and id bookkeeping; a class
+// owning the socket and a decoder keeps them from doing it three slightly different ways.
+class MonitorConnection {
+ public:
+  // Takes a connected socket (smbta::net::connect_tcp / connect_unix).
+  explicit MonitorConnection(UniqueFd fd, std::optional<AesKey> key = std::nullopt);
+
+  // Registers and waits for the identification; throws std::runtime_error with smbtad's error
+  // reply, or on timeout or a closed connection.
+  std::uint32_t add(MonitorKind kind, const MonitorFilter& filter,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Sends raw bytes (tests of bad requests).
+  void send_raw(std::string_view bytes);
+  // The next message within `timeout`, or nullopt. Throws when the connection closed.
+  std::optional<MonitorMessage> next(std::chrono::milliseconds timeout);
+  int fd() const { return fd_.get(); }
+
+ private:
+  void send_body(std::string_view body);
+
+  UniqueFd fd_;
+  std::optional<LegacyCipher> cipher_;
+  StreamDecoder decoder_;
+};
+
+}  // namespace smbta

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One client connection (smbtamonitor, rrddriver, smbtaquery): requests in, bounded replies out.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "event_loop.h"
+#include "monitor_hub.h"
+#include "smbta/stream_decoder.h"
+#include "smbta/unique_fd.h"
+
+namespace smbtad {
+
+class ClientSession;
+
+// What the server provides to client sessions.
+class ClientHost {
+ public:
+  virtual ~ClientHost() = default;
+  virtual MonitorHub& monitors() = 0;
+  virtual EventLoop& loop() = 0;
+  // Runs a query (asynchronously); the answer arrives through ClientSession::push. False when
+  // this smbtad answers no queries.
+  virtual bool submit_query(ClientSession& from, std::string text) = 0;
+  virtual void on_client_close(ClientSession& s) = 0;
+};
+
+// Why: the 1.2.6 daemon sent monitor results with blocking writes from its only thread, so one
+// client that stopped reading froze ingest and, through the modules, the file server. Here each
+// client has a send queue with a byte bound; when it is full the oldest results are dropped and
+// counted, and sending happens only when the socket is writable.
+class ClientSession : public EventHandler, public MonitorSink {
+ public:
+  static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
+
+  ClientSession(smbta::UniqueFd fd, std::string peer, std::optional<smbta::AesKey> key,
+                ClientHost& host);
+  ~ClientSession() override;
+
+  void on_events(std::uint32_t events) override;
+  void push(std::string_view body) override;
+  void push_error(std::string_view message);
+
+  int fd() const { return fd_.get(); }
+  const std::string& peer() const { return peer_; }
+  std::uint64_t dropped() const { return dropped_; }
+  bool closed() const { return closed_; }
+  void close(std::string_view reason);
+
+ private:
+  void handle(std::string_view body);
+  void flush();
+  void update_interest();
+
+  smbta::UniqueFd fd_;
+  std::string peer_;
+  smbta::StreamDecoder decoder_;
+  std::optional<smbta::LegacyCipher> cipher_;
+  bool encrypt_replies_ = false;  // the client's last request was encrypted
+  ClientHost& host_;
+  std::deque<std::string> out_;
+  std::size_t out_bytes_ = 0;
+  std::size_t out_offset_ = 0;  // bytes of out_.front() already sent
+  std::uint64_t dropped_ = 0;
+  bool want_write_ = false;
+  bool closed_ = false;
+  std::string send_error_;  // set by flush(); the session closes at its next event
+};
+
+}  // namespace smbtad

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "monitor_hub.h"
+
+#include <algorithm>
+
+#include "smbta/timestamp.h"
+#include "smbta/v2_codec.h"
+
+namespace smbtad {
+namespace {
+
+bool filter_matches(const std::string& filter, std::string_view value) {
+  return filter == "*" || filter == value;
+}
+
+}  // namespace
+
+std::string parse_monitor_request(std::string_view body, MonitorSpec& out) {
+  if (!body.starts_with("~~")) return "not a monitor request";
+  smbta::SubBlockReader rd(body.substr(2));
+  std::string_view fields[7];
+  static constexpr const char* kNames[] = {"function", "parameter", "user",  "SID",
+                                           "share",    "file",      "domain"};
+  for (int i = 0; i < 7; ++i) {
+    if (rd.next(fields[i]) != smbta::ProtocolError::kNone)
+      return std::string("monitor request: the ") + kNames[i] + " field is missing or malformed";
+    if (i >= 2 && fields[i].empty())
+      return std::string("monitor request: empty ") + kNames[i] + " filter (use * for any)";
+  }
+  std::uint64_t fn = 0;
+  if (!smbta::parse_decimal(fields[0], fn)) return "monitor request: the function is not a number";
+  switch (fn) {
+    case 0:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+      break;
+    case 1:
+      return "monitor request: function 1 (SMBTA_LOAD) is not implemented";
+    default:
+      return "monitor request: unknown function " + std::to_string(fn) +
+             " (0 ADD, 2 LOG, 3 READ, 4 WRITE, 5 THROUGHPUT)";
+  }
+  out.fn = static_cast<MonitorFn>(fn);
+  out.param.assign(fields[1]);
+  out.user.assign(fields[2]);
+  out.sid.assign(fields[3]);
+  out.share.assign(fields[4]);
+  out.file.assign(fields[5]);
+  out.domain.assign(fields[6]);
+  return {};
+}
+
+std::uint32_t MonitorHub::add(MonitorSink* sink, MonitorSpec spec) {
+  const std::uint32_t id = next_id_++;
+  monitors_.push_back(Monitor{id, sink, std::move(spec)});
+  return id;
+}
+
+void MonitorHub::remove_sink(MonitorSink* sink) {
+  std::erase_if(monitors_, [&](const Monitor& m) { return m.sink == sink; });
+}
+
+bool MonitorHub::matches(const MonitorSpec& s, const smbta::Record& r) {
+  return filter_matches(s.user, r.user) && filter_matches(s.sid, r.sid) &&
+         filter_matches(s.share, r.share) && filter_matches(s.file, r.path) &&
+         filter_matches(s.domain, r.domain);
+}
+
+void MonitorHub::send(Monitor& m, std::string_view value) {
+  scratch_.clear();
+  smbta::append_sub_block(scratch_, std::to_string(m.id));
+  smbta::append_sub_block(scratch_, value);
+  m.sink->push(scratch_);
+}
+
+void MonitorHub::on_record(const smbta::Record& r) {
+  if (monitors_.empty()) return;
+  const std::uint64_t bytes = r.length == smbta::kFailedResult ? 0 : r.length;
+  for (auto& m : monitors_) {
+    if (!matches(m.spec, r)) continue;
+    switch (m.spec.fn) {
+      case MonitorFn::kAdd:
+        send(m, std::to_string(++m.count));
+        break;
+      case MonitorFn::kRead:
+        if (smbta::is_read(r.op)) send(m, std::to_string(bytes));
+        break;
+      case MonitorFn::kWrite:
+        if (smbta::is_write(r.op)) send(m, std::to_string(bytes));
+        break;
+      case MonitorFn::kThroughput:
+        if (smbta::is_read(r.op)) m.read_bytes += bytes;
+        if (smbta::is_write(r.op)) m.write_bytes += bytes;
+        break;
+      case MonitorFn::kLog: {
+        // op id, user, share, filename, domain, timestamp; the 1.2.6 clients expect " " as the
+        // file name of directory operations.
+        std::string value;
+        smbta::append_sub_block(value, std::to_string(static_cast<int>(r.op)));
+        smbta::append_sub_block(value, r.user);
+        smbta::append_sub_block(value, r.share);
+        const bool has_file = smbta::is_read_write(r.op) || r.op == smbta::Op::kOpen ||
+                              r.op == smbta::Op::kClose || r.op == smbta::Op::kUnlink ||
+                              r.op == smbta::Op::kCopy;
+        smbta::append_sub_block(value, has_file ? std::string_view(r.path) : std::string_view(" "));
+        smbta::append_sub_block(value, r.domain);
+        smbta::append_sub_block(value, smbta::format_timestamp(r.timestamp_ms));
+        send(m, value);
+        break;
+      }
+      case MonitorFn::kSmbtaLoad:
+        break;
+    }
+  }
+}
+
+void MonitorHub::on_second() {
+  for (auto& m : monitors_) {
+    if (m.spec.fn != MonitorFn::kThroughput) continue;
+    std::string value;
+    smbta::append_sub_block(value, std::to_string(m.read_bytes));
+    smbta::append_sub_block(value, std::to_string(m.write_bytes));
+    m.read_bytes = m.write_bytes = 0;
+    send(m, value);
+  }
+}
+
+}  // namespace smbtad

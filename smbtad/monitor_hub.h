@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Real-time monitors: matches each record against the clients' filters and queues results.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smbta/record.h"
+
+namespace smbtad {
+
+// Monitor functions of protocol-v2.md §6.2; THROUGHPUT is smbta's addition (1.2.6 had removed
+// throughput from the daemon, leaving every client to compute it).
+enum class MonitorFn : int {
+  kAdd = 0,
+  kSmbtaLoad = 1,  // never implemented; refused with an error reply
+  kLog = 2,
+  kRead = 3,
+  kWrite = 4,
+  kThroughput = 5,
+};
+
+struct MonitorSpec {
+  MonitorFn fn = MonitorFn::kAdd;
+  std::string param;
+  std::string user, sid, share, file, domain;  // "*" matches anything
+};
+
+// Parses the body of a registration ("~~" + 7 sub-blocks). Returns an error message, or empty
+// on success. 1.2.6 exited on a bad request; here the client gets the message as a reply.
+std::string parse_monitor_request(std::string_view body, MonitorSpec& out);
+
+// Where a monitor's results go: a client connection's bounded send queue.
+class MonitorSink {
+ public:
+  virtual ~MonitorSink() = default;
+  virtual void push(std::string_view body) = 0;
+};
+
+// Why: one place knows every monitor; ingest calls on_record() for each record and pays nothing
+// when no monitor is registered. Results are appended to the sinks' queues, never sent from
+// here, so a slow client cannot slow the network thread.
+class MonitorHub {
+ public:
+  // Registers and returns the new id (ids start at 1 and are never reused).
+  std::uint32_t add(MonitorSink* sink, MonitorSpec spec);
+  void remove_sink(MonitorSink* sink);
+  void on_record(const smbta::Record& r);
+  // Called once a second: THROUGHPUT monitors report the bytes of the past second.
+  void on_second();
+  std::size_t size() const { return monitors_.size(); }
+
+ private:
+  struct Monitor {
+    std::uint32_t id;
+    MonitorSink* sink;
+    MonitorSpec spec;
+    std::uint64_t count = 0;
+    std::uint64_t read_bytes = 0, write_bytes = 0;  // THROUGHPUT: current second
+  };
+  static bool matches(const MonitorSpec& s, const smbta::Record& r);
+  void send(Monitor& m, std::string_view value);
+
+  std::vector<Monitor> monitors_;
+  std::uint32_t next_id_ = 1;
+  std::string scratch_;
+};
+
+}  // namespace smbtad
