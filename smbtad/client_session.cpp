@@ -130,6 +130,10 @@ void ClientSession::on_events(std::uint32_t events) {
       return;
     }
     encrypt_replies_ = decoder_.last_header().encrypted;
+    if (host_.require_key() && !encrypt_replies_) {
+      push_error("this smbtad answers only encrypted requests: use the shared key (-k)");
+      continue;
+    }
     handle(body);
     if (closed_) return;
   }

@@ -27,6 +27,8 @@ class ClientHost {
   // this smbtad answers no queries.
   virtual bool submit_query(ClientSession& from, std::string text) = 0;
   virtual void on_client_close(ClientSession& s) = 0;
+  // True when unencrypted requests must be refused.
+  virtual bool require_key() const = 0;
 };
 
 // Why: the 1.2.6 daemon sent monitor results with blocking writes from its only thread, so one

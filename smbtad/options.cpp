@@ -68,6 +68,7 @@ constexpr option kLongOptions[] = {
     {"idle-timeout", required_argument, nullptr, 1006},
     {"max-record-size", required_argument, nullptr, 1007},
     {"dbport", required_argument, nullptr, 1008},
+    {"require-client-key", no_argument, nullptr, 1009},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -168,6 +169,9 @@ void apply(int c, const std::string& arg, Options& o) {
     case 1007:
       o.max_body = static_cast<std::uint64_t>(parse_int(arg, 256, 16 * 1024 * 1024, what));
       break;
+    case 1009:
+      o.require_client_key = true;
+      break;
     case 1008:
       o.db.port = std::to_string(parse_port(arg, what));
       break;
@@ -233,6 +237,7 @@ void apply_config_file(const std::string& path, Options& o) {
   try {
     if (auto b = c.get_bool("network", "unix_domain_socket")) o.unix_socket = *b;
     if (auto b = c.get_bool("network", "unix_domain_socket_clients")) o.unix_socket_clients = *b;
+    if (auto b = c.get_bool("network", "require_client_key")) o.require_client_key = *b;
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
@@ -309,6 +314,8 @@ void finalize_options(Options& o) {
   if (o.spool_dir.empty()) o.spool_dir = base + "/spool";
   if (!o.unix_socket_clients && !o.query_port && o.inet_port == 65535)
     throw UsageError("-q/--query-port: inet port 65535 leaves no default client port; give -q");
+  if (o.require_client_key && o.keyfile.empty() && o.keyfile_clients.empty())
+    throw UsageError("--require-client-key: needs a key (-K or -k)");
   if (!o.unix_socket && !o.unix_socket_clients && o.client_port() == o.inet_port)
     throw UsageError("-q/--query-port: the client port must differ from the module port");
 }
@@ -348,7 +355,8 @@ Storage:
                                    delete rows older than this (default 1,00:00:00)
 Security:
   -k, --keyfile FILE               key for encrypted module records (mode 0600)
-  -K, --key-file-clients FILE      key for client replies
+  -K, --key-file-clients FILE      key for the client port (default: the -k key)
+      --require-client-key         answer only encrypted client requests
 Process:
   -o, --interactive                stay in the foreground and log to stderr
   -d, --debug-level 0-10           log verbosity (default 0)

@@ -36,6 +36,7 @@ struct Options {
 
   std::string keyfile;
   std::string keyfile_clients;
+  bool require_client_key = false;  // refuse client requests that are not encrypted
   int precision = 5;
   bool use_db = true;
   bool setup = false;

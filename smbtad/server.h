@@ -45,6 +45,7 @@ class Server : public RecordSink, public ClientHost {
   EventLoop& loop() override { return loop_; }
   bool submit_query(ClientSession& from, std::string text) override;
   void on_client_close(ClientSession& s) override;
+  bool require_key() const override { return options_.require_client_key; }
 
  private:
   class Listener;

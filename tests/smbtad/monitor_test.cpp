@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/test_records.h"
+#include "smbta/key_file.h"
 #include "smbta/monitor_client.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
@@ -242,6 +243,21 @@ TEST_F(Monitors, AClientThatStopsReadingDoesNotSlowIngest) {
   EXPECT_EQ(collect(c, id, 1).size(), 1u);
   EXPECT_EQ(smbtad_->stop(), 0);
   EXPECT_NE(smbtad_->log().find("results dropped"), std::string::npos) << smbtad_->log();
+}
+
+TEST_F(Monitors, EncryptedClientsWithTheSharedKeyAndRequiredKey) {
+  const auto key_path = (home_.path() / "key").string();
+  const auto key = smbta::create_key_file(key_path);
+  start({"-k", key_path, "--require-client-key"});
+  auto plain = client();
+  EXPECT_THROW(plain.add(MonitorKind::kRead, {}), std::runtime_error) << "unencrypted: refused";
+  MonitorConnection enc(smbta::net::connect_tcp("127.0.0.1", port_ + 1), key);
+  const auto id = enc.add(MonitorKind::kRead, {});
+  send({rec(smbta::Op::kRead, "u", "s", "f", 77)});
+  auto got = collect(enc, id, 1);
+  ASSERT_EQ(got.size(), 1u) << "encrypted replies decrypt with the same key";
+  EXPECT_EQ(got[0].value, "77");
+  EXPECT_EQ(smbtad_->stop(), 0);
 }
 
 TEST_F(Monitors, WorkWithoutADatabase) {
