@@ -9,6 +9,7 @@ packages=(
   libdbi-dev libdbd-sqlite3 libdbd-pgsql sqlite3 libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
+  libncurses-dev librrd-dev rrdtool tmux
 )
 
 missing=()

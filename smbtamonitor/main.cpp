@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtamonitor: live console view of one object's traffic through smbtad's monitor channel.
+#include <cstdio>
+#include <exception>
+
+#include "app.h"
+#include "smbta/log.h"
+
+int main(int argc, char** argv) {
+  using namespace smbta::realtime;
+  MonitorOptions o;
+  try {
+    switch (parse_monitor_options(argc, argv, o)) {
+      case ParseOutcome::kHelp:
+        std::fputs(monitor_help().c_str(), stdout);
+        return 0;
+      case ParseOutcome::kVersion:
+        std::printf("smbtamonitor (smbta) %s\n", SMBTA_VERSION);
+        return 0;
+      case ParseOutcome::kRun:
+        break;
+    }
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "smbtamonitor: %s\nTry 'smbtamonitor --help'.\n", e.what());
+    return 2;
+  }
+  smbta::log::init(smbta::log::Sink::kStderr, o.conn.debug_level, "smbtamonitor");
+  if (o.conn.identify)
+    std::fprintf(stderr,
+                 "smbtamonitor: identification (-I 1) needs the smbta database, which the "
+                 "real-time tools do not open; matching '%s' exactly\n",
+                 o.conn.object_name.c_str());
+  try {
+    return o.batch ? run_batch(o) : run_screen(o);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "smbtamonitor: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "smbtamonitor: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "monitor_feed.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "smbta/log.h"
+
+namespace smbta::realtime {
+
+std::chrono::milliseconds Backoff::next() {
+  const auto d = next_;
+  next_ = std::min(next_ * 2, max_);
+  return d;
+}
+
+MonitorFeed::MonitorFeed(ConnectionOptions options, std::optional<AesKey> key, bool want_log,
+                         Backoff backoff)
+    : options_(std::move(options)), key_(key), want_log_(want_log), backoff_(backoff) {}
+
+MonitorFeed::~MonitorFeed() = default;
+
+int MonitorFeed::fd() const {
+  return conn_ ? conn_->fd() : -1;
+}
+
+void MonitorFeed::fail(FeedListener& l, const std::string& why) {
+  conn_.reset();
+  const auto delay = backoff_.next();
+  next_attempt_ = Clock::now() + delay;
+  l.on_unreachable(why, delay);
+}
+
+void MonitorFeed::try_connect(FeedListener& l) {
+  if (conn_) return;
+  try {
+    auto c = std::make_unique<MonitorConnection>(connect_to_smbtad(options_), key_);
+    const MonitorFilter filter = options_.filter();
+    // LOG first: add() skips results of earlier monitors that arrive while it waits for the
+    // identification, and a skipped log line matters less than a skipped second of bytes.
+    if (want_log_) log_id_ = c->add(MonitorKind::kLog, filter);
+    throughput_id_ = c->add(MonitorKind::kThroughput, filter);
+    conn_ = std::move(c);
+  } catch (const std::exception& e) {
+    fail(l, e.what());
+    return;
+  }
+  backoff_.reset();
+  smbta::log::debug(1, "monitors registered: throughput {}, log {}", throughput_id_, log_id_);
+  l.on_connected(options_.endpoint());
+}
+
+void MonitorFeed::drain(FeedListener& l) {
+  if (!conn_) return;
+  try {
+    // next() reads once the first time it is called and then returns what the decoder holds;
+    // the short timeout only applies when nothing is left. The cap keeps a flood of log events
+    // from starving the keyboard and the screen: the owner's poll() comes straight back.
+    for (int i = 0; i < 2000; ++i) {
+      auto m = conn_->next(std::chrono::milliseconds(1));
+      if (!m) break;
+      if (m->is_error()) {
+        smbta::log::warning("smbtad: {}", m->value);
+        continue;
+      }
+      if (m->id == throughput_id_) {
+        if (m->fields.size() != 2) throw std::runtime_error("malformed throughput message");
+        Traffic t;
+        t.read = std::strtoull(m->fields[0].c_str(), nullptr, 10);
+        t.write = std::strtoull(m->fields[1].c_str(), nullptr, 10);
+        l.on_second(t);
+      } else if (want_log_ && m->id == log_id_) {
+        if (auto e = log_entry_from_fields(m->fields)) l.on_log(*e);
+      }
+    }
+  } catch (const std::exception& e) {
+    fail(l, std::string("lost the connection: ") + e.what());
+  }
+}
+
+}  // namespace smbta::realtime
