@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// HTML rendering: one self-contained page (inline CSS, usage as an inline SVG bar chart).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "query/format.h"
+#include "smbta/timestamp.h"
+
+namespace smbta::query {
+namespace {
+
+std::string esc(std::string_view s) {
+  return markup_escape(s);
+}
+
+bool numeric(ColumnType t) {
+  return t != ColumnType::kText && t != ColumnType::kTimestamp;
+}
+
+// 24 bars, height proportional to each hour's share of the busiest hour.
+void usage_chart(std::string& out, const ResultTable& t) {
+  constexpr int kBar = 24, kGap = 4, kHeight = 160, kLabel = 18;
+  double max = 0;
+  for (const auto& row : t.rows)
+    if (const auto* p = std::get_if<double>(&row[2])) max = std::max(max, *p);
+  const int width = static_cast<int>(t.rows.size()) * (kBar + kGap);
+  out += fmt::format(
+      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"traffic per hour of the day\">\n",
+      width, kHeight + kLabel);
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const double p = std::get<double>(t.rows[i][2]);
+    const int h = max > 0 ? static_cast<int>(p / max * kHeight + 0.5) : 0;
+    const int x = static_cast<int>(i) * (kBar + kGap);
+    out += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}: {} ({})</title></rect>"
+        "<text x=\"{}\" y=\"{}\">{:02}</text>\n",
+        x, kHeight - h, kBar, h, esc(display_text(t.rows[i][0], ColumnType::kText)),
+        esc(display_text(t.rows[i][1], ColumnType::kBytes)),
+        esc(display_text(t.rows[i][2], ColumnType::kPercent)), x + kBar / 2, kHeight + kLabel - 4,
+        i);
+  }
+  out += "</svg>\n";
+}
+
+void table(std::string& out, const ResultTable& t) {
+  out += "<section class=\"" + esc(t.function) + "\">\n<h2>" + esc(t.title) + "</h2>\n";
+  if (t.function == "usage") usage_chart(out, t);
+  out += "<table>\n<thead><tr>";
+  for (const auto& c : t.columns)
+    if (c.id != "key") out += "<th>" + esc(c.label) + "</th>";
+  out += "</tr></thead>\n<tbody>\n";
+  for (const auto& row : t.rows) {
+    out += "<tr>";
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      if (t.columns[c].id == "key") continue;
+      const std::string v = c < row.size() ? display_text(row[c], t.columns[c].type) : "";
+      out += numeric(t.columns[c].type) ? "<td class=\"n\">" : "<td>";
+      out += esc(v) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n";
+  if (t.rows.empty()) out += "<p>Nothing found.</p>\n";
+  if (const auto* n = t.note("truncated"))
+    out += "<p>Only the first " + esc(*n) + " rows are shown.</p>\n";
+  if ((t.function == "usage" || t.function == "throughput") && t.note("total"))
+    out += "<p>Total: " + esc(human_bytes(std::stoll(*t.note("total")))) + "</p>\n";
+  if (const auto* e = t.note("error")) out += "<p>" + esc(*e) + "</p>\n";
+  out += "</section>\n";
+}
+
+}  // namespace
+
+std::string render_html(std::span<const ResultTable> tables, const RenderOptions& opts) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>SMB Traffic Analyzer report</title>\n<style>\n"
+      "body{font-family:sans-serif;margin:1.5em;color:#222}\n"
+      "h2{font-size:1.1em;margin-top:1.5em}\n"
+      "table{border-collapse:collapse}\n"
+      "th,td{border:1px solid #bbb;padding:.2em .6em;text-align:left}\n"
+      "th{background:#eee}\n"
+      "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+      "svg.chart rect{fill:#3a7bd5}\n"
+      "svg.chart text{font-size:10px;text-anchor:middle;fill:#555}\n"
+      "footer{margin-top:2em;border-top:1px solid #bbb;text-align:right;font-size:.9em}\n"
+      "</style>\n</head>\n<body>\n";
+  for (const auto& t : tables) table(out, t);
+  out += "<footer>SMB Traffic Analyzer " + esc(opts.version) + ", " +
+         format_timestamp(opts.generated_ms).substr(0, 19) + "</footer>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace smbta::query

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The typed plan of a smbtaquery query (smbtaquery.md §4): objects, time ranges and functions.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace smbta::query {
+
+enum class Mode : std::uint8_t { kRead, kWrite, kReadWrite };
+enum class ObjectKind : std::uint8_t { kGlobal, kShare, kUser, kFile, kDomain, kSystem };
+enum class Dimension : std::uint8_t { kUsers, kShares, kFiles, kDomains };
+
+inline constexpr std::int64_t kNoLowerBound = std::numeric_limits<std::int64_t>::min();
+inline constexpr std::int64_t kNoUpperBound = std::numeric_limits<std::int64_t>::max();
+
+// Half-open [from, to) in naive local milliseconds (smbta::Record::timestamp_ms).
+struct TimeRange {
+  std::int64_t from = kNoLowerBound;
+  std::int64_t to = kNoUpperBound;
+  bool operator==(const TimeRange&) const = default;
+};
+
+// Why: one object of the query (`user holger since today`) keeps its source position so that
+// identification errors ("user 'x' does not exist") can point at it like parse errors do.
+struct ObjectRef {
+  ObjectKind kind = ObjectKind::kGlobal;
+  std::string name;
+  std::string sid;  // `user NAME sid SID`: picks one of several users of that name
+  std::optional<TimeRange> range;
+  std::size_t pos = 0;  // byte offset of the object word in the query text
+  bool operator==(const ObjectRef&) const = default;
+};
+
+// All objects that precede a function, ANDed (`file README, share pool` = README on pool).
+struct Filter {
+  std::vector<ObjectRef> objects;
+  bool operator==(const Filter&) const = default;
+};
+
+struct Total {
+  Mode mode;
+  bool operator==(const Total&) const = default;
+};
+struct List {
+  Dimension what;
+  bool operator==(const List&) const = default;
+};
+struct Top {
+  std::uint32_t n;
+  Dimension what;
+  Mode mode;
+  bool ascending = false;
+  bool operator==(const Top&) const = default;
+};
+struct LastActivity {
+  std::uint32_t n;
+  bool operator==(const LastActivity&) const = default;
+};
+struct Usage {
+  Mode mode;
+  bool operator==(const Usage&) const = default;
+};
+struct Search {
+  std::string pattern;
+  bool operator==(const Search&) const = default;
+};
+struct Throughput {
+  std::uint32_t n;
+  std::int64_t unit_ms;
+  std::string unit;  // as written, for the title ("minutes")
+  Mode mode;
+  bool operator==(const Throughput&) const = default;
+};
+struct Report {
+  bool full;
+  bool operator==(const Report&) const = default;
+};
+struct SelfCheck {
+  bool operator==(const SelfCheck&) const = default;
+};
+
+using Function =
+    std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report, SelfCheck>;
+
+// Why: one function call with the filter in force at its position, so execution needs no
+// interpreter state and each step can run independently (and be tested on its own).
+struct Step {
+  Filter filter;
+  Function fn;
+  std::size_t pos = 0;  // byte offset of the function word
+  bool operator==(const Step&) const = default;
+};
+
+// Why: parsing and execution are separate so that a query is fully checked (every word, every
+// time, every number) before the first statement reaches the database.
+struct QueryPlan {
+  std::vector<Step> steps;
+  bool operator==(const QueryPlan&) const = default;
+};
+
+std::string_view mode_name(Mode m);            // "r", "w", "rw"
+std::string_view dimension_name(Dimension d);  // "users", ...
+
+}  // namespace smbta::query

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Wire format of query results on smbtad's client port, and both ends of the query exchange.
+//
+// Exchange (V2 framing, protocol-v2.md §2): the client sends header + body
+//   "QQ" + sub-block(query text)                       (text at most 9999 bytes)
+// smbtad answers with header + body
+//   "QR" + encode_results(tables)                       on success
+//   "QE" + sub-block(kind digit) + sub-block(message)   on failure (message at most 9999 bytes)
+// where the kind digit is QueryError::Kind. The connection stays open for further queries.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/engine.h"
+#include "query/result.h"
+
+namespace smbta::query {
+
+// Self-delimiting encoding of one table: "SMBTAR1:" then length-prefixed fields ("<n>:" +
+// n bytes) and decimal counts. Exact for every value (integers in full, doubles round-trip).
+std::string encode_result(const ResultTable& t);
+// Throws std::runtime_error on anything malformed: bad magic, truncated or overlong fields,
+// counts that cannot fit in the input, cells whose kind does not match the column type.
+ResultTable decode_result(std::string_view bytes);
+
+// Several tables (one per function of a query): "SMBTAM1:" + count + length-prefixed tables.
+std::string encode_results(std::span<const ResultTable> tables);
+std::vector<ResultTable> decode_results(std::string_view bytes);
+
+// Upper bound of a reply body a client accepts (a `list files` answer can be large).
+inline constexpr std::size_t kMaxReplyBody = 256 * 1024 * 1024;
+
+// Server side, for smbtad: given the body of one received frame (already decrypted), returns
+// the complete framed reply (header included). Bodies that are no "QQ" request give a "QE"
+// reply too. Never throws for bad input; database exceptions become "QE" kind 2.
+std::string serve_query_request(std::string_view body, store::DbiConnection& db,
+                                const QueryOptions& opts);
+// True when a body is a query request (so that smbtad can route it; monitors start with "~~").
+inline bool is_query_request(std::string_view body) {
+  return body.size() >= 2 && body[0] == 'Q' && body[1] == 'Q';
+}
+
+// The client side: sends `text` on a connected blocking socket and reads the reply. Throws
+// QueryError with the server's kind and message for "QE", std::runtime_error for transport
+// and format problems (connection closed, malformed or oversized reply, query over 9999
+// bytes). `timeout_ms` bounds the wait for the reply (0 = forever).
+std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms = 0);
+
+// The request frame, for tests and other clients.
+std::string encode_query_request(std::string_view text);
+
+}  // namespace smbta::query
