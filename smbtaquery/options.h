@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtaquery's command line and config file (smbtaquery.md §2), parsed into one value.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "query/format.h"
+#include "store/event_store.h"
+
+namespace smbtaquery {
+
+// Why: an option error must name the option and end the program with exit code 1 and the
+// help text, whatever part of the parsing found it.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Action {
+  kQuery,           // -q / -f
+  kTest,            // -t
+  kConvert,         // -C
+  kInstallRollups,  // --install-rollups
+  kCreateKey,       // -K
+  kLanguageHelp,    // -p
+  kVersion,         // -v
+  kHelp,            // --help, -?
+};
+
+// Why: everything the program needs after parsing, with the precedence command line > config
+// file > defaults already applied (the original let the config file override the command line).
+struct Options {
+  Action action = Action::kQuery;
+  std::vector<std::string> queries;      // -q, in order
+  std::vector<std::string> query_files;  // -f
+  smbta::query::Format format = smbta::query::Format::kAscii;
+  bool format_given = false;
+  std::string xml_file;  // -x
+  int debug_level = 0;
+  bool identify = true;
+  std::string keyfile;     // -k
+  std::string create_key;  // -K
+  bool dry_run = false;    // --dry-run (with -C)
+  std::uint32_t max_rows = 100'000;
+
+  // Direct mode (default): the database.
+  smbta::store::DbParams db;
+  // Network mode (-h, -i or -u): smbtad's client port.
+  bool network = false;
+  std::string host = "localhost";
+  int port = 3491;
+  bool unix_socket = false;
+  std::string unix_path = "/var/tmp/stadsocket_client";
+};
+
+// Parses argv and the config file (-c, or $HOME/.smbtatools/smbtatools.config if present).
+// Throws UsageError.
+Options parse_options(int argc, char** argv);
+
+const char* help_text();
+
+}  // namespace smbtaquery
