@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Every function of the language against the known records, on both drivers, with and without
+// the rollup table: totals must equal the bytes that were stored.
+#include <gtest/gtest.h>
+
+#include "query/query_fixture.h"
+#include "query/rollup.h"
+#include "smbta/timestamp.h"
+
+namespace smbta::query::testing {
+namespace {
+
+std::int64_t bytes_of(const ResultTable& t, std::size_t row = 0, std::size_t col = 0) {
+  return std::get<std::int64_t>(t.rows.at(row).at(col));
+}
+std::string text_of(const ResultTable& t, std::size_t row, std::size_t col) {
+  return std::get<std::string>(t.rows.at(row).at(col));
+}
+
+class EngineTest : public QueryTest {};
+
+TEST_P(EngineTest, TotalsEqualTheBytesStored) {
+  auto r = q("global, total r, total w, total rw;");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(bytes_of(r[0]), known_bytes('r'));
+  EXPECT_EQ(bytes_of(r[1]), known_bytes('w'));
+  EXPECT_EQ(bytes_of(r[2]), known_bytes('b'));
+  EXPECT_EQ(r[2].title, "Total number of bytes transferred globally.");
+  // Records count the merged records, not rows: 1+3+1+1+1+1+1+1+1 R/W records.
+  EXPECT_EQ(std::get<std::int64_t>(r[2].rows[0][1]), 11);
+}
+
+TEST_P(EngineTest, ObjectsCombineAndTimeRangesCut) {
+  EXPECT_EQ(bytes_of(q("share pool, total rw;")[0]), known_bytes('b', "", "pool"));
+  EXPECT_EQ(bytes_of(q("user tom, total rw;")[0]), known_bytes('b', "tom"));
+  EXPECT_EQ(bytes_of(q("user tom, share data, total rw;")[0]), 250000);
+  EXPECT_EQ(bytes_of(q("file readme, share data, total r;", false)[0]), 1536);
+  EXPECT_EQ(bytes_of(q("domain OTHER, total rw;")[0]), 1536);
+  // Since today: drops the record of the day before (100 bytes).
+  EXPECT_EQ(bytes_of(q("global since today, total rw;")[0]), known_bytes('b') - 100);
+  // Edges inside hours (raw part) and whole hours (rollup part) add up.
+  EXPECT_EQ(bytes_of(q("global from '2011-07-18 09:10:00' to '2011-07-18 14:30:00', total rw;")[0]),
+            40960 + 1000 + 10485760 + 4096 + 250000);
+  EXPECT_EQ(bytes_of(q("global from 2011-07-18 09:59:59 to 2011-07-18 10:05:00, total r;")[0]),
+            1000);
+  EXPECT_EQ(bytes_of(q("global from yesterday to today, total rw;")[0]), 100);
+  EXPECT_EQ(
+      bytes_of(q("domain EXAMPLE, user holger since 09:00, share pool since 10:00, total rw;")[0]),
+      10485760 + 2048);
+}
+
+TEST_P(EngineTest, IdentificationBySid) {
+  try {
+    q("user holger, total rw;");
+    FAIL() << "ambiguous user accepted";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), QueryError::Kind::kAmbiguous);
+    EXPECT_NE(std::string(e.what()).find("S-1-5-21-2-1000 in domain OTHER"), std::string::npos);
+  }
+  EXPECT_EQ(bytes_of(q("user holger sid S-1-5-21-2-1000, total rw;")[0]), 1536);
+  EXPECT_EQ(bytes_of(q("domain EXAMPLE, user holger, total rw;")[0]),
+            known_bytes('b', "holger") - 1536);
+  // -I 0 takes both.
+  EXPECT_EQ(bytes_of(q("user holger, total rw;", false)[0]), known_bytes('b', "holger"));
+  try {
+    q("share nosuch, total rw;");
+    FAIL();
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), QueryError::Kind::kNoSuchObject);
+  }
+  EXPECT_EQ(bytes_of(q("share nosuch, total rw;", false)[0]), 0);
+}
+
+TEST_P(EngineTest, TopAndList) {
+  auto top = q("global, top 3 users rw;")[0];
+  ASSERT_EQ(top.rows.size(), 3u);
+  EXPECT_EQ(text_of(top, 0, 1), "holger");
+  EXPECT_EQ(text_of(top, 0, 2), "EXAMPLE");
+  EXPECT_EQ(bytes_of(top, 0, 4), 40960 + 1000 + 10485760 + 2048);
+  EXPECT_EQ(text_of(top, 1, 1), "tom");
+  EXPECT_EQ(bytes_of(top, 1, 4), 100 + 4096 + 250000);
+  auto asc = q("global, top 1 domains rw asc;")[0];
+  EXPECT_EQ(text_of(asc, 0, 1), "OTHER");
+  auto shares = q("global, top 5 shares w;")[0];
+  ASSERT_EQ(shares.rows.size(), 3u);
+  EXPECT_EQ(text_of(shares, 0, 1), "pool");
+  EXPECT_EQ(text_of(shares, 1, 2), "EXAMPLE");
+  auto files = q("share pool, top 2 files r;")[0];
+  ASSERT_EQ(files.rows.size(), 2u);
+  EXPECT_EQ(text_of(files, 0, 1), "/docs/a.odt");
+  EXPECT_EQ(bytes_of(files, 0, 3), 41960);
+
+  auto users = q("global, list users;")[0];
+  ASSERT_EQ(users.rows.size(), 4u);
+  EXPECT_EQ(text_of(users, 0, 0), "holger");
+  EXPECT_EQ(text_of(users, 3, 0), "tom");
+  EXPECT_EQ(q("share data, list domains;")[0].rows.size(), 2u);
+  EXPECT_EQ(q("global, list shares;")[0].rows.size(), 4u);  // data twice (two domains)
+  EXPECT_EQ(q("share pool, list files;")[0].rows.size(), 3u);
+}
+
+TEST_P(EngineTest, UsageThroughputLastActivitySearch) {
+  auto u = q("global, usage rw;")[0];
+  ASSERT_EQ(u.rows.size(), 24u);
+  std::int64_t sum = 0;
+  for (const auto& row : u.rows) sum += std::get<std::int64_t>(row[1]);
+  EXPECT_EQ(sum, known_bytes('b'));
+  EXPECT_EQ(std::get<std::int64_t>(u.rows[9][1]), 41960);
+  EXPECT_EQ(std::get<std::int64_t>(u.rows[23][1]), 100);
+  EXPECT_EQ(q("global, 24h_usage rw;")[0].rows, u.rows);
+
+  auto tp = q("global, throughput 4 hours rw;")[0];
+  ASSERT_EQ(tp.rows.size(), 4u);
+  EXPECT_EQ(std::get<std::int64_t>(tp.rows[0][0]), test_now() - 4 * 3600000);
+  EXPECT_EQ(std::get<std::int64_t>(tp.rows[0][1]), 250000 + 1536);
+  EXPECT_EQ(std::get<std::int64_t>(tp.rows[2][1]), 777);
+  EXPECT_EQ(std::get<std::int64_t>(tp.rows[3][1]), 2048);
+  EXPECT_DOUBLE_EQ(std::get<double>(tp.rows[3][2]), 2048.0 / 3600.0);
+
+  auto la = q("user tom, last_activity 2;")[0];
+  ASSERT_EQ(la.rows.size(), 2u);
+  EXPECT_EQ(text_of(la, 0, 1), "VFS:WRITE");
+  EXPECT_EQ(text_of(la, 1, 7), "User tom created directory newdir (failed).");
+
+  auto s = q("global, search %ool;")[0];
+  ASSERT_EQ(s.rows.size(), 1u);
+  EXPECT_EQ(text_of(s, 0, 0), "share");
+  auto s2 = q("global, search readme;")[0];
+  ASSERT_EQ(s2.rows.size(), 2u);  // the file on data, used by two domains
+  EXPECT_EQ(text_of(s2, 0, 0), "file");
+  EXPECT_GE(q("global, search S-1-5-21-1;")[0].rows.size(), 3u);
+}
+
+TEST_P(EngineTest, SystemFunctions) {
+  auto r = q("system, smbtad-report short, self-check offline;");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(text_of(r[0], 0, 2), "2.0.0");
+  ASSERT_EQ(r[1].rows.size(), 4u);
+  EXPECT_EQ(text_of(r[1], 3, 1), "192.168.1.10");
+}
+
+TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
+  install_rollups(*conn_);
+  auto store = db_->open();
+  // An accumulate row grows holger's read at 09:10 by 5 bytes.
+  store::Row grow = known_rows()[2];
+  grow.rec.length = 5;
+  grow.merged = 1;
+  grow.accumulate = true;
+  grow.bucket_start_ms = grow.rec.timestamp_ms;
+  grow.bucket_ms = 5000;
+  store->insert(std::span(&grow, 1));
+  store->purge_older_than(*parse_timestamp("2011-07-18 00:00:00"));
+  QueryOptions with, without;
+  with.now_ms = without.now_ms = test_now();
+  without.use_rollups = false;
+  for (const char* text : {"global, total rw;", "global, usage rw;", "global, top 5 users rw;",
+                           "global, list users;"}) {
+    EXPECT_EQ(run(text, *conn_, with), run(text, *conn_, without)) << text;
+  }
+  EXPECT_EQ(bytes_of(run("global, total rw;", *conn_, with)[0]), known_bytes('b') - 100 + 5);
+}
+
+SMBTA_QUERY_PARAMS(EngineTest);
+
+}  // namespace
+}  // namespace smbta::query::testing

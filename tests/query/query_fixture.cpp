@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "query/query_fixture.h"
+
+#include "query/rollup.h"
+#include "smbta/timestamp.h"
+#include "store/schema.h"
+
+namespace smbta::query::testing {
+namespace {
+
+std::int64_t at(const char* text) {
+  return *parse_timestamp(text);
+}
+
+store::Row row(Op op, const char* user, const char* sid, const char* domain, const char* share,
+               const char* path, std::uint64_t length, const char* ts, std::uint32_t merged = 1) {
+  store::Row r;
+  r.rec.op = op;
+  r.rec.user = user;
+  r.rec.sid = sid;
+  r.rec.domain = domain;
+  r.rec.share = share;
+  r.rec.path = path;
+  r.rec.length = length;
+  r.rec.timestamp_ms = at(ts);
+  r.rec.client_ip = "192.168.1.23";
+  r.merged = merged;
+  return r;
+}
+
+constexpr const char* kSidA = "S-1-5-21-1-1000";
+constexpr const char* kSidTom = "S-1-5-21-1-1001";
+constexpr const char* kSidB = "S-1-5-21-2-1000";
+constexpr const char* kSidQ = "S-1-5-21-1-1002";
+
+}  // namespace
+
+std::int64_t test_now() {
+  return at("2011-07-18 18:00:00.000");
+}
+
+std::vector<store::Row> known_rows() {
+  std::vector<store::Row> v;
+  v.push_back(row(Op::kRead, "tom", kSidTom, "EXAMPLE", "pool", "/docs/b.txt", 100,
+                  "2011-07-17 23:30:00.000"));
+  v.push_back(row(Op::kOpen, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 0,
+                  "2011-07-18 09:00:00.000"));
+  v.back().rec.mode = 420;
+  v.push_back(row(Op::kRead, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 40960,
+                  "2011-07-18 09:10:00.000", 3));
+  v.push_back(row(Op::kPread, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 1000,
+                  "2011-07-18 09:59:59.999"));
+  v.push_back(row(Op::kWrite, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 10485760,
+                  "2011-07-18 10:05:00.000"));
+  v.push_back(row(Op::kRead, "tom", kSidTom, "EXAMPLE", "pool", "/docs/b.txt", 4096,
+                  "2011-07-18 10:30:00.000"));
+  v.push_back(row(Op::kClose, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 0,
+                  "2011-07-18 11:00:00.000"));
+  v.push_back(row(Op::kWrite, "tom", kSidTom, "EXAMPLE", "data", "readme", 250000,
+                  "2011-07-18 14:00:00.000"));
+  v.push_back(
+      row(Op::kRead, "holger", kSidB, "OTHER", "data", "readme", 1536, "2011-07-18 14:30:00.500"));
+  v.push_back(
+      row(Op::kRename, "holger", kSidB, "OTHER", "data", "readme", 0, "2011-07-18 15:00:00.000"));
+  v.back().rec.path2 = "readme.old";
+  v.push_back(
+      row(Op::kMkdir, "tom", kSidTom, "EXAMPLE", "data", "newdir", 0, "2011-07-18 15:30:00.000"));
+  v.back().rec.result = kFailedResult;
+  v.push_back(row(Op::kPwrite, "o'brien", kSidQ, "EXAMPLE", "my share;",
+                  "\xc3\xbcn\xc3\xaf'code, %_.txt", 777, "2011-07-18 16:00:00.000"));
+  v.push_back(row(Op::kWrite, "holger", kSidA, "EXAMPLE", "pool", "/docs/<b>&.html", 2048,
+                  "2011-07-18 17:59:00.000"));
+  return v;
+}
+
+std::int64_t known_bytes(char mode, const std::string& user, const std::string& share) {
+  std::int64_t sum = 0;
+  for (const auto& r : known_rows()) {
+    const bool rd = is_read(r.rec.op), wr = is_write(r.rec.op);
+    if (!((mode == 'r' && rd) || (mode == 'w' && wr) || (mode == 'b' && (rd || wr)))) continue;
+    if (!user.empty() && r.rec.user != user) continue;
+    if (!share.empty() && r.rec.share != share) continue;
+    sum += static_cast<std::int64_t>(r.rec.length);
+  }
+  return sum;
+}
+
+void QueryTest::SetUp() {
+  db_ = std::make_unique<store::testing::TestDb>(GetParam().driver);
+  if (!db_->available()) GTEST_SKIP() << "SMBTA_TEST_PGSQL_* not set (ctest provides it)";
+  auto store = db_->open();
+  store->create_schema();
+  conn_ = db_->raw();
+  // Half of the rows before the rollup exists (backfill), half after (triggers).
+  const auto rows = known_rows();
+  const std::size_t half = rows.size() / 2;
+  store->insert(std::span(rows).first(half));
+  if (GetParam().rollups) install_rollups(*conn_);
+  store->insert(std::span(rows).subspan(half));
+  store::ModuleInfo m;
+  m.peer = "192.168.1.10";
+  store->note_module(m);
+  store::StatusInfo s;
+  s.version = "2.0.0";
+  s.dbname = "smbta";
+  s.dbdriver = "sqlite3";  // fixed: the golden files are shared by both drivers
+  s.maintenance_timer = "01:00:00";
+  s.config_file = "/etc/smbtad.conf";
+  store->write_status(s);
+}
+
+std::vector<ResultTable> QueryTest::q(std::string_view text, bool identify) {
+  QueryOptions o;
+  o.now_ms = test_now();
+  o.identify = identify;
+  o.use_rollups = GetParam().rollups;
+  return run(text, *conn_, o);
+}
+
+std::string param_name(const ::testing::TestParamInfo<Param>& i) {
+  return i.param.driver + (i.param.rollups ? "_rollup" : "_raw");
+}
+
+}  // namespace smbta::query::testing

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The smbtaquery program: options, exit codes, output files, conversion, keys, network errors.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "query/query_fixture.h"
+#include "store/event_store.h"
+
+namespace smbta::query::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Why: each test gets a private HOME (no stray config file) and a sqlite database filled with
+// the known records.
+class SmbtaqueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "smbtaquery-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    db_ = dir_ / "staddb";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void fill() {
+    store::DbParams p;
+    p.name = db_.string();
+    auto s = store::EventStore::open(p);
+    s->create_schema();
+    const auto rows = known_rows();
+    s->insert(rows);
+  }
+  Result run(std::vector<std::string> args) {
+    const fs::path out = dir_ / "out", err = dir_ / "err";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      setenv("HOME", dir_.c_str(), 1);
+      if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(99);
+      std::vector<char*> argv;
+      std::string bin = SMBTAQUERY_BINARY;
+      argv.push_back(bin.data());
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
+      _exit(98);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
+  }
+  std::vector<std::string> db_args() { return {"-M", "sqlite3", "-N", db_.string()}; }
+  std::vector<std::string> with_db(std::vector<std::string> more) {
+    auto a = db_args();
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  }
+  fs::path dir_, db_;
+};
+
+bool contains(const std::string& s, std::string_view what) {
+  return s.find(what) != std::string::npos;
+}
+
+TEST_F(SmbtaqueryTest, OptionErrorsNameTheOption) {
+  auto r = run({});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "not enough arguments")) << r.err;
+  r = run({"-Z"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "unknown option '-Z'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "usage: smbtaquery"));
+  r = run({"--bogus", "-q", "x"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "'--bogus'")) << r.err;
+  r = run({"-o", "pdf", "-q", "global, total r;"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "-o/--output: unknown format 'pdf'")) << r.err;
+  r = run({"-I", "2", "-q", "x"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "-I/--identify")) << r.err;
+  r = run({"-q"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "needs an argument")) << r.err;
+  r = run({"-M", "mysql", "-q", "global, total r;"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "-M/--dbdriver")) << r.err;
+  r = run({"-t", "-C"});
+  EXPECT_EQ(r.status, 1);
+  r = run({"--dry-run", "-q", "global, total r;"});
+  EXPECT_EQ(r.status, 1);
+}
+
+TEST_F(SmbtaqueryTest, InformationalOptions) {
+  auto r = run({"-v"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "2.0.0\n");
+  r = run({"-p"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(contains(r.out, "Interpreter commands"));
+  EXPECT_EQ(run({"--help"}).status, 0);
+  EXPECT_EQ(run({"-?"}).status, 0);
+}
+
+TEST_F(SmbtaqueryTest, QueriesAndExitCodes) {
+  auto r = run(with_db({"-t"}));
+  EXPECT_EQ(r.status, 2) << r.out << r.err;  // no schema yet
+  fill();
+  r = run(with_db({"-t"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "\nDatabase connection successful.\n");
+
+  r = run(with_db({"-q", "global, total rw;", "-o", "json"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"bytes\": " + std::to_string(known_bytes('b')))) << r.out;
+  r = run(with_db({"-q", "share pool, total w;"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "10.0 MiB")) << r.out;
+
+  r = run(with_db({"-q", "global, totl rw;"}));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "did you mean 'total'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "^^^^")) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  r = run(with_db({"-q", "share nosuch, total rw;"}));
+  EXPECT_EQ(r.status, 3);
+  r = run(with_db({"-q", "user holger, total rw;"}));
+  EXPECT_EQ(r.status, 3);
+  EXPECT_TRUE(contains(r.err, "ambiguous")) << r.err;
+  EXPECT_EQ(run(with_db({"-I", "0", "-q", "user holger, total rw;"})).status, 0);
+
+  r = run(with_db({"-d", "1", "-q", "global, total r;"}));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(contains(r.err, "SQL-QUERY: SELECT")) << r.err;
+
+  const fs::path xml = dir_ / "out.xml";
+  r = run(with_db({"-x", xml.string(), "-q", "global, total r;"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_TRUE(contains(slurp(xml), "<totalvalue>"));
+
+  const fs::path qf = dir_ / "queries";
+  std::ofstream(qf) << "# comment\n\nglobal, total r;\nshare pool, list files;";
+  r = run(with_db({"-f", qf.string(), "-o", "csv"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "/docs/a.odt,pool")) << r.out;
+  std::ofstream(qf) << "global, total r;\nglobal, bogus;\n";
+  r = run(with_db({"-f", qf.string()}));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "queries:2:")) << r.err;
+
+  // No database server: exit 2.
+  r = run({"-M", "pgsql", "-N", "x", "-H", "127.0.0.1", "--dbport", "1", "-q", "global, total r;"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  // smbtad not listening: exit 2.
+  r = run({"-h", "127.0.0.1", "-i", "1", "-q", "global, total r;"});
+  EXPECT_EQ(r.status, 2) << r.err;
+}
+
+TEST_F(SmbtaqueryTest, KeyCreation) {
+  const fs::path key = dir_ / "key";
+  auto r = run({"-K", key.string()});
+  EXPECT_EQ(r.status, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 16);
+  EXPECT_NE(run({"-K", key.string()}).status, 0);  // never overwrites
+}
+
+TEST_F(SmbtaqueryTest, ConvertOption) {
+  {
+    store::DbParams p;
+    p.name = db_.string();
+    store::DbiConnection db(p);
+    db.exec(
+        "CREATE TABLE data (vfs_id integer, username varchar, usersid varchar, share varchar, "
+        "domain varchar, timestamp timestamp, string1 varchar, length integer, result bigint, "
+        "string2 varchar)");
+    db.exec(
+        "INSERT INTO data VALUES (0, 'u', 's', 'sh', 'd', '2011-07-18 10:00:00.000', 'f', "
+        "123, NULL, NULL)");
+  }
+  auto r = run(with_db({"-q", "global, total r;"}));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "smbtaquery -C")) << r.err;
+  r = run(with_db({"-C", "--dry-run"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Would convert 1 rows")) << r.out;
+  r = run(with_db({"-C"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run(with_db({"-C"}));
+  EXPECT_TRUE(contains(r.out, "Nothing to convert")) << r.out;
+  r = run(with_db({"-q", "global, total r;", "-o", "csv"}));
+  EXPECT_TRUE(contains(r.out, "123,1")) << r.out;
+  EXPECT_EQ(run(with_db({"--install-rollups"})).status, 0);
+  r = run(with_db({"-q", "global, total r;", "-o", "csv"}));
+  EXPECT_TRUE(contains(r.out, "123,1")) << r.out;
+}
+
+}  // namespace
+}  // namespace smbta::query::testing
