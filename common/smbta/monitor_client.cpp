@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -63,6 +64,9 @@ std::uint32_t MonitorConnection::add(MonitorKind kind, const MonitorFilter& filt
 
 std::optional<MonitorMessage> MonitorConnection::next(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // The socket is polled at least once, so that a timeout of 0 (or one that has run out by the
+  // time it is converted to whole milliseconds) still reads what has already arrived.
+  bool polled = false;
   for (;;) {
     std::string_view body;
     const auto st = decoder_.next_body(body);
@@ -89,9 +93,10 @@ std::optional<MonitorMessage> MonitorConnection::next(std::chrono::milliseconds 
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
+    if (left.count() <= 0 && polled) return std::nullopt;
+    polled = true;
     pollfd p{fd_.get(), POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    const int r = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     if (r < 0 && errno != EINTR)
       throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
     if (r <= 0) continue;

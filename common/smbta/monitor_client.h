@@ -49,7 +49,8 @@ class MonitorConnection {
                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Sends raw bytes (tests of bad requests).
   void send_raw(std::string_view bytes);
-  // The next message within `timeout`, or nullopt. Throws when the connection closed.
+  // The next message within `timeout`, or nullopt; a timeout of 0 returns what has arrived
+  // without waiting. Throws when the connection closed.
   std::optional<MonitorMessage> next(std::chrono::milliseconds timeout);
   int fd() const { return fd_.get(); }
 
