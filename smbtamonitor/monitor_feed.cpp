@@ -53,12 +53,12 @@ void MonitorFeed::try_connect(FeedListener& l) {
 void MonitorFeed::drain(FeedListener& l) {
   if (!conn_) return;
   try {
-    // next() reads once the first time it is called and then returns what the decoder holds;
-    // the short timeout only applies when nothing is left. The cap keeps a flood of log events
+    // next(0) returns what has arrived without waiting. The cap keeps a flood of log events
     // from starving the keyboard and the screen: the owner's poll() comes straight back.
     for (int i = 0; i < 2000; ++i) {
-      auto m = conn_->next(std::chrono::milliseconds(1));
+      auto m = conn_->next(std::chrono::milliseconds(0));
       if (!m) break;
+      smbta::log::debug(9, "monitor {}: {}", m->id, m->value);
       if (m->is_error()) {
         smbta::log::warning("smbtad: {}", m->value);
         continue;

@@ -230,7 +230,7 @@ ParseOutcome parse_command_line(int argc, char** argv, ConnectionOptions& out,
     const std::string word = prev < argc ? argv[prev] : "";
     if (opt == ':') throw UsageError("option " + word + " needs an argument");
     if (opt == '?') {
-      if (optopt == '?') {
+      if (word == "-?") {
         help = true;
         continue;
       }
