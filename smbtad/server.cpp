@@ -133,20 +133,20 @@ Server::Server(const Options& o)
     client_key_ = key_;  // 1.2.6 needed both files to hold the same key for this to work
   if (o.unix_socket) {
     listeners_.push_back(
-        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.unix_socket_path, 0660), true,
-                                   Kind::kModule, "modules on " + o.unix_socket_path));
+        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.unix_socket_path, 0660, 0),
+                                   true, Kind::kModule, "modules on " + o.unix_socket_path));
   } else {
-    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.inet_port))
+    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.inet_port, 0))
       listeners_.push_back(std::make_unique<Listener>(
           *this, std::move(fd), false, Kind::kModule,
           "modules on " + o.bind_ip + " port " + std::to_string(o.inet_port)));
   }
   if (o.unix_socket_clients) {
     listeners_.push_back(
-        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.client_socket_path, 0660), true,
-                                   Kind::kClient, "clients on " + o.client_socket_path));
+        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.client_socket_path, 0660, 0),
+                                   true, Kind::kClient, "clients on " + o.client_socket_path));
   } else {
-    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.client_port()))
+    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.client_port(), 0))
       listeners_.push_back(std::make_unique<Listener>(
           *this, std::move(fd), false, Kind::kClient,
           "clients on " + o.bind_ip + " port " + std::to_string(o.client_port())));
@@ -321,7 +321,12 @@ void Server::run() {
     waker_ = std::make_unique<WakeHandler>(*this, writer_->wake_fd());
     loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
   }
-  for (const auto& l : listeners_) smbta::log::notice("listening for {}", l->what());
+  // Ports open only now: when a peer can connect, the database (if reachable) is ready.
+  for (const auto& l : listeners_) {
+    if (::listen(l->fd(), 1024) != 0)
+      throw std::system_error(errno, std::generic_category(), "listen on " + l->what());
+    smbta::log::notice("listening for {}", l->what());
+  }
   while (!stopping_) {
     loop_.run_once(1000);
     reap_closed();

@@ -57,6 +57,9 @@ StoreWriter::~StoreWriter() {
 }
 
 void StoreWriter::start() {
+  // The first connection (schema, status) is made before smbtad serves anyone, so that a
+  // reachable database is ready when the ports open; an unreachable one is retried later.
+  ensure_connected();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -205,7 +208,6 @@ void StoreWriter::run() {
   std::vector<std::vector<Row>> batches;
   std::vector<smbta::store::ModuleInfo> modules;
   std::vector<Row> pending;  // rows that could neither be stored nor spooled yet
-  ensure_connected();        // schema and status at start, not at the first record
   for (;;) {
     bool stopping;
     {

@@ -62,7 +62,8 @@ std::vector<UniqueFd> listen_tcp(const std::string& host, int port, int backlog)
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (a->ai_family == AF_INET6)
       ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (::bind(fd.get(), a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd.get(), backlog) != 0) {
+    if (::bind(fd.get(), a->ai_addr, a->ai_addrlen) != 0 ||
+        (backlog > 0 && ::listen(fd.get(), backlog) != 0)) {
       errors += std::string(errors.empty() ? "" : "; ") + std::strerror(errno);
       continue;
     }
@@ -95,7 +96,7 @@ UniqueFd listen_unix(const std::string& path, unsigned mode, int backlog) {
   const int bind_errno = errno;
   ::umask(old);
   if (rc != 0) throw std::runtime_error("cannot bind " + path + ": " + std::strerror(bind_errno));
-  if (::chmod(path.c_str(), mode) != 0 || ::listen(fd.get(), backlog) != 0)
+  if (::chmod(path.c_str(), mode) != 0 || (backlog > 0 && ::listen(fd.get(), backlog) != 0))
     throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno));
   return fd;
 }

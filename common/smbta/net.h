@@ -13,7 +13,8 @@ namespace smbta::net {
 
 // Binds every address `host` resolves to (localhost: 127.0.0.1 and ::1), non-blocking, with
 // SO_REUSEADDR and IPV6_V6ONLY so that IPv4 and IPv6 listeners coexist. Throws
-// std::runtime_error naming host and port when none can be bound.
+// std::runtime_error naming host and port when none can be bound. backlog 0: bind only (the
+// caller listens later, e.g. once it is ready to serve).
 std::vector<UniqueFd> listen_tcp(const std::string& host, int port, int backlog = 1024);
 
 // Binds a Unix stream socket at `path` with permissions `mode`. A stale socket left by a dead

@@ -376,19 +376,52 @@ class DbiEventStore final : public EventStore {
     return c;
   }
 
+  // Rows are written in batch order: an accumulating row may grow a row inserted earlier in the
+  // same batch (the writer coalesces several flushes into one transaction).
   void write_events(std::span<const Row> rows) {
+    std::size_t plain_from = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].accumulate) continue;
+      insert_range(rows, plain_from, i);
+      if (!accumulate(rows[i], ids_[i])) insert_range(rows, i, i + 1);
+      plain_from = i + 1;
+    }
+    insert_range(rows, plain_from, rows.size());
+  }
+
+  // Adds the row's bytes and record count to its bucket's row. The bucket row written by this
+  // smbtad carries the same first-record timestamp, so the ts index finds it at once; a row from
+  // before a restart or an eviction is searched over the bucket's time range. False when the
+  // bucket has no row yet.
+  bool accumulate(const Row& row, const RowIds& id) {
+    const EventColumns c = columns(row, id);
+    // One row at most, even if two ever matched: sums must not be added twice.
+    const char* rid = db_.is_pgsql() ? "ctid" : "rowid";
+    const std::string head = fmt::format(
+        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE {} = (SELECT "
+        "{} FROM smbta_events WHERE vfs_id = {} AND user_id = {} AND share_id = {} AND file_id = "
+        "{} AND ",
+        c.length.value_or(0), c.merged, rid, rid, c.vfs_id, c.user_id, c.share_id, c.file_id);
+    if (db_.exec(fmt::format("{}ts = {} LIMIT 1)", head, c.ts)) > 0) return true;
+    if (row.bucket_ms <= 0) return false;
+    return db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1)", head, row.bucket_start_ms,
+                                row.bucket_start_ms + row.bucket_ms)) > 0;
+  }
+
+  void insert_range(std::span<const Row> rows, std::size_t begin, std::size_t end) {
+    if (begin >= end) return;
     if (fast_) {
-      for (std::size_t i = 0; i < rows.size(); ++i) fast_->add(columns(rows[i], ids_[i]));
+      for (std::size_t i = begin; i < end; ++i) fast_->add(columns(rows[i], ids_[i]));
       fast_->flush();
       return;
     }
     std::string& sql = sql_;
-    for (std::size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
+    for (std::size_t first = begin; first < end; first += kRowsPerStatement) {
       sql.clear();
       sql +=
           "INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "
           "mode, result, merged, client_id) VALUES ";
-      const std::size_t last = std::min(rows.size(), first + kRowsPerStatement);
+      const std::size_t last = std::min(end, first + kRowsPerStatement);
       for (std::size_t i = first; i < last; ++i) {
         const EventColumns c = columns(rows[i], ids_[i]);
         sql += i == first ? "(" : ",(";

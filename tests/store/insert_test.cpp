@@ -292,6 +292,37 @@ TEST_P(InsertTest, EmptyBatchIsNoOp) {
   EXPECT_EQ(count(*raw_, "smbta_events"), 0);
 }
 
+// Precision > 0: a bucket's row is inserted at the first flush and grown by later ones.
+TEST_P(InsertTest, AccumulatingRowsGrowTheirBucketRow) {
+  auto row = [](std::string file, std::int64_t ts, std::uint64_t len, std::uint32_t merged,
+                bool accumulate) {
+    Record r = smbta::testing::example_record(Op::kRead);
+    r.path = std::move(file);
+    r.timestamp_ms = ts;
+    r.length = len;
+    Row out{r, merged};
+    out.accumulate = accumulate;
+    out.bucket_start_ms = ts / 5000 * 5000;
+    out.bucket_ms = 5000;
+    return out;
+  };
+  // First flush inserts; the same batch may already grow it (coalesced flushes).
+  store_->insert(std::vector<Row>{row("a", 1000100, 10, 2, false), row("a", 1000100, 5, 1, true)});
+  // A later flush grows it; a row for a bucket without a row is inserted; a late record (own
+  // first timestamp, same bucket) finds the bucket's row by range.
+  store_->insert(std::vector<Row>{row("a", 1000100, 100, 3, true), row("b", 1001000, 7, 1, true),
+                                  row("a", 1004999, 1000, 1, true), row("a", 1005000, 1, 1, true)});
+  auto res = raw_->query(
+      "SELECT s.value, e.ts, e.length, e.merged FROM smbta_events e JOIN smbta_strings s ON "
+      "s.id = e.file_id ORDER BY s.value, e.ts");
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t>> got;
+  while (res.next())
+    got.emplace_back(*res.get_text(1), *res.get_int(2), *res.get_int(3), *res.get_int(4));
+  using T = std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t>;
+  EXPECT_EQ(got, (std::vector<T>{T{"a", 1000100, 1115, 7}, T{"a", 1005000, 1, 1},
+                                 T{"b", 1001000, 7, 1}}));
+}
+
 SMBTA_STORE_DRIVERS(InsertTest);
 
 }  // namespace
