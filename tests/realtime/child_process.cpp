@@ -15,7 +15,8 @@ namespace smbta::realtime::testing {
 namespace {
 
 // fork + exec with stdin from /dev/null and the two outputs in files (or /dev/null).
-pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err,
+            const std::vector<std::string>& env = {}) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -25,6 +26,10 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out, const 
     ::dup2(in, 0);
     ::dup2(o, 1);
     ::dup2(e, 2);
+    for (const auto& e : env) {
+      const auto eq = e.find('=');
+      ::setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+    }
     std::vector<std::string> copy = args;
     std::vector<char*> argv;
     for (auto& a : copy) argv.push_back(a.data());
@@ -51,9 +56,9 @@ std::string read_text(const std::filesystem::path& p) {
 }
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, const std::filesystem::path& dir,
-                           const std::string& name)
+                           const std::string& name, std::vector<std::string> env)
     : out_(dir / (name + ".out")), err_(dir / (name + ".err")) {
-  pid_ = spawn(argv, out_.string(), err_.string());
+  pid_ = spawn(argv, out_.string(), err_.string(), env);
 }
 
 ChildProcess::~ChildProcess() {

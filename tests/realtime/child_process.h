@@ -16,9 +16,10 @@ namespace smbta::realtime::testing {
 // output while they are still running.
 class ChildProcess {
  public:
-  // Starts `argv` with stdout and stderr going to `<dir>/<name>.out` and `.err`.
+  // Starts `argv` with stdout and stderr going to `<dir>/<name>.out` and `.err`, and `env`
+  // ("NAME=value") added to the environment.
   ChildProcess(std::vector<std::string> argv, const std::filesystem::path& dir,
-               const std::string& name);
+               const std::string& name, std::vector<std::string> env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
