@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "smbta/timestamp.h"
 
 namespace smbta::query {
@@ -97,6 +99,26 @@ std::string exact_text(const Cell& cell, ColumnType type) {
   if (const auto* i = std::get_if<std::int64_t>(&cell))
     return type == ColumnType::kTimestamp ? format_timestamp(*i) : std::to_string(*i);
   return fmt::format("{:.2f}", std::get<double>(cell));
+}
+
+std::int64_t note_int(const ResultTable& t, std::string_view key) {
+  const std::string* v = t.note(key);
+  std::int64_t out = 0;
+  if (v) {
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec != std::errc() || p != v->data() + v->size()) out = 0;
+  }
+  return out;
+}
+
+double note_double(const ResultTable& t, std::string_view key) {
+  const std::string* v = t.note(key);
+  double out = 0;
+  if (v) {
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec != std::errc() || p != v->data() + v->size()) out = 0;
+  }
+  return out;
 }
 
 namespace {

@@ -39,6 +39,11 @@ std::string display_text(const Cell& cell, ColumnType type);
 // A cell exactly: integers in full, percent/rate with two decimals, timestamps with ms.
 std::string exact_text(const Cell& cell, ColumnType type);
 
+// A numeric note ("total", "average_rate"), 0 when absent or not a number (tables decoded from
+// the network are not trusted to carry them).
+std::int64_t note_int(const ResultTable& t, std::string_view key);
+double note_double(const ResultTable& t, std::string_view key);
+
 // XML/HTML text escaping of &, <, >, " and '; control characters (not valid in XML 1.0) and
 // invalid UTF-8 become U+FFFD.
 std::string markup_escape(std::string_view s);

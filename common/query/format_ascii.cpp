@@ -28,6 +28,13 @@ bool hidden(const Column& c) {
 
 constexpr std::size_t kBarWidth = 40;
 
+// The share column of a usage row; 0 for anything else (a table decoded from the network may
+// be shaped differently).
+double share_of(const std::vector<Cell>& row) {
+  const auto* p = row.size() > 2 ? std::get_if<double>(&row[2]) : nullptr;
+  return p ? *p : 0.0;
+}
+
 void render_table(std::string& out, const ResultTable& t) {
   out += terminal_safe(t.title);
   out += "\n\n";
@@ -77,9 +84,8 @@ void render_table(std::string& out, const ResultTable& t) {
     if (bars) {
       // A bar per hour, scaled to the busiest hour.
       double max = 0;
-      for (const auto& row : t.rows)
-        if (const auto* p = std::get_if<double>(&row[2])) max = std::max(max, *p);
-      const double p = std::get<double>(t.rows[r][2]);
+      for (const auto& row : t.rows) max = std::max(max, share_of(row));
+      const double p = share_of(t.rows[r]);
       if (max > 0) bar.assign(static_cast<std::size_t>(p / max * kBarWidth + 0.5), '#');
     }
     emit(cells[r], bar);
@@ -87,13 +93,10 @@ void render_table(std::string& out, const ResultTable& t) {
   if (t.rows.empty()) out += "(nothing found)\n";
   if (const auto* n = t.note("truncated"))
     out += fmt::format("(only the first {} rows are shown)\n", *n);
-  if (t.function == "usage")
-    if (const auto* n = t.note("total"))
-      out += fmt::format("Total: {}\n", human_bytes(std::stoll(*n)));
+  if (t.function == "usage") out += fmt::format("Total: {}\n", human_bytes(note_int(t, "total")));
   if (t.function == "throughput")
-    if (const auto* n = t.note("total"))
-      out += fmt::format("Total: {}, on average {}\n", human_bytes(std::stoll(*n)),
-                         display_text(Cell(std::stod(*t.note("average_rate"))), ColumnType::kRate));
+    out += fmt::format("Total: {}, on average {}\n", human_bytes(note_int(t, "total")),
+                       display_text(Cell(note_double(t, "average_rate")), ColumnType::kRate));
   if (const auto* e = t.note("error")) out += terminal_safe(*e) + "\n";
   out += '\n';
 }

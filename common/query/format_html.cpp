@@ -21,16 +21,21 @@ bool numeric(ColumnType t) {
 // 24 bars, height proportional to each hour's share of the busiest hour.
 void usage_chart(std::string& out, const ResultTable& t) {
   constexpr int kBar = 24, kGap = 4, kHeight = 160, kLabel = 18;
+  // Rows of another shape (a table decoded from the network) are drawn as empty bars.
+  auto share = [](const std::vector<Cell>& row) {
+    const auto* p = row.size() > 2 ? std::get_if<double>(&row[2]) : nullptr;
+    return p ? *p : 0.0;
+  };
   double max = 0;
-  for (const auto& row : t.rows)
-    if (const auto* p = std::get_if<double>(&row[2])) max = std::max(max, *p);
+  for (const auto& row : t.rows) max = std::max(max, share(row));
   const int width = static_cast<int>(t.rows.size()) * (kBar + kGap);
   out += fmt::format(
       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
       "viewBox=\"0 0 {0} {1}\" role=\"img\" aria-label=\"traffic per hour of the day\">\n",
       width, kHeight + kLabel);
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const double p = std::get<double>(t.rows[i][2]);
+    if (t.rows[i].size() < 3) continue;
+    const double p = share(t.rows[i]);
     const int h = max > 0 ? static_cast<int>(p / max * kHeight + 0.5) : 0;
     const int x = static_cast<int>(i) * (kBar + kGap);
     out += fmt::format(
@@ -65,8 +70,8 @@ void table(std::string& out, const ResultTable& t) {
   if (t.rows.empty()) out += "<p>Nothing found.</p>\n";
   if (const auto* n = t.note("truncated"))
     out += "<p>Only the first " + esc(*n) + " rows are shown.</p>\n";
-  if ((t.function == "usage" || t.function == "throughput") && t.note("total"))
-    out += "<p>Total: " + esc(human_bytes(std::stoll(*t.note("total")))) + "</p>\n";
+  if (t.function == "usage" || t.function == "throughput")
+    out += "<p>Total: " + esc(human_bytes(note_int(t, "total"))) + "</p>\n";
   if (const auto* e = t.note("error")) out += "<p>" + esc(*e) + "</p>\n";
   out += "</section>\n";
 }

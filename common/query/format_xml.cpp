@@ -136,8 +136,7 @@ void search(std::string& out, const ResultTable& t) {
 
 void throughput(std::string& out, const ResultTable& t) {
   out += "<throughput>\t<title>" + esc(t.title) + "</title>\n";
-  const std::string* total = t.note("total");
-  const std::int64_t bytes = total ? std::stoll(*total) : 0;
+  const std::int64_t bytes = note_int(t, "total");
   out += "\t<throughput_value>" + esc(human_bytes(bytes)) + "</throughput_value>\n";
   out += fmt::format("\t<bytes>{}</bytes>\n", bytes);
   if (const auto* r = t.note("average_rate")) out += "\t<rate>" + esc(*r) + "</rate>\n";

@@ -96,8 +96,8 @@ bool floating(ColumnType t) {
 
 std::string reply_error(QueryError::Kind kind, std::string_view message) {
   std::string body = "QE";
-  append_sub_block(body, std::to_string(static_cast<int>(kind)));
   append_sub_block(body, message.substr(0, kMaxSubBlockValue));
+  append_sub_block(body, std::to_string(static_cast<int>(kind)));
   std::string out;
   append_header(out, body.size(), false);
   return out + body;
@@ -293,12 +293,23 @@ std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int ti
   if (body.starts_with("QR")) return decode_results(std::string_view(body).substr(2));
   if (body.starts_with("QE")) {
     SubBlockReader rd(std::string_view(body).substr(2));
-    std::string_view kind, msg;
-    if (rd.next(kind) != ProtocolError::kNone || rd.next(msg) != ProtocolError::kNone)
+    std::string_view msg, kind;
+    if (rd.next(msg) != ProtocolError::kNone)
       throw std::runtime_error("smbtad sent a malformed error reply");
-    int k = kind.size() == 1 ? kind[0] - '0' : 0;
-    if (k < 1 || k > 4) k = static_cast<int>(QueryError::Kind::kDatabase);
+    int k = static_cast<int>(QueryError::Kind::kDatabase);
+    if (rd.next(kind) == ProtocolError::kNone && kind.size() == 1 && kind[0] >= '1' &&
+        kind[0] <= '4')
+      k = kind[0] - '0';
     throw QueryError(static_cast<QueryError::Kind>(k), std::string(msg));
+  }
+  {
+    // smbtad's generic error reply: monitor id 0, then "ERROR: <reason>".
+    SubBlockReader rd(body);
+    std::string_view id, msg;
+    if (rd.next(id) == ProtocolError::kNone && id == "0" && rd.next(msg) == ProtocolError::kNone &&
+        msg.starts_with("ERROR: "))
+      throw QueryError(QueryError::Kind::kDatabase,
+                       "smbtad: " + std::string(msg.substr(std::string_view("ERROR: ").size())));
   }
   throw std::runtime_error("smbtad sent an unexpected reply (not QR/QE)");
 }

@@ -5,8 +5,10 @@
 //   "QQ" + sub-block(query text)                       (text at most 9999 bytes)
 // smbtad answers with header + body
 //   "QR" + encode_results(tables)                       on success
-//   "QE" + sub-block(kind digit) + sub-block(message)   on failure (message at most 9999 bytes)
-// where the kind digit is QueryError::Kind. The connection stays open for further queries.
+//   "QE" + sub-block(message) + sub-block(kind digit)   on failure (message at most 9999 bytes)
+// where the kind digit is QueryError::Kind (optional for clients: a missing kind means a
+// database error). smbtad's generic error reply (sub-block "0" + sub-block "ERROR: ...", see
+// docs/protocol.md) is understood too. The connection stays open for further queries.
 #pragma once
 
 #include <span>

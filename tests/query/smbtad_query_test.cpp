@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// smbtaquery's network mode against a real smbtad fed over its module port.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "query/query_fixture.h"
+#include "query/result_codec.h"
+#include "smbta/net.h"
+#include "smbta/v2_codec.h"
+#include "smbtad/smbtad_process.h"
+
+namespace smbta::query::testing {
+namespace {
+
+using smbtad::testing::SmbtadProcess;
+
+TEST(SmbtadQuery, ClientPortAnswersQueries) {
+  smbtad::testing::TempDir home;
+  store::testing::TestDb db("sqlite3");
+  const int port = smbtad::testing::free_port();
+  int qport = smbtad::testing::free_port();
+  while (qport == port) qport = smbtad::testing::free_port();
+  const auto& p = db.params();
+  SmbtadProcess smbtad({"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name, "-i",
+                        std::to_string(port), "-q", std::to_string(qport), "-p", "0"},
+                       home.path(), port);
+  auto fd = smbtad::testing::connect_module(port);
+  std::string frames;
+  std::size_t rw = 0;
+  for (const auto& row : known_rows()) {
+    frames += encode_frame(row.rec);
+    rw += is_read_write(row.rec.op);
+  }
+  smbtad::testing::send_all(fd.get(), frames);
+  auto raw = db.raw();
+  ASSERT_TRUE(smbtad::testing::eventually([&] {
+    try {
+      auto r = raw->query("SELECT COUNT(*) FROM smbta_events");
+      return r.next() && r.get_int(1).value_or(0) == static_cast<std::int64_t>(known_rows().size());
+    } catch (const std::exception&) {
+      return false;
+    }
+  })) << smbtad.log();
+
+  auto client = net::connect_tcp("127.0.0.1", qport);
+  std::vector<ResultTable> r;
+  try {
+    r = query_over_socket(client.get(), "global, total rw, list users;", 20000);
+  } catch (const QueryError& e) {
+    if (std::string(e.what()).find("does not answer queries") != std::string::npos)
+      GTEST_SKIP() << "this smbtad does not answer queries yet: " << e.what();
+    throw;
+  }
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(std::get<std::int64_t>(r[0].rows.at(0).at(0)), known_bytes('b'));
+  EXPECT_EQ(std::get<std::int64_t>(r[0].rows.at(0).at(1)), static_cast<std::int64_t>(rw));
+  EXPECT_EQ(r[1].rows.size(), 4u);
+  // Errors come back with their kind, and the connection stays usable.
+  try {
+    query_over_socket(client.get(), "global, totl rw;", 20000);
+    ADD_FAILURE() << "no error";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), QueryError::Kind::kSyntax) << e.what();
+  }
+  EXPECT_EQ(query_over_socket(client.get(), "global, total r;", 20000).size(), 1u);
+}
+
+}  // namespace
+}  // namespace smbta::query::testing
