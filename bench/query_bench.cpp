@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Query engine timings over a large generated database (10 million events by default).
+//
+// usage: query_bench [ROWS] [SQLITE_FILE]
+// Fills SQLITE_FILE (default /var/tmp/smbta-query-bench.db; reused when it already holds ROWS
+// events) and times every function of the language without and with the hourly rollup.
+// With SMBTA_BENCH_PGSQL="host=... port=... user=... password=... dbname=..." the same runs on
+// PostgreSQL (the database is emptied and refilled when its event count differs).
+// Rows are generated inside the database (recursive CTE / generate_series) from a fixed integer
+// hash of the row number, so both drivers hold identical data: 200 users in 3 domains, 20
+// shares, 50000 files, 30 days; 45% read, 25% write, 10% pread/pwrite, 20% open/close.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "query/engine.h"
+#include "query/rollup.h"
+#include "smbta/timestamp.h"
+#include "store/dbi_connection.h"
+#include "store/event_store.h"
+
+namespace {
+
+using smbta::store::DbiConnection;
+using smbta::store::DbParams;
+
+constexpr std::int64_t kSpanMs = 30LL * 86'400'000;
+const std::int64_t kBase = *smbta::parse_timestamp("2012-06-01 00:00:00");
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::int64_t scalar(DbiConnection& db, const std::string& sql) {
+  auto r = db.query(sql);
+  return r.next() ? r.get_int(1).value_or(0) : 0;
+}
+
+// The rows x = 0..n-1 as a relation named c(x).
+std::string series(const DbiConnection& db, std::int64_t n) {
+  return db.is_sqlite() ? fmt::format(
+                              "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c "
+                              "WHERE x + 1 < {}) ",
+                              n)
+                        : fmt::format("WITH c(x) AS (SELECT generate_series(0, {}) ) ", n - 1);
+}
+
+void fill(DbiConnection& db, std::int64_t n) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (db.is_pgsql()) db.exec("DROP TABLE IF EXISTS smbta_rollup_hourly CASCADE");
+  for (const char* t : {"smbta_events", "smbta_strings", "smbta_users"})
+    db.exec(fmt::format("DELETE FROM {}", t));
+  db.begin();
+  db.exec(series(db, 20) +
+          "INSERT INTO smbta_strings (id, value) SELECT x + 1, 'share' || CAST(x AS text) FROM c");
+  db.exec(series(db, 50000) +
+          "INSERT INTO smbta_strings (id, value) SELECT x + 1001, 'projects/dir' || CAST(x % 100 "
+          "AS text) || '/file' || CAST(x AS text) || '.dat' FROM c");
+  db.exec(series(db, 200) +
+          "INSERT INTO smbta_users (id, username, usersid, domain) SELECT x + 1, 'user' || "
+          "CAST(x AS text), 'S-1-5-21-' || CAST(x % 3 AS text) || '-' || CAST(1000 + x AS text), "
+          "'DOM' || CAST(x % 3 AS text) FROM c");
+  // r1..r5: integer hashes of x (the same on both drivers).
+  db.exec(fmt::format(
+      "{}INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "
+      "mode, result, merged, client_id) SELECT {} + x * {} / {} + r5 % 1000, v, u, CASE WHEN r3 "
+      "% 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END, 1001 + r4 % 50000, NULL, CASE WHEN v <= 3 "
+      "THEN 1 + r5 % 65536 END, NULL, CASE WHEN v > 3 THEN 0 END, 1, NULL FROM (SELECT x, r3, "
+      "r4, r5, 1 + r2 % 200 AS u, CASE WHEN r1 % 20 < 9 THEN 0 WHEN r1 % 20 < 14 THEN 2 WHEN r1 "
+      "% 20 = 14 THEN 1 WHEN r1 % 20 = 15 THEN 3 WHEN r1 % 20 < 18 THEN 8 ELSE 9 END AS v FROM "
+      "(SELECT x, (x * 2654435761) % 1000003 AS r1, (x * 40503 + 7) % 999983 AS r2, (x * 69069 "
+      "+ 1) % 1000033 AS r3, (x * 1103515245 + 12345) % 2147483647 AS r4, (x * 22695477 + 1) % "
+      "4294967291 AS r5 FROM c) h) g",
+      series(db, n), kBase, kSpanMs, n));
+  db.commit();
+  if (db.is_pgsql()) db.exec("ANALYZE");
+  std::cout << fmt::format("filled {} rows in {:.1f} s\n", n, seconds_since(t0));
+}
+
+struct Case {
+  const char* name;
+  std::string query;
+};
+
+std::vector<Case> cases() {
+  const std::string week = smbta::format_timestamp(kBase + kSpanMs - 7 * 86'400'000).substr(0, 10);
+  return {
+      {"total rw", "global, total rw;"},
+      {"top 10 users rw", "global, top 10 users rw;"},
+      {"usage rw", "global, usage rw;"},
+      {"top 10 shares rw", "global, top 10 shares rw;"},
+      {"top 10 domains rw", "global, top 10 domains rw;"},
+      {"list users", "global, list users;"},
+      {"list shares", "global, list shares;"},
+      {"total rw since (7 days)", "global since " + week + ", total rw;"},
+      {"share X, top 10 users r", "share share3, top 10 users r;"},
+      {"domain X, total w", "domain DOM1, total w;"},
+      {"top 10 files rw", "global, top 10 files rw;"},
+      {"list files (limit 100000)", "share share7, list files;"},
+      {"last_activity 20", "global, last_activity 20;"},
+      {"throughput 60 minutes rw", "global, throughput 60 minutes rw;"},
+      {"search file4242", "global, search file4242;"},
+  };
+}
+
+// Median of three runs (the first also warms the cache).
+double time_query(DbiConnection& db, const std::string& q, bool rollups) {
+  smbta::query::QueryOptions o;
+  o.now_ms = kBase + kSpanMs;
+  o.use_rollups = rollups;
+  o.identify = false;
+  std::vector<double> t;
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    smbta::query::run(q, db, o);
+    t.push_back(seconds_since(t0));
+  }
+  std::sort(t.begin(), t.end());
+  return t[1];
+}
+
+void bench(const DbParams& p, std::int64_t n) {
+  {
+    auto store = smbta::store::EventStore::open(p);
+    store->create_schema();
+  }
+  DbiConnection db(p);
+  if (db.is_sqlite()) db.sqlite_exec_native("PRAGMA journal_mode=WAL; PRAGMA cache_size=-262144");
+  if (scalar(db, "SELECT COUNT(*) FROM smbta_events") != n) {
+    smbta::query::drop_rollups(db);
+    fill(db, n);
+  }
+  smbta::query::drop_rollups(db);
+  std::vector<double> raw;
+  for (const auto& c : cases()) raw.push_back(time_query(db, c.query, false));
+  auto t0 = std::chrono::steady_clock::now();
+  smbta::query::install_rollups(db);
+  const double install = seconds_since(t0);
+  const auto rollup_rows = scalar(db, "SELECT COUNT(*) FROM smbta_rollup_hourly");
+  std::cout << fmt::format("{}: {} events, rollup: {} rows, installed in {:.1f} s\n", p.driver, n,
+                           rollup_rows, install);
+  if (db.is_sqlite()) {
+    try {
+      std::cout << fmt::format(
+          "sqlite bytes: events+index {}/row, rollup {}/row of events\n",
+          scalar(db,
+                 "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('smbta_events', "
+                 "'smbta_events_ts')") /
+              n,
+          static_cast<double>(
+              scalar(db, "SELECT SUM(pgsize) FROM dbstat WHERE name = 'smbta_rollup_hourly'")) /
+              static_cast<double>(n));
+    } catch (const std::exception& e) {
+      std::cout << "(no dbstat: " << e.what() << ")\n";
+    }
+  }
+  std::cout << fmt::format("{:<28} {:>10} {:>10}\n", "function", "raw s", "rollup s");
+  std::size_t i = 0;
+  for (const auto& c : cases())
+    std::cout << fmt::format("{:<28} {:>10.3f} {:>10.3f}\n", c.name, raw[i++],
+                             time_query(db, c.query, true));
+  std::cout << std::flush;
+}
+
+DbParams pg_params(const std::string& conninfo) {
+  DbParams p;
+  p.driver = "pgsql";
+  std::istringstream in(conninfo);
+  std::string kv;
+  while (in >> kv) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+    if (k == "host") p.host = v;
+    if (k == "port") p.port = v;
+    if (k == "user") p.user = v;
+    if (k == "password") p.password = v;
+    if (k == "dbname") p.name = v;
+  }
+  return p;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::int64_t n = argc > 1 ? std::stoll(argv[1]) : 10'000'000;
+    DbParams p;
+    p.name = argc > 2 ? argv[2] : "/var/tmp/smbta-query-bench.db";
+    bench(p, n);
+    if (const char* pg = std::getenv("SMBTA_BENCH_PGSQL")) bench(pg_params(pg), n);
+  } catch (const std::exception& e) {
+    std::cerr << "query_bench: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
