@@ -38,7 +38,14 @@ void AggregationCache::add(const Record& r, Clock::time_point now) {
     fresh.bucket = bucket;
     fresh.first = r;
     fresh.first.op = kind == 0 ? smbta::Op::kRead : smbta::Op::kWrite;
-    fresh.late = bucket <= forgotten_below_;
+    if (!forgotten_.empty()) {
+      if (auto f = forgotten_.find(Hash()(key)); f != forgotten_.end()) {
+        // Same key and bucket as an entry already written: grow its row.
+        fresh.late = true;
+        fresh.first.timestamp_ms = f->second.row_ts;
+        forgotten_.erase(f);
+      }
+    }
     // Keep the entry until its bucket is surely over on the sender's clock as seen from here:
     // P seconds from the first record plus 2 s for stragglers.
     fresh.expires = now + std::chrono::seconds(precision_s_) + std::chrono::seconds(2);
@@ -59,6 +66,12 @@ void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool 
   for (auto it = map_.begin(); it != map_.end();) {
     const Entry& e = *it;
     const bool forget = final || over_capacity || now >= e.expires;
+    // Remember a forgotten bucket row before its names are moved into the last write.
+    if (forget && !final && (e.written || e.pending_records > 0)) {
+      if (forgotten_.size() >= kMaxForgotten) forgotten_.clear();
+      forgotten_[Hash()(e.key())] = {e.first.timestamp_ms,
+                                     now + std::chrono::seconds(precision_s_ + 60)};
+    }
     if (e.pending_records > 0) {
       Row row;
       row.rec = forget ? std::move(const_cast<Entry&>(e).first) : e.first;
@@ -72,14 +85,17 @@ void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool 
       e.pending_bytes = 0;
       e.pending_records = 0;
     }
-    if (forget) {
-      forgotten_below_ = std::max(forgotten_below_, e.bucket);
+    if (forget)
       it = map_.erase(it);
-    } else {
+    else
       ++it;
-    }
   }
   dirty_ = 0;
+  if (final) forgotten_.clear();
+  if (now >= next_prune_) {
+    std::erase_if(forgotten_, [&](const auto& kv) { return now >= kv.second.until; });
+    next_prune_ = now + std::chrono::seconds(10);
+  }
 }
 
 }  // namespace smbtad

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -19,8 +20,9 @@ namespace smbtad {
 // cache keys on the exact (op kind, user, SID, domain, share, file, bucket) and keeps exact byte
 // sums. Rows must be visible within 2 s whatever P is, so each flush writes what arrived since
 // the last one: the first write of a bucket inserts its row, later writes add to it (Row::
-// accumulate). Entries are forgotten once their bucket is over; a record arriving for a bucket
-// already forgotten is written with accumulate too, so sums stay exact. Runs on the network
+// accumulate). Entries are forgotten once their bucket is over (or when the cache is full);
+// what is remembered of them is a 64-bit key hash and the row's timestamp, so that a straggler
+// grows the same row instead of starting a second one. Runs on the network
 // thread only.
 class AggregationCache {
  public:
@@ -52,7 +54,7 @@ class AggregationCache {
     mutable std::uint64_t pending_bytes = 0;
     mutable std::uint32_t pending_records = 0;
     mutable bool written = false;  // a row for this bucket exists (or is queued) in the store
-    bool late = false;             // created after an entry for this bucket may have been forgotten
+    bool late = false;             // its bucket's row was written by a forgotten entry
     Clock::time_point expires;
     KeyView key() const {
       return {kind, bucket, first.user, first.sid, first.domain, first.share, first.path};
@@ -75,8 +77,16 @@ class AggregationCache {
   std::unordered_set<Entry, Hash, Eq> map_;
   std::vector<smbta::store::Row> plain_;  // rows stored as they are
   std::size_t dirty_ = 0;                 // entries with pending bytes
-  // Buckets (by number) whose entries have been forgotten; records for them are late.
-  std::int64_t forgotten_below_ = INT64_MIN;
+  // Forgotten entries: key hash -> the timestamp of the row they wrote, and until when a
+  // straggler is still expected. Bounded; when full it starts over, and a straggler of a
+  // bucket no longer remembered gets a row of its own (byte sums stay exact either way).
+  struct Forgotten {
+    std::int64_t row_ts;
+    Clock::time_point until;
+  };
+  static constexpr std::size_t kMaxForgotten = 200000;
+  std::unordered_map<std::size_t, Forgotten> forgotten_;
+  Clock::time_point next_prune_{};
 };
 
 }  // namespace smbtad

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The aggregation cache on its own: bucket keys, first write vs. growth, forgetting.
+#include "aggregation_cache.h"
+
+#include <gtest/gtest.h>
+
+#include "common/test_records.h"
+
+namespace smbtad {
+namespace {
+
+using smbta::Op;
+using smbta::Record;
+using smbta::store::Row;
+using Clock = AggregationCache::Clock;
+
+Record rw(Op op, std::string file, std::int64_t ts, std::uint64_t len) {
+  Record r = smbta::testing::example_record(op);
+  r.path = std::move(file);
+  r.timestamp_ms = ts;
+  r.length = len;
+  return r;
+}
+
+TEST(AggregationCache, MergesOnlyIdenticalKeysOfOneBucket) {
+  AggregationCache c(5, 1000);
+  const auto now = Clock::now();
+  c.add(rw(Op::kRead, "f", 10000, 1), now);
+  c.add(rw(Op::kPread, "f", 14999, 2), now);     // same kind, same bucket: merged
+  c.add(rw(Op::kRead, "f", 15000, 4), now);      // next bucket
+  c.add(rw(Op::kRead, "f.bak", 10001, 8), now);  // other file (1.2.6 merged prefixes)
+  c.add(rw(Op::kWrite, "f", 10002, 16), now);    // other kind
+  c.add(rw(Op::kRead, "f", 10003, smbta::kFailedResult), now);  // a failed read moves 0 bytes
+  c.add(rw(Op::kMkdir, "d", 10004, 0), now);                    // not R/W: stored as is
+  std::vector<Row> rows;
+  c.flush(rows, now);
+  ASSERT_EQ(rows.size(), 5u);
+  std::uint64_t total = 0;
+  for (const auto& r : rows) {
+    total += r.rec.length;
+    EXPECT_FALSE(r.accumulate) << "first write of every bucket inserts";
+    if (r.rec.path == "f" && r.rec.op == Op::kRead && r.rec.timestamp_ms == 10000) {
+      EXPECT_EQ(r.rec.length, 3u);
+      EXPECT_EQ(r.merged, 3u);
+    }
+  }
+  EXPECT_EQ(total, 1u + 2 + 4 + 8 + 16);
+}
+
+TEST(AggregationCache, LaterFlushesGrowTheSameRow) {
+  AggregationCache c(5, 1000);
+  const auto now = Clock::now();
+  c.add(rw(Op::kWrite, "f", 10000, 1), now);
+  std::vector<Row> rows;
+  c.flush(rows, now);
+  c.add(rw(Op::kWrite, "f", 12000, 2), now);
+  c.flush(rows, now);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0].accumulate);
+  EXPECT_TRUE(rows[1].accumulate);
+  EXPECT_EQ(rows[1].rec.timestamp_ms, 10000) << "identifies the row by its first timestamp";
+  EXPECT_EQ(rows[1].rec.length, 2u);
+  EXPECT_EQ(rows[1].bucket_start_ms, 10000);
+  EXPECT_EQ(rows[1].bucket_ms, 5000);
+}
+
+TEST(AggregationCache, StragglerAfterForgettingGrowsTheForgottenRow) {
+  AggregationCache c(5, 1000);
+  const auto t0 = Clock::now();
+  c.add(rw(Op::kRead, "f", 10000, 1), t0);
+  std::vector<Row> rows;
+  c.flush(rows, t0);
+  c.flush(rows, t0 + std::chrono::seconds(8));  // bucket over: entry forgotten
+  EXPECT_EQ(c.entries(), 0u);
+  c.add(rw(Op::kRead, "f", 14000, 5), t0 + std::chrono::seconds(9));  // late, same bucket
+  c.add(rw(Op::kRead, "g", 14000, 7), t0 + std::chrono::seconds(9));  // new key: plain insert
+  rows.clear();
+  c.flush(rows, t0 + std::chrono::seconds(9));
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    if (r.rec.path == "f") {
+      EXPECT_TRUE(r.accumulate);
+      EXPECT_EQ(r.rec.timestamp_ms, 10000);
+    } else {
+      EXPECT_FALSE(r.accumulate);
+    }
+  }
+}
+
+TEST(AggregationCache, CapacityBoundsTheEntries) {
+  AggregationCache c(60, 100);
+  const auto now = Clock::now();
+  std::vector<Row> rows;
+  for (int i = 0; i < 1000; ++i) {
+    c.add(rw(Op::kRead, "f" + std::to_string(i), 10000, 1), now);
+    if (i % 50 == 0) c.flush(rows, now);
+  }
+  c.flush(rows, now);
+  EXPECT_LE(c.entries(), 100u);
+  std::uint64_t total = 0;
+  for (const auto& r : rows) total += r.merged;
+  EXPECT_EQ(total, 1000u);
+}
+
+TEST(AggregationCache, PrecisionZeroStoresEveryRecord) {
+  AggregationCache c(0, 1000);
+  const auto now = Clock::now();
+  for (int i = 0; i < 3; ++i) c.add(rw(Op::kRead, "f", 10000, 1), now);
+  std::vector<Row> rows;
+  c.flush(rows, now);
+  EXPECT_EQ(rows.size(), 3u);
+}
+
+}  // namespace
+}  // namespace smbtad
