@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Query engine timings over a large generated database (10 million events by default).
 //
-// usage: query_bench [ROWS] [SQLITE_FILE]
+// usage: query_bench [ROWS] [SQLITE_FILE]     (ROWS 0: only the insert-cost measurement)
 // Fills SQLITE_FILE (default /var/tmp/smbta-query-bench.db; reused when it already holds ROWS
 // events) and times every function of the language without and with the hourly rollup.
 // With SMBTA_BENCH_PGSQL="host=... port=... user=... password=... dbname=..." the same runs on
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_records.h"
 #include "query/engine.h"
 #include "query/rollup.h"
 #include "smbta/timestamp.h"
@@ -45,11 +46,12 @@ std::int64_t scalar(DbiConnection& db, const std::string& sql) {
 
 // The rows x = 0..n-1 as a relation named c(x).
 std::string series(const DbiConnection& db, std::int64_t n) {
-  return db.is_sqlite() ? fmt::format(
-                              "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c "
-                              "WHERE x + 1 < {}) ",
-                              n)
-                        : fmt::format("WITH c(x) AS (SELECT generate_series(0, {}) ) ", n - 1);
+  return db.is_sqlite()
+             ? fmt::format(
+                   "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c "
+                   "WHERE x + 1 < {}) ",
+                   n)
+             : fmt::format("WITH c(x) AS (SELECT generate_series(CAST(0 AS bigint), {})) ", n - 1);
 }
 
 void fill(DbiConnection& db, std::int64_t n) {
@@ -169,6 +171,35 @@ void bench(const DbParams& p, std::int64_t n) {
   std::cout << std::flush;
 }
 
+// What the rollup triggers cost the store's insert path: 200k realistic rows in batches of
+// 1000 through EventStore, into a fresh database without and with the rollup.
+void insert_cost(const DbParams& base) {
+  constexpr std::size_t kRows = 200'000, kBatch = 1000;
+  std::vector<smbta::store::Row> rows;
+  for (auto& r : smbta::testing::realistic_mix(kRows, 2012)) rows.push_back({r, 1});
+  for (const bool rollups : {false, true}) {
+    DbParams p = base;
+    if (p.driver == "sqlite3") {
+      p.name = "/var/tmp/smbta-query-insert.db";
+      for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(p.name + ext);
+    }
+    auto store = smbta::store::EventStore::open(p);
+    store->create_schema();
+    DbiConnection db(p);
+    if (p.driver == "pgsql") {
+      smbta::query::drop_rollups(db);
+      db.exec("DELETE FROM smbta_events");
+    }
+    if (rollups) smbta::query::install_rollups(db);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < rows.size(); i += kBatch)
+      store->insert(std::span(rows).subspan(i, std::min(kBatch, rows.size() - i)));
+    std::cout << fmt::format("{} insert {} rows {} rollup: {:.0f} rows/s\n", p.driver, kRows,
+                             rollups ? "with" : "without",
+                             static_cast<double>(kRows) / seconds_since(t0));
+  }
+}
+
 DbParams pg_params(const std::string& conninfo) {
   DbParams p;
   p.driver = "pgsql";
@@ -194,8 +225,15 @@ int main(int argc, char** argv) {
     const std::int64_t n = argc > 1 ? std::stoll(argv[1]) : 10'000'000;
     DbParams p;
     p.name = argc > 2 ? argv[2] : "/var/tmp/smbta-query-bench.db";
-    bench(p, n);
-    if (const char* pg = std::getenv("SMBTA_BENCH_PGSQL")) bench(pg_params(pg), n);
+    // SMBTA_BENCH_ONLY_PGSQL: skip the sqlite3 runs.
+    if (!std::getenv("SMBTA_BENCH_ONLY_PGSQL")) {
+      if (n > 0) bench(p, n);
+      insert_cost(p);
+    }
+    if (const char* pg = std::getenv("SMBTA_BENCH_PGSQL")) {
+      if (n > 0) bench(pg_params(pg), n);
+      insert_cost(pg_params(pg));
+    }
   } catch (const std::exception& e) {
     std::cerr << "query_bench: " << e.what() << '\n';
     return 1;
