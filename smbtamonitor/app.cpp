@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app.h"
 
-#include <curses.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
@@ -14,7 +13,6 @@
 
 #include "monitor_feed.h"
 #include "signal_pipe.h"
-#include "smbta/log.h"
 #include "view.h"
 
 namespace smbta::realtime {

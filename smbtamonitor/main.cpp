@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // smbtamonitor: live console view of one object's traffic through smbtad's monitor channel.
+#include <unistd.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -24,7 +26,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "smbtamonitor: %s\nTry 'smbtamonitor --help'.\n", e.what());
     return 2;
   }
-  smbta::log::init(smbta::log::Sink::kStderr, o.conn.debug_level, "smbtamonitor");
+  // The screen owns the terminal: messages written there would tear it, so they go to syslog
+  // unless stderr was redirected away from the terminal.
+  const bool screen_on_stderr = !o.batch && ::isatty(STDERR_FILENO) == 1;
+  smbta::log::init(screen_on_stderr ? smbta::log::Sink::kSyslog : smbta::log::Sink::kStderr,
+                   o.conn.debug_level, "smbtamonitor");
   if (o.conn.identify)
     std::fprintf(stderr,
                  "smbtamonitor: identification (-I 1) needs the smbta database, which the "

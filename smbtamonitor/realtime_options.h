@@ -21,6 +21,7 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What is monitored; kNone until an option picks one (a missing object is a usage error).
 enum class ObjectKind { kNone, kUser, kShare, kFile, kDomain, kGlobal };
 
 // Why: both real-time tools connect to smbtad and pick the monitored object the same way; one
@@ -52,6 +53,7 @@ struct ExtraOption {
   int val;
 };
 
+// --help and --version stop before the config file is read and before any validation.
 enum class ParseOutcome { kRun, kHelp, kVersion };
 
 // Parses argv. The config file (-c, else $HOME/.smbtatools/smbtatools.config when it exists) is

@@ -80,7 +80,6 @@ void Screen::draw(const TrafficModel& m, const ViewStatus& s) {
   const bool wide = w >= 90;
   const int col = wide ? 30 : (w - 12) / 3;
   attron(A_BOLD);
-  put(3, 0, "", w);
   put(3, 12, "total", col);
   put(3, 12 + col, "last second", col);
   put(3, 12 + 2 * col, "peak second", w - 12 - 2 * col);

@@ -89,11 +89,13 @@ std::size_t count(const std::string& hay, const std::string& needle) {
 }
 
 // A shell command for tmux: runs the monitor (its pid in `pid_file`), then prints its exit status
-// and whether the terminal is back in cooked mode with echo.
+// and whether the terminal is back in cooked mode with echo, then "checked".
 std::string screen_command(const std::vector<std::string>& args, const std::string& pid_file) {
   std::string cmd = "sh -c 'echo $$ > " + pid_file + "; exec";
   for (const auto& a : args) cmd += " \"" + a + "\"";
-  cmd += "'; echo \"exit=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo; sleep 60";
+  cmd +=
+      "'; echo \"exit=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo; echo checked; "
+      "sleep 60";
   return cmd;
 }
 
@@ -249,7 +251,7 @@ TEST_F(Realtime, ScreenInTmuxShowsTotalsAndLogResizesPausesAndQuits) {
   EXPECT_EQ(tmux.capture().find("PAUSED"), std::string::npos);
 
   tmux.keys("q");
-  ASSERT_TRUE(eventually([&] { return tmux.capture().find("exit=") != std::string::npos; }))
+  ASSERT_TRUE(eventually([&] { return tmux.capture().find("checked") != std::string::npos; }))
       << tmux.capture();
   screen = tmux.capture();
   EXPECT_NE(screen.find("exit=0"), std::string::npos) << screen;
@@ -266,7 +268,7 @@ TEST_F(Realtime, ScreenRestoresTheTerminalOnSigterm) {
       << tmux.capture();
   const pid_t pid = static_cast<pid_t>(std::stol(read_text(pid_file)));
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  ASSERT_TRUE(eventually([&] { return tmux.capture().find("exit=") != std::string::npos; }))
+  ASSERT_TRUE(eventually([&] { return tmux.capture().find("checked") != std::string::npos; }))
       << tmux.capture();
   const auto screen = tmux.capture();
   EXPECT_NE(screen.find("exit=0"), std::string::npos) << screen;
