@@ -13,9 +13,20 @@ namespace smbtad {
 
 using Status = smbta::StreamDecoder::Status;
 
+namespace {
+std::uint64_t next_serial() {
+  static std::uint64_t serial = 0;  // network thread only
+  return ++serial;
+}
+}  // namespace
+
 ClientSession::ClientSession(smbta::UniqueFd fd, std::string peer, std::optional<smbta::AesKey> key,
                              ClientHost& host)
-    : fd_(std::move(fd)), peer_(std::move(peer)), decoder_({}, key), host_(host) {
+    : fd_(std::move(fd)),
+      serial_(next_serial()),
+      peer_(std::move(peer)),
+      decoder_({}, key),
+      host_(host) {
   if (key) cipher_.emplace(*key);
 }
 
@@ -156,14 +167,7 @@ void ClientSession::handle(std::string_view body) {
     return;
   }
   if (body.starts_with("QQ")) {
-    smbta::SubBlockReader rd(body.substr(2));
-    std::string_view text;
-    if (rd.next(text) != smbta::ProtocolError::kNone) {
-      push_error("query request: malformed query text");
-      return;
-    }
-    if (!host_.submit_query(*this, std::string(text)))
-      push_error("this smbtad does not answer queries");
+    if (auto err = host_.submit_query(*this, std::string(body)); !err.empty()) push_error(err);
     return;
   }
   push_error("unknown request: expected a monitor registration (~~) or a query (QQ)");

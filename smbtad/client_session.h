@@ -23,9 +23,9 @@ class ClientHost {
   virtual ~ClientHost() = default;
   virtual MonitorHub& monitors() = 0;
   virtual EventLoop& loop() = 0;
-  // Runs a query (asynchronously); the answer arrives through ClientSession::push. False when
-  // this smbtad answers no queries.
-  virtual bool submit_query(ClientSession& from, std::string text) = 0;
+  // Runs a query request body ("QQ"...) asynchronously; the answer arrives through
+  // ClientSession::push. Returns an error message when it cannot be queued, else empty.
+  virtual std::string submit_query(ClientSession& from, std::string body) = 0;
   virtual void on_client_close(ClientSession& s) = 0;
   // True when unencrypted requests must be refused.
   virtual bool require_key() const = 0;
@@ -48,6 +48,8 @@ class ClientSession : public EventHandler, public MonitorSink {
   void push_error(std::string_view message);
 
   int fd() const { return fd_.get(); }
+  // Unique for the life of the process (fds are reused; serials are not).
+  std::uint64_t serial() const { return serial_; }
   const std::string& peer() const { return peer_; }
   std::uint64_t dropped() const { return dropped_; }
   bool closed() const { return closed_; }
@@ -59,6 +61,7 @@ class ClientSession : public EventHandler, public MonitorSink {
   void update_interest();
 
   smbta::UniqueFd fd_;
+  std::uint64_t serial_;
   std::string peer_;
   smbta::StreamDecoder decoder_;
   std::optional<smbta::LegacyCipher> cipher_;

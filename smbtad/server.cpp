@@ -96,6 +96,15 @@ class Server::TickHandler : public EventHandler {
   smbta::UniqueFd fd_;
 };
 
+class Server::QueryReplyHandler : public EventHandler {
+ public:
+  explicit QueryReplyHandler(Server& s) : server_(s) {}
+  void on_events(std::uint32_t) override { server_.deliver_query_replies(); }
+
+ private:
+  Server& server_;
+};
+
 class Server::WakeHandler : public EventHandler {
  public:
   WakeHandler(Server& s, int fd) : server_(s), fd_(fd) {}
@@ -237,8 +246,22 @@ void Server::on_client_close(ClientSession& s) {
   }
 }
 
-bool Server::submit_query(ClientSession&, std::string) {
-  return false;
+std::string Server::submit_query(ClientSession& from, std::string body) {
+  if (!queries_) return "this smbtad keeps no database (-U 0): ask smbtaquery in direct mode";
+  if (!queries_->submit(from.serial(), std::move(body)))
+    return "too many queries are waiting; try again";
+  return {};
+}
+
+void Server::deliver_query_replies() {
+  for (auto& [serial, body] : queries_->take_done()) {
+    for (auto& [fd, c] : clients_) {
+      if (c->serial() == serial) {
+        c->push(body);
+        break;
+      }
+    }
+  }
 }
 
 void Server::flush_cache(bool final) {
@@ -320,6 +343,9 @@ void Server::run() {
     writer_->start();
     waker_ = std::make_unique<WakeHandler>(*this, writer_->wake_fd());
     loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
+    queries_ = std::make_unique<QueryService>(options_.db);
+    query_replies_ = std::make_unique<QueryReplyHandler>(*this);
+    loop_.add(queries_->wake_fd(), EPOLLIN, query_replies_.get());
   }
   // Ports open only now: when a peer can connect, the database (if reachable) is ready.
   for (const auto& l : listeners_) {

@@ -14,6 +14,7 @@
 #include "module_session.h"
 #include "monitor_hub.h"
 #include "options.h"
+#include "query_service.h"
 #include "store_writer.h"
 
 namespace smbtad {
@@ -43,7 +44,7 @@ class Server : public RecordSink, public ClientHost {
 
   MonitorHub& monitors() override { return hub_; }
   EventLoop& loop() override { return loop_; }
-  bool submit_query(ClientSession& from, std::string text) override;
+  std::string submit_query(ClientSession& from, std::string body) override;
   void on_client_close(ClientSession& s) override;
   bool require_key() const override { return options_.require_client_key; }
 
@@ -52,6 +53,7 @@ class Server : public RecordSink, public ClientHost {
   class SignalHandler;
   class TickHandler;
   class WakeHandler;
+  class QueryReplyHandler;
 
   enum class Kind { kModule, kClient };
   void accept_from(int listen_fd, bool is_unix, Kind kind);
@@ -68,6 +70,9 @@ class Server : public RecordSink, public ClientHost {
   std::unique_ptr<SignalHandler> signals_;
   std::unique_ptr<TickHandler> ticker_;
   std::unique_ptr<WakeHandler> waker_;
+  std::unique_ptr<QueryService> queries_;
+  std::unique_ptr<QueryReplyHandler> query_replies_;
+  void deliver_query_replies();
   bool reading_paused_ = false;  // the writer is behind: module sockets are not read
   std::unordered_map<int, std::unique_ptr<ModuleSession>> sessions_;
   std::vector<std::unique_ptr<ModuleSession>> closed_;

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "query_service.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "query/result_codec.h"
+#include "smbta/log.h"
+#include "smbta/v2_codec.h"
+#include "store/dbi_connection.h"
+
+namespace smbtad {
+
+QueryService::QueryService(smbta::store::DbParams db)
+    : db_params_(std::move(db)), wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
+  thread_ = std::thread([this] { run(); });
+}
+
+QueryService::~QueryService() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+bool QueryService::submit(std::uint64_t client, std::string request_body) {
+  {
+    std::lock_guard lock(mutex_);
+    if (requests_.size() >= kMaxQueued) return false;
+    requests_.emplace_back(client, std::move(request_body));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+std::vector<std::pair<std::uint64_t, std::string>> QueryService::take_done() {
+  std::uint64_t v;
+  [[maybe_unused]] auto n = ::read(wake_fd_.get(), &v, sizeof v);
+  std::lock_guard lock(mutex_);
+  return std::exchange(done_, {});
+}
+
+void QueryService::run() {
+  std::unique_ptr<smbta::store::DbiConnection> db;
+  for (;;) {
+    std::pair<std::uint64_t, std::string> req;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !requests_.empty(); });
+      if (stopping_) return;
+      req = std::move(requests_.front());
+      requests_.pop_front();
+    }
+    std::string reply;
+    try {
+      if (!db) db = std::make_unique<smbta::store::DbiConnection>(db_params_);
+      smbta::query::QueryOptions opts;
+      reply = smbta::query::serve_query_request(req.second, *db, opts);
+    } catch (const std::exception& e) {
+      // Connecting failed: answer like any database error, and connect afresh next time.
+      db.reset();
+      std::string body = "QE";
+      smbta::append_sub_block(body, std::string("database unavailable: ") + e.what());
+      smbta::append_sub_block(body, "2");
+      reply.clear();
+      smbta::append_header(reply, body.size(), false);
+      reply += body;
+    }
+    // The session frames (and encrypts) replies itself: hand over the body only.
+    reply.erase(0, smbta::kHeaderSize);
+    {
+      std::lock_guard lock(mutex_);
+      done_.emplace_back(req.first, std::move(reply));
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_.get(), &one, sizeof one);
+  }
+}
+
+}  // namespace smbtad
