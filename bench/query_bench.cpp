@@ -82,7 +82,15 @@ void fill(DbiConnection& db, std::int64_t n) {
       "4294967291 AS r5 FROM c) h) g",
       series(db, n), kBase, kSpanMs, n));
   db.commit();
-  if (db.is_pgsql()) db.exec("ANALYZE");
+  if (db.is_pgsql()) {
+    // The rows above took explicit ids; move the identity sequences past them.
+    for (const char* t : {"smbta_strings", "smbta_users"})
+      db.exec(
+          fmt::format("SELECT setval(pg_get_serial_sequence('{0}', 'id'), (SELECT MAX(id) "
+                      "FROM {0}))",
+                      t));
+    db.exec("ANALYZE smbta_events");
+  }
   std::cout << fmt::format("filled {} rows in {:.1f} s\n", n, seconds_since(t0));
 }
 
@@ -188,7 +196,8 @@ void insert_cost(const DbParams& base) {
     DbiConnection db(p);
     if (p.driver == "pgsql") {
       smbta::query::drop_rollups(db);
-      db.exec("DELETE FROM smbta_events");
+      for (const char* t : {"smbta_events", "smbta_strings", "smbta_users"})
+        db.exec(fmt::format("DELETE FROM {}", t));
     }
     if (rollups) smbta::query::install_rollups(db);
     const auto t0 = std::chrono::steady_clock::now();
