@@ -70,6 +70,7 @@ struct smbta_sink {
 	int refcount;
 	pid_t pid;
 	pthread_t owner;
+	int send_buffer; /* SO_SNDBUF, 0 = kernel default */
 
 	struct tevent_context *ev;
 	enum sink_state state;
@@ -136,7 +137,8 @@ static void sink_update_fd_flags(struct smbta_sink *s)
 		return;
 	}
 	if (s->state == SINK_CONNECTING) {
-		flags = TEVENT_FD_WRITE;
+		/* tevent reports a socket error (a refused connect) only to fds waiting for READ */
+		flags = TEVENT_FD_READ | TEVENT_FD_WRITE;
 	} else if (s->state == SINK_UP) {
 		flags = TEVENT_FD_READ; /* smbtad never sends: readable means EOF or error */
 		if (s->head < s->tail) {
@@ -151,6 +153,7 @@ static void sink_retry_handler(struct tevent_context *ev, struct tevent_timer *t
 {
 	struct smbta_sink *s = talloc_get_type_abort(private_data, struct smbta_sink);
 	s->retry = NULL;
+	DBG_DEBUG(MODULE ": %s: reconnecting\n", s->label);
 	sink_connect(s);
 }
 
@@ -159,6 +162,7 @@ static void sink_schedule_retry(struct smbta_sink *s)
 	if (s->retry != NULL || s->refcount <= 0) {
 		return;
 	}
+	DBG_DEBUG(MODULE ": %s: reconnecting in %u ms\n", s->label, s->backoff_ms);
 	s->retry = tevent_add_timer(s->ev, s,
 				    tevent_timeval_current_ofs(s->backoff_ms / 1000,
 							       (s->backoff_ms % 1000) * 1000),
@@ -240,6 +244,9 @@ static int sink_connect_addr(struct smbta_sink *s, const struct sockaddr *sa, so
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		return errno;
+	}
+	if (s->send_buffer > 0) {
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s->send_buffer, sizeof(s->send_buffer));
 	}
 	/* A Unix socket may only be writable by root; the connection outlives the privilege. */
 	become_root();
@@ -530,7 +537,7 @@ static void sink_linger(struct smbta_sink *s)
 
 static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, const char *host,
 				   int port, const char *socket_path, const char *key_file,
-				   int queue_size)
+				   int queue_size, int send_buffer)
 {
 	struct smbta_sink *s;
 	char *id;
@@ -586,6 +593,7 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 	s->im = tevent_create_immediate(s);
 	/* The first share to use a target sets its queue bound. */
 	s->max = queue_size >= MIN_QUEUE_SIZE ? (size_t)queue_size : DEFAULT_QUEUE_SIZE;
+	s->send_buffer = send_buffer > 0 ? send_buffer : 0;
 	s->refcount = 1;
 	if (s->label == NULL || s->im == NULL || (unix_socket ? s->socket_path == NULL
 							      : (s->host == NULL || s->port == NULL))) {
@@ -828,7 +836,8 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	}
 	c->sink = sink_get(conn->sconn != NULL && conn->sconn->ev_ctx != NULL ? conn->sconn->ev_ctx
 									      : global_event_context(),
-			   unix_socket, host, port, socket_path, key_file, queue_size);
+			   unix_socket, host, port, socket_path, key_file, queue_size,
+			   lp_parm_int(snum, MODULE, "send_buffer", 0));
 	if (c->sink == NULL) {
 		DBG_ERR(MODULE ": share %s is not reported\n", service);
 		TALLOC_FREE(c);
