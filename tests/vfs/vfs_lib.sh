@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Helpers for vfs_test.sh and bench/vfs_bench.sh: an isolated smbd on loopback with the module,
+# a test user, a receiver, smbclient. Sourced; expects `set -euo pipefail`.
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; VFS_FAILED=1; exit 1; }
+pass() { echo "PASS: $VFS_CASE"; VFS_PASSED=1; }
+expect_eq() { [ "$1" == "$2" ] || fail "$3: got '$1', want '$2'"; }
+expect_ge() { [ "$1" -ge "$2" ] || fail "$3: got $1, want at least $2"; }
+
+# A free TCP port on loopback (random, so that parallel tests do not collide).
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$(( 20000 + RANDOM % 25000 ))
+    if ! ss -Htln "sport = :$p" | grep -q . && ! ss -Htn "sport = :$p" | grep -q .; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_port() {
+  for _ in $(seq 1 200); do
+    ss -Htln "sport = :$1" | grep -q . && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# Installs the built module where smbd looks for it: a symlink to the build tree. An installed
+# module (a regular file) is only accepted if it is the same build.
+install_module_link() {
+  local dir=${SMBTA_VFS_MODULE_DIR:-$(smbd -b | sed -n 's/^ *MODULESDIR: //p')/vfs}
+  local dst="$dir/smb_traffic_analyzer.so"
+  mkdir -p "$dir"
+  (
+    flock 9
+    if [ -e "$dst" ] && [ ! -L "$dst" ]; then
+      cmp -s "$dst" "$SMBTA_VFS_MODULE" ||
+        fail "$dst is an installed module other than this build; run 'cmake --install' or remove it"
+    else
+      ln -sfn "$SMBTA_VFS_MODULE" "$dst"
+    fi
+  ) 9>"$dir/.smbta-test.lock"
+}
+
+vfs_cleanup() {
+  local rc=$?
+  if [ -f "$T/recv.pid" ]; then
+    kill -CONT "$(cat "$T/recv.pid")" 2>/dev/null || true
+    kill "$(cat "$T/recv.pid")" 2>/dev/null || true
+  fi
+  if [ -n "${RECV_PID:-}" ]; then kill "$RECV_PID" 2>/dev/null || true; fi
+  if [ -n "${SMBD_PID:-}" ]; then
+    kill "$SMBD_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SMBD_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SMBD_PID" 2>/dev/null || true
+  fi
+  wait 2>/dev/null || true
+  if [ -z "${VFS_PASSED:-}" ]; then
+    if [ $rc -ne 77 ]; then
+      echo "---- records ($REC) ----"; head -n 60 "$REC" 2>/dev/null || true
+      echo "---- smbd log ----"; grep -h -i -B2 -A3 'traffic_analyzer\|error\|panic' \
+        "$T"/smbd.log "$T"/log.* 2>/dev/null | tail -n 80 || true
+      echo "---- receiver log ----"; tail -n 20 "$T/recv.log" 2>/dev/null || true
+      echo "(kept $T)"
+    fi
+  else
+    rm -rf "$T"
+  fi
+  exit $rc
+}
+
+vfs_setup() {
+  VFS_CASE=$1
+  [ "$(id -u)" -eq 0 ] || skip "needs root (smbd, a test user in a private passdb)"
+  command -v smbd >/dev/null && command -v smbclient >/dev/null || skip "samba/smbclient not installed"
+  : "${SMBTA_VFS_MODULE:?}" "${SMBTA_TEST_RECEIVER:?}"
+  T=$(mktemp -d "/tmp/smbta-vfs-$VFS_CASE.XXXXXX")
+  chmod 755 "$T"
+  trap vfs_cleanup EXIT
+  mkdir -p "$T"/{share,client,lock,state,cache,pid,private,ncalrpc}
+  chmod 777 "$T/share"
+  REC="$T/records.tsv"
+  : >"$REC"
+  SPORT=$(free_port)
+  RPORT=$(free_port)
+  install_module_link
+  # A real user (an existing system account, in the test's private passdb only).
+  SMB_USER=daemon
+  SMB_PASS=smbta-Test-1
+}
+
+write_smb_conf() {
+  cat >"$T/smb.conf" <<EOF
+[global]
+  smb ports = $SPORT
+  interfaces = lo
+  bind interfaces only = yes
+  server role = standalone server
+  disable netbios = yes
+  lock directory = $T/lock
+  state directory = $T/state
+  cache directory = $T/cache
+  pid directory = $T/pid
+  private dir = $T/private
+  ncalrpc dir = $T/ncalrpc
+  log file = $T/log.%m
+  log level = ${SMBD_LOG_LEVEL:-1}
+  load printers = no
+  printcap name = /dev/null
+  disable spoolss = yes
+  passdb backend = tdbsam
+${SMB_GLOBAL_EXTRA:-}
+[data]
+  path = $T/share
+  read only = no
+  ${SMB_VFS_LINE-vfs objects = smb_traffic_analyzer}
+  smb_traffic_analyzer:host = 127.0.0.1
+  smb_traffic_analyzer:port = $RPORT
+  $1
+EOF
+}
+
+# start_smbd "extra share lines"
+start_smbd() {
+  write_smb_conf "$1"
+  printf '%s\n%s\n' "$SMB_PASS" "$SMB_PASS" |
+    smbpasswd -c "$T/smb.conf" -a -s "$SMB_USER" >"$T/smbpasswd.log" 2>&1 ||
+    fail "smbpasswd: $(cat "$T/smbpasswd.log")"
+  USER_SID=$(pdbedit -s "$T/smb.conf" -L -v "$SMB_USER" 2>/dev/null | sed -n 's/^User SID: *//p')
+  [ -n "$USER_SID" ] || fail "no SID for $SMB_USER"
+  smbd --foreground --debug-stdout -s "$T/smb.conf" </dev/null >"$T/smbd.log" 2>&1 &
+  SMBD_PID=$!
+  wait_port "$SPORT" || fail "smbd did not listen on $SPORT: $(tail -n 20 "$T/smbd.log")"
+}
+
+# start_receiver ARGS... (pid in $T/recv.pid; safe to call from a subshell)
+start_receiver() {
+  rm -f "$T/recv.ready"
+  "$SMBTA_TEST_RECEIVER" --out "$REC" --ready "$T/recv.ready" "$@" </dev/null >>"$T/recv.log" 2>&1 &
+  RECV_PID=$!
+  echo "$RECV_PID" >"$T/recv.pid"
+  for _ in $(seq 1 100); do [ -s "$T/recv.ready" ] && return 0; sleep 0.05; done
+  fail "receiver did not start"
+}
+
+stop_receiver() {
+  local pid
+  pid=$(cat "$T/recv.pid")
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  rm -f "$T/recv.pid"
+}
+
+make_file() { head -c "$2" /dev/urandom >"$1"; }
+
+smbclient_cmds() {
+  timeout 300 smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E -c "$1" \
+    >"$T/smbclient.log" 2>&1 || fail "smbclient failed: $(tail -n 20 "$T/smbclient.log")"
+}
+
+# Commands for smbclient_stdin, one at a time: smbclient polls stdin, then reads it through
+# stdio, so lines that arrive together wait in its buffer until EOF. `sc CMD [SECONDS]` writes
+# one line and gives smbclient time to take it alone.
+sc() { echo "$1"; sleep "${2:-0.3}"; }
+
+# wait_size PATH SIZE: until the file in the share has SIZE bytes (up to 60 s).
+wait_size() {
+  for _ in $(seq 1 3000); do
+    [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ] && return 0
+    sleep 0.02
+  done
+  echo "timeout waiting for $1" >&2
+  return 1
+}
+
+# wait_files DIR N SIZE: until DIR holds N files of SIZE bytes (up to 60 s).
+wait_files() {
+  for _ in $(seq 1 3000); do
+    [ "$(find "$1" -maxdepth 1 -type f -size "$3c" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+    sleep 0.02
+  done
+  echo "timeout waiting for $2 files in $1" >&2
+  return 1
+}
+
+smbclient_stdin() {
+  timeout 300 smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
+    >>"$T/smbclient.log" 2>&1 || fail "smbclient failed: $(tail -n 20 "$T/smbclient.log")"
+}
+
+# wait_for_record OP [PATH]: up to 15 s.
+wait_for_record() {
+  for _ in $(seq 1 300); do
+    awk -F'\t' -v op="$1" -v p="${2-}" '$1 == op && (p == "" || $9 == p) { f = 1 } END { exit !f }' \
+      "$REC" && return 0
+    sleep 0.05
+  done
+  fail "no $1 record${2:+ for $2} arrived"
+}
+
+# log_has REGEX: in any smbd log of this test.
+log_has() { grep -qs -- "$1" "$T/smbd.log" "$T"/log.*; }
+
+hash_of() { "$SMBTA_TEST_RECEIVER" --hash "$1"; }
