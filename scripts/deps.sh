@@ -10,6 +10,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
   libncurses-dev librrd-dev rrdtool tmux
+  samba smbclient iproute2
+  dpkg-dev python3 libparse-yapp-perl flex bison libtalloc-dev libtevent-dev libtdb-dev
+  libpopt-dev libgnutls28-dev zlib1g-dev libkeyutils-dev libbsd-dev libacl1-dev libcap-dev
 )
 
 missing=()
