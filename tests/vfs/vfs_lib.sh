@@ -115,12 +115,13 @@ write_smb_conf() {
   passdb backend = tdbsam
 ${SMB_GLOBAL_EXTRA:-}
 [data]
-  path = $T/share
+  path = ${SMB_SHARE_PATH:-$T/share}
   read only = no
   ${SMB_VFS_LINE-vfs objects = smb_traffic_analyzer}
   smb_traffic_analyzer:host = 127.0.0.1
   smb_traffic_analyzer:port = $RPORT
   $1
+${SMB_EXTRA_SHARES:-}
 EOF
 }
 
