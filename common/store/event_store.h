@@ -19,8 +19,8 @@ struct DbParams {
   std::string host;
   std::string user;
   std::string password;
-  std::string port;                // optional
-  std::string sqlite_dbdir;        // sqlite3: directory of the database file
+  std::string port;          // optional
+  std::string sqlite_dbdir;  // sqlite3: directory of the database file
   int sqlite_timeout_ms = 10000;
 };
 

@@ -396,16 +396,20 @@ class DbiEventStore final : public EventStore {
   // bucket has no row yet.
   bool accumulate(const Row& row, const RowIds& id) {
     const EventColumns c = columns(row, id);
-    // One row at most, even if two ever matched: sums must not be added twice.
-    const char* rid = db_.is_pgsql() ? "ctid" : "rowid";
+    const bool ranged = row.bucket_ms > 0;
+    if (fast_) {
+      return fast_->grow(c, c.ts, c.ts + 1) ||
+             (ranged && fast_->grow(c, row.bucket_start_ms, row.bucket_start_ms + row.bucket_ms));
+    }
+    // One row at most, even if two ever matched: a sum must not be added twice.
     const std::string head = fmt::format(
-        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE {} = (SELECT "
-        "{} FROM smbta_events WHERE vfs_id = {} AND user_id = {} AND share_id = {} AND file_id = "
-        "{} AND ",
-        c.length.value_or(0), c.merged, rid, rid, c.vfs_id, c.user_id, c.share_id, c.file_id);
+        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE ctid = (SELECT "
+        "ctid FROM smbta_events WHERE vfs_id = {} AND user_id = {} AND share_id = {} AND "
+        "file_id = {} AND ",
+        c.length.value_or(0), c.merged, c.vfs_id, c.user_id, c.share_id, c.file_id);
     if (db_.exec(fmt::format("{}ts = {} LIMIT 1)", head, c.ts)) > 0) return true;
-    if (row.bucket_ms <= 0) return false;
-    return db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1)", head, row.bucket_start_ms,
+    return ranged &&
+           db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1)", head, row.bucket_start_ms,
                                 row.bucket_start_ms + row.bucket_ms)) > 0;
   }
 

@@ -36,8 +36,8 @@ void bind_text(sqlite3_stmt* st, int i, std::string_view v) {
 }  // namespace
 
 SqliteWriter::~SqliteWriter() {
-  for (auto* st :
-       {insert_many_, insert_one_, string_insert_, string_select_, user_insert_, user_select_})
+  for (auto* st : {insert_many_, insert_one_, string_insert_, string_select_, user_insert_,
+                   user_select_, grow_})
     sqlite3_finalize(st);
 }
 
@@ -60,6 +60,25 @@ void SqliteWriter::step_done(sqlite3_stmt* st, const char* what) {
     throw StoreError(fmt::format("{} failed: {}", what, sqlite3_errmsg(db_)),
                      primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
   }
+}
+
+bool SqliteWriter::grow(const EventColumns& row, std::int64_t from, std::int64_t to) {
+  // One row at most, even if two ever matched: a sum must not be added twice.
+  sqlite3_stmt* st =
+      prepare(grow_,
+              "UPDATE smbta_events SET length = length + ?1, merged = merged + ?2 WHERE rowid = "
+              "(SELECT rowid FROM smbta_events WHERE ts >= ?3 AND ts < ?4 AND vfs_id = ?5 AND "
+              "user_id = ?6 AND share_id = ?7 AND file_id = ?8 LIMIT 1)");
+  sqlite3_bind_int64(st, 1, row.length.value_or(0));
+  sqlite3_bind_int64(st, 2, row.merged);
+  sqlite3_bind_int64(st, 3, from);
+  sqlite3_bind_int64(st, 4, to);
+  sqlite3_bind_int(st, 5, row.vfs_id);
+  sqlite3_bind_int64(st, 6, row.user_id);
+  sqlite3_bind_int64(st, 7, row.share_id);
+  sqlite3_bind_int64(st, 8, row.file_id);
+  step_done(st, "growing an aggregated row");
+  return sqlite3_changes(db_) > 0;
 }
 
 std::int64_t SqliteWriter::string_id(std::string_view value) {

@@ -45,6 +45,10 @@ class SqliteWriter {
   void add(const EventColumns& row);
   // Writes the queued rows. Must be called before commit.
   void flush();
+  // Adds length and merged of `row` to one existing row of the same vfs_id, user, share and
+  // file whose ts lies in [from, to). Returns false when there is none. Call flush() first.
+  bool grow(const EventColumns& row, std::int64_t from, std::int64_t to);
+
   // Forgets queued rows (after an error).
   void discard() { pending_ = 0; }
 
@@ -60,6 +64,7 @@ class SqliteWriter {
   sqlite3_stmt* string_select_ = nullptr;
   sqlite3_stmt* user_insert_ = nullptr;
   sqlite3_stmt* user_select_ = nullptr;
+  sqlite3_stmt* grow_ = nullptr;
   EventColumns queue_[kRowsPerStatement];
   int pending_ = 0;
 };
