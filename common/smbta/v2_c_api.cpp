@@ -18,7 +18,9 @@ struct smbta_c_cipher {
 
 namespace {
 
-std::string_view sv(const char* s) { return s != nullptr ? std::string_view(s) : std::string_view(); }
+std::string_view sv(const char* s) {
+  return s != nullptr ? std::string_view(s) : std::string_view();
+}
 
 void fill_common(const smbta_c_record& in, smbta::Record& r) {
   r.user.assign(sv(in.user));
@@ -76,7 +78,9 @@ smbta_c_cipher* smbta_c_cipher_new(const unsigned char key[16]) {
   }
 }
 
-void smbta_c_cipher_free(smbta_c_cipher* cipher) { delete cipher; }
+void smbta_c_cipher_free(smbta_c_cipher* cipher) {
+  delete cipher;
+}
 
 size_t smbta_c_encode_frame(const smbta_c_record* in, smbta_c_cipher* cipher, char* buf,
                             size_t cap) {
@@ -130,7 +134,9 @@ size_t smbta_c_encode_drop_notice(const smbta_c_record* in, uint64_t records, ui
   }
 }
 
-int64_t smbta_c_local_now_ms(void) { return smbta::local_now_ms(); }
+int64_t smbta_c_local_now_ms(void) {
+  return smbta::local_now_ms();
+}
 
 int32_t smbta_c_str_checksum(const char* s) {
   // Bob Jenkins, lookup3.c (public domain), hashlittle() on the byte-at-a-time path, which gives
@@ -145,18 +151,21 @@ int32_t smbta_c_str_checksum(const char* s) {
          (static_cast<std::uint32_t>(k[3]) << 24);
     b += k[4] + (static_cast<std::uint32_t>(k[5]) << 8) + (static_cast<std::uint32_t>(k[6]) << 16) +
          (static_cast<std::uint32_t>(k[7]) << 24);
-    c += k[8] + (static_cast<std::uint32_t>(k[9]) << 8) + (static_cast<std::uint32_t>(k[10]) << 16) +
-         (static_cast<std::uint32_t>(k[11]) << 24);
+    c += k[8] + (static_cast<std::uint32_t>(k[9]) << 8) +
+         (static_cast<std::uint32_t>(k[10]) << 16) + (static_cast<std::uint32_t>(k[11]) << 24);
     // mix(a, b, c)
+    // clang-format off
     a -= c; a ^= rot(c, 4);  c += b;
     b -= a; b ^= rot(a, 6);  a += c;
     c -= b; c ^= rot(b, 8);  b += a;
     a -= c; a ^= rot(c, 16); c += b;
     b -= a; b ^= rot(a, 19); a += c;
     c -= b; c ^= rot(b, 4);  b += a;
+    // clang-format on
     length -= 12;
     k += 12;
   }
+  // clang-format off
   switch (length) {
     case 12: c += static_cast<std::uint32_t>(k[11]) << 24; [[fallthrough]];
     case 11: c += static_cast<std::uint32_t>(k[10]) << 16; [[fallthrough]];
@@ -180,6 +189,7 @@ int32_t smbta_c_str_checksum(const char* s) {
   a ^= c; a -= rot(c, 4);
   b ^= a; b -= rot(a, 14);
   c ^= b; c -= rot(b, 24);
+  // clang-format on
   return static_cast<std::int32_t>(c);
 }
 

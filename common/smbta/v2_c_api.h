@@ -40,50 +40,49 @@ enum smbta_c_op {
 #define SMBTA_C_OP_DROP_NOTICE 90
 
 struct smbta_c_record {
-  int op;                 /* enum smbta_c_op */
-  const char *user;       /* NULL reads as "" everywhere */
-  const char *sid;
-  const char *share;
-  const char *domain;
-  const char *client_ip;  /* common block 7 */
-  int64_t timestamp_ms;   /* naive local time (smbta_c_local_now_ms); 0 = now */
-  int64_t latency_us;     /* common block 8 when >= 0; < 0 = leave it out (7 blocks) */
-  const char *path;       /* filename / path / source */
-  const char *path2;      /* rename destination */
-  uint64_t length;        /* R/W bytes */
-  uint32_t mode;          /* mkdir/open create mode */
-  uint64_t result;        /* hook result as %u */
+  int op;           /* enum smbta_c_op */
+  const char* user; /* NULL reads as "" everywhere */
+  const char* sid;
+  const char* share;
+  const char* domain;
+  const char* client_ip; /* common block 7 */
+  int64_t timestamp_ms;  /* naive local time (smbta_c_local_now_ms); 0 = now */
+  int64_t latency_us;    /* common block 8 when >= 0; < 0 = leave it out (7 blocks) */
+  const char* path;      /* filename / path / source */
+  const char* path2;     /* rename destination */
+  uint64_t length;       /* R/W bytes */
+  uint32_t mode;         /* mkdir/open create mode */
+  uint64_t result;       /* hook result as %u */
 };
 
 struct smbta_c_cipher;
 
 /* Reads a key file (key_file.h rules: one 16-character token, mode 0600 or stricter).
  * Returns 0 and fills key, or -1 and writes a message (always NUL-terminated) into err. */
-int smbta_c_load_key_file(const char *path, unsigned char key[16], char *err, size_t errlen);
+int smbta_c_load_key_file(const char* path, unsigned char key[16], char* err, size_t errlen);
 
 /* NULL on allocation failure. */
-struct smbta_c_cipher *smbta_c_cipher_new(const unsigned char key[16]);
-void smbta_c_cipher_free(struct smbta_c_cipher *cipher);
+struct smbta_c_cipher* smbta_c_cipher_new(const unsigned char key[16]);
+void smbta_c_cipher_free(struct smbta_c_cipher* cipher);
 
 /* Encodes one frame (26-byte header + body, the body encrypted when cipher != NULL) into
  * buf[0..cap). Returns the frame size: when it is > cap nothing was written and the caller
  * retries with a larger buffer. Returns 0 when the record cannot be encoded (a value longer than
  * 9999 bytes, unknown op, allocation failure). */
-size_t smbta_c_encode_frame(const struct smbta_c_record *r, struct smbta_c_cipher *cipher,
-                            char *buf, size_t cap);
+size_t smbta_c_encode_frame(const struct smbta_c_record* r, struct smbta_c_cipher* cipher,
+                            char* buf, size_t cap);
 
 /* The drop notice frame (see SMBTA_C_OP_DROP_NOTICE); `r` supplies the common blocks, its
  * op-specific fields are ignored. Same return convention. */
-size_t smbta_c_encode_drop_notice(const struct smbta_c_record *r, uint64_t records,
-                                  uint64_t bytes, struct smbta_c_cipher *cipher, char *buf,
-                                  size_t cap);
+size_t smbta_c_encode_drop_notice(const struct smbta_c_record* r, uint64_t records, uint64_t bytes,
+                                  struct smbta_c_cipher* cipher, char* buf, size_t cap);
 
 /* Current local wall-clock time as naive milliseconds (timestamp.h local_now_ms). */
 int64_t smbta_c_local_now_ms(void);
 
 /* Samba 4.x str_checksum(): Bob Jenkins' lookup3 hashlittle(s, strlen(s), 0) as int32
  * (protocol-v2.md §4): "holger" -> 489043484. */
-int32_t smbta_c_str_checksum(const char *s);
+int32_t smbta_c_str_checksum(const char* s);
 
 #ifdef __cplusplus
 }

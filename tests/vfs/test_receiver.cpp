@@ -2,7 +2,8 @@
 // A minimal smbtad stand-in for the VFS module tests: accepts module connections (TCP on
 // 127.0.0.1 or a Unix socket), decodes them with smbta::StreamDecoder, and appends one
 // tab-separated line per record to a file:
-//   op user sid share domain timestamp client_ip latency_us path path2 length mode result blocks enc
+//   op user sid share domain timestamp client_ip latency_us path path2 length mode result blocks
+//   enc
 // (enc: 1 when the frame was encrypted)
 // A drop notice of the module (op 90, unknown to StreamDecoder) becomes
 //   dropped <records> <bytes>
@@ -40,7 +41,9 @@
 namespace {
 
 volatile sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "smbta_test_receiver: %s: %s\n", what.c_str(), std::strerror(errno));
@@ -131,12 +134,18 @@ int main(int argc, char** argv) {
   std::string unix_path, out_path, key_path, ready_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--port") port = std::atoi(argv[i + 1]);
-    else if (a == "--unix") unix_path = argv[i + 1];
-    else if (a == "--out") out_path = argv[i + 1];
-    else if (a == "--key") key_path = argv[i + 1];
-    else if (a == "--ready") ready_path = argv[i + 1];
-    else if (a == "--rcvbuf") rcvbuf = std::atoi(argv[i + 1]);
+    if (a == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (a == "--unix")
+      unix_path = argv[i + 1];
+    else if (a == "--out")
+      out_path = argv[i + 1];
+    else if (a == "--key")
+      key_path = argv[i + 1];
+    else if (a == "--ready")
+      ready_path = argv[i + 1];
+    else if (a == "--rcvbuf")
+      rcvbuf = std::atoi(argv[i + 1]);
   }
   if ((port < 0 && unix_path.empty()) || out_path.empty()) {
     std::fprintf(stderr,
@@ -171,8 +180,7 @@ int main(int argc, char** argv) {
   }
   // A small receive buffer (inherited by accepted sockets) makes a stopped receiver's
   // backlog reach the module's queue quickly.
-  if (rcvbuf > 0)
-    ::setsockopt(listener.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (rcvbuf > 0) ::setsockopt(listener.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (::listen(listener.get(), 64) != 0) die("listen");
 
   std::FILE* out = std::fopen(out_path.c_str(), "a");
