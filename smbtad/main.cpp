@@ -6,8 +6,10 @@
 
 #include "daemon.h"
 #include "options.h"
+#include "query/rollup.h"
 #include "server.h"
 #include "smbta/log.h"
+#include "store/dbi_connection.h"
 #include "store/event_store.h"
 
 namespace {
@@ -16,6 +18,10 @@ int setup_database(const smbtad::Options& o) {
   try {
     auto store = smbta::store::EventStore::open(o.db);
     store->create_schema();
+    if (o.rollups) {
+      smbta::store::DbiConnection c(o.db);
+      smbta::query::install_rollups(c);
+    }
     std::printf("smbtad: database %s (%s) is ready\n", o.db.name.c_str(), o.db.driver.c_str());
     return 0;
   } catch (const std::exception& e) {

@@ -69,6 +69,7 @@ constexpr option kLongOptions[] = {
     {"max-record-size", required_argument, nullptr, 1007},
     {"dbport", required_argument, nullptr, 1008},
     {"require-client-key", no_argument, nullptr, 1009},
+    {"rollups", required_argument, nullptr, 1010},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -169,6 +170,9 @@ void apply(int c, const std::string& arg, Options& o) {
     case 1007:
       o.max_body = static_cast<std::uint64_t>(parse_int(arg, 256, 16 * 1024 * 1024, what));
       break;
+    case 1010:
+      o.rollups = parse_bool01(arg, what);
+      break;
     case 1009:
       o.require_client_key = true;
       break;
@@ -257,6 +261,7 @@ void apply_config_file(const std::string& path, Options& o) {
   set("general", "debug_level", 'd');
   set("general", "precision", 'p');
   set("general", "use_db", 'U');
+  set("general", "rollups", 1010);
   set("general", "keyfile", 'k');
   set("general", "keyfile_clients", 'K');
   set("general", "pid_file", 1001);
@@ -348,6 +353,8 @@ Storage:
   -U, --use-db 0|1                 0: keep no database, real-time monitors only (default 1)
   -p, --precision SECONDS          merge read/write records of one user, share and file within
                                    SECONDS-long buckets; 0 stores every record (default 5)
+      --rollups 0|1                keep the hourly per-user/share rollup that makes reports
+                                   fast (default 1; costs some insert speed)
       --spool-dir DIR              where records wait while the database is unreachable
                                    (default $HOME/.smbtad/spool)
   -t, --maintenance-timer HH:MM:SS     how often old rows are deleted (default 01:00:00)

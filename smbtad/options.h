@@ -39,6 +39,7 @@ struct Options {
   bool require_client_key = false;  // refuse client requests that are not encrypted
   int precision = 5;
   bool use_db = true;
+  bool rollups = true;  // keep the hourly rollup that makes reports fast (smbtaquery)
   bool setup = false;
   smbta::store::DbParams db;
 

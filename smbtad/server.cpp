@@ -323,6 +323,7 @@ void Server::run() {
     wc.spool_dir = options_.spool_dir;
     wc.maintenance_interval_s = options_.maintenance_interval_s;
     wc.retention_s = options_.retention_s;
+    wc.rollups = options_.rollups;
     auto& st = wc.status;
     st.version = "2.0.0";
     st.client_port = options_.client_port();

@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <system_error>
 
+#include "query/rollup.h"
 #include "smbta/log.h"
 #include "smbta/timestamp.h"
+#include "store/dbi_connection.h"
 
 namespace smbtad {
 
@@ -110,6 +112,11 @@ bool StoreWriter::ensure_connected() {
   try {
     auto store = smbta::store::EventStore::open(config_.db);
     store->create_schema();
+    if (config_.rollups) {
+      // Triggers keep the rollup exact for every insert, growth and purge (query/rollup.h).
+      smbta::store::DbiConnection c(config_.db);
+      smbta::query::install_rollups(c);
+    }
     store->write_status(config_.status);
     store_ = std::move(store);
     connected_ = true;

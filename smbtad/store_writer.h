@@ -25,6 +25,7 @@ struct WriterConfig {
   std::filesystem::path spool_dir;
   int maintenance_interval_s = 3600;
   std::int64_t retention_s = 86400;
+  bool rollups = true;
   std::size_t max_rows_per_transaction = 20000;
   // Rows held in memory before the writer moves them to the spool instead.
   std::size_t max_queued_rows = 200000;
