@@ -33,6 +33,7 @@ int setup_database(const smbtad::Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  smbta::store::keep_drivers_loaded_for_sanitizers();
   smbtad::Options options;
   try {
     switch (smbtad::parse_options(argc, argv, options)) {

@@ -22,27 +22,10 @@
 #include "store/dbi_connection.h"
 #include "store/schema.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <dbi/dbi-dev.h>
-#include <dlfcn.h>
-#endif
-
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-// Sanitizer builds only: libdbi unloads its drivers at dbi_shutdown_r, after which
-// LeakSanitizer cannot name the module of libdbd-sqlite3's known leak, which
-// tests/support/lsan.supp suppresses by module name. Keeping the drivers mapped (as the test
-// fixture does) lets the suppression apply to this process too.
-const bool g_drivers_pinned = [] {
-  dbi_inst inst = nullptr;
-  if (dbi_initialize_r(nullptr, &inst) < 0) return false;
-  for (dbi_driver d = dbi_driver_list_r(nullptr, inst); d; d = dbi_driver_list_r(d, inst))
-    dlopen(static_cast<dbi_driver_t*>(d)->filename, RTLD_NOW | RTLD_NODELETE);
-  dbi_shutdown_r(inst);
-  return true;
-}();
-#endif
+// Sanitizer builds: see keep_drivers_loaded_for_sanitizers().
+const bool g_drivers_pinned = smbta::store::keep_drivers_loaded_for_sanitizers();
 
 using smbta::query::QueryError;
 using smbtaquery::Action;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/dbi_connection.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+#endif
+
 #include <dbi/dbi-dev.h>  // dbi_conn_t: libdbi has no public accessor for the native handle
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -264,6 +268,22 @@ bool DbiConnection::ping() {
     return handle && sqlite3_exec(handle, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;
   }
   return dbi_conn_ping(conn_) == 1;
+}
+
+bool keep_drivers_loaded_for_sanitizers() {
+#if defined(__SANITIZE_ADDRESS__)
+  static const bool pinned = [] {
+    dbi_inst inst = nullptr;
+    if (dbi_initialize_r(nullptr, &inst) < 0) return false;
+    for (dbi_driver d = dbi_driver_list_r(nullptr, inst); d; d = dbi_driver_list_r(d, inst))
+      dlopen(static_cast<dbi_driver_t*>(d)->filename, RTLD_NOW | RTLD_NODELETE);
+    dbi_shutdown_r(inst);
+    return true;
+  }();
+  return pinned;
+#else
+  return true;
+#endif
 }
 
 }  // namespace smbta::store

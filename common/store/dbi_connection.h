@@ -91,4 +91,10 @@ class DbiConnection {
   bool in_tx_ = false;
 };
 
+// libdbi unloads its drivers at shutdown, after which LeakSanitizer cannot name the module of
+// libdbd-sqlite3's known leaks (tests/support/lsan.supp suppresses them by module). Sanitizer
+// builds of smbtad, smbtaquery and the tests call this once so the drivers stay mapped; it is a
+// no-op elsewhere. Returns false when libdbi cannot be initialised.
+bool keep_drivers_loaded_for_sanitizers();
+
 }  // namespace smbta::store

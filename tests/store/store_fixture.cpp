@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/store_fixture.h"
 
-#include <dbi/dbi-dev.h>
-#include <dlfcn.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -13,18 +11,8 @@
 namespace smbta::store::testing {
 namespace {
 
-// libdbi unloads its drivers at dbi_shutdown_r, so LeakSanitizer cannot name the module of a
-// driver's allocation at exit. libdbd-sqlite3 leaks the table name of every SELECT with a
-// function column (count(*), sum(...)); keeping the drivers mapped lets
-// tests/support/lsan.supp suppress exactly that module.
-const bool drivers_pinned = [] {
-  dbi_inst inst = nullptr;
-  if (dbi_initialize_r(nullptr, &inst) < 0) return false;
-  for (dbi_driver d = dbi_driver_list_r(nullptr, inst); d; d = dbi_driver_list_r(d, inst))
-    dlopen(static_cast<dbi_driver_t*>(d)->filename, RTLD_NOW | RTLD_NODELETE);
-  dbi_shutdown_r(inst);
-  return true;
-}();
+// See keep_drivers_loaded_for_sanitizers().
+const bool drivers_pinned = keep_drivers_loaded_for_sanitizers();
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
