@@ -50,6 +50,8 @@
 #define MIN_QUEUE_SIZE (64 * 1024)
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
+#define DEFAULT_FLUSH_MS 10
+#define FLUSH_BYTES (32 * 1024) /* send at once when this much is queued */
 #define LINGER_IDLE_MS 50   /* at the last tree disconnect: give up after this long without progress */
 #define LINGER_TOTAL_MS 500 /* ... or after this long in total */
 
@@ -79,6 +81,8 @@ struct smbta_sink {
 	struct tevent_timer *retry;
 	struct tevent_immediate *im;
 	bool im_scheduled;
+	struct tevent_timer *flush_te;
+	unsigned flush_ms; /* 0: send after every request */
 	unsigned backoff_ms;
 	bool down_logged;
 
@@ -326,13 +330,35 @@ static void sink_immediate_handler(struct tevent_context *ev, struct tevent_imme
 	sink_flush(s);
 }
 
+static void sink_flush_timer_handler(struct tevent_context *ev, struct tevent_timer *te,
+				     struct timeval now, void *private_data)
+{
+	struct smbta_sink *s = talloc_get_type_abort(private_data, struct smbta_sink);
+	s->flush_te = NULL;
+	sink_flush(s);
+}
+
+/* Records are sent in batches: after flush_ms, or at once when FLUSH_BYTES are queued. Every
+ * send() wakes the receiver, and on a small machine that shares its CPUs with smbd, waking it
+ * for every SMB request costs more than the module's own work. */
 static void sink_kick(struct smbta_sink *s)
 {
-	if (s->im_scheduled || s->state != SINK_UP || s->im == NULL) {
+	if (s->state != SINK_UP || s->im_scheduled) {
 		return;
 	}
-	tevent_schedule_immediate(s->im, s->ev, sink_immediate_handler, s);
-	s->im_scheduled = true;
+	if (s->flush_ms == 0 || s->tail - s->head >= FLUSH_BYTES) {
+		if (s->im == NULL) {
+			return;
+		}
+		TALLOC_FREE(s->flush_te);
+		tevent_schedule_immediate(s->im, s->ev, sink_immediate_handler, s);
+		s->im_scheduled = true;
+		return;
+	}
+	if (s->flush_te == NULL) {
+		s->flush_te = tevent_add_timer(s->ev, s, tevent_timeval_current_ofs(0, s->flush_ms * 1000),
+					       sink_flush_timer_handler, s);
+	}
 }
 
 /* Makes room for n more bytes; false when the queue bound does not allow it. */
@@ -537,7 +563,7 @@ static void sink_linger(struct smbta_sink *s)
 
 static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, const char *host,
 				   int port, const char *socket_path, const char *key_file,
-				   int queue_size, int send_buffer)
+				   int queue_size, int send_buffer, int flush_ms)
 {
 	struct smbta_sink *s;
 	char *id;
@@ -594,6 +620,7 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 	/* The first share to use a target sets its queue bound. */
 	s->max = queue_size >= MIN_QUEUE_SIZE ? (size_t)queue_size : DEFAULT_QUEUE_SIZE;
 	s->send_buffer = send_buffer > 0 ? send_buffer : 0;
+	s->flush_ms = flush_ms >= 0 && flush_ms <= 1000 ? (unsigned)flush_ms : DEFAULT_FLUSH_MS;
 	s->refcount = 1;
 	if (s->label == NULL || s->im == NULL || (unix_socket ? s->socket_path == NULL
 							      : (s->host == NULL || s->port == NULL))) {
@@ -837,7 +864,8 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	c->sink = sink_get(conn->sconn != NULL && conn->sconn->ev_ctx != NULL ? conn->sconn->ev_ctx
 									      : global_event_context(),
 			   unix_socket, host, port, socket_path, key_file, queue_size,
-			   lp_parm_int(snum, MODULE, "send_buffer", 0));
+			   lp_parm_int(snum, MODULE, "send_buffer", 0),
+			   lp_parm_int(snum, MODULE, "flush_interval", DEFAULT_FLUSH_MS));
 	if (c->sink == NULL) {
 		DBG_ERR(MODULE ": share %s is not reported\n", service);
 		TALLOC_FREE(c);
