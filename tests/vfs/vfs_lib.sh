@@ -138,14 +138,29 @@ start_smbd() {
   wait_port "$SPORT" || fail "smbd did not listen on $SPORT: $(tail -n 20 "$T/smbd.log")"
 }
 
-# start_receiver ARGS... (pid in $T/recv.pid; safe to call from a subshell)
+# start_receiver ARGS... (pid in $T/recv.pid; safe to call from a subshell). Before smbd runs,
+# a port another process grabbed since free_port chose it is replaced by a new one.
 start_receiver() {
-  rm -f "$T/recv.ready"
-  "$SMBTA_TEST_RECEIVER" --out "$REC" --ready "$T/recv.ready" "$@" </dev/null >>"$T/recv.log" 2>&1 &
-  RECV_PID=$!
-  echo "$RECV_PID" >"$T/recv.pid"
-  for _ in $(seq 1 100); do [ -s "$T/recv.ready" ] && return 0; sleep 0.05; done
-  fail "receiver did not start"
+  local attempt args
+  for attempt in 1 2 3 4 5; do
+    args=()
+    for a in "$@"; do [ "$a" = "@RPORT@" ] && args+=("$RPORT") || args+=("$a"); done
+    rm -f "$T/recv.ready"
+    "$SMBTA_TEST_RECEIVER" --out "$REC" --ready "$T/recv.ready" "${args[@]}" </dev/null >>"$T/recv.log" 2>&1 &
+    RECV_PID=$!
+    echo "$RECV_PID" >"$T/recv.pid"
+    for _ in $(seq 1 100); do
+      [ -s "$T/recv.ready" ] && return 0
+      kill -0 "$RECV_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    if [ -z "${SMBD_PID:-}" ] && grep -q "Address already in use" "$T/recv.log"; then
+      RPORT=$(free_port)
+      continue
+    fi
+    break
+  done
+  fail "receiver did not start: $(tail -n 3 "$T/recv.log")"
 }
 
 stop_receiver() {

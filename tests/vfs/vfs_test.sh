@@ -72,21 +72,21 @@ check_standard_records() {
 
 case "$case_name" in
 ops)
-  start_receiver --port "$RPORT"
+  start_receiver --port @RPORT@
   start_smbd ""
   standard_session
   check_standard_records "$SMB_USER" "$USER_SID"
   ;;
 
 anonymize_prefix)
-  start_receiver --port "$RPORT"
+  start_receiver --port @RPORT@
   start_smbd "smb_traffic_analyzer:anonymize_prefix = anon"
   standard_session
   check_standard_records "anon$(hash_of "$SMB_USER")" "anon$(hash_of "$USER_SID")"
   ;;
 
 anonymize_total)
-  start_receiver --port "$RPORT"
+  start_receiver --port @RPORT@
   # Any value switches total anonymization on, as in the original (even "no").
   start_smbd "smb_traffic_analyzer:anonymize_prefix = anon
   smb_traffic_analyzer:total_anonymization = no"
@@ -97,7 +97,7 @@ anonymize_total)
 encryption)
   printf '0123456789abcdef' >"$T/key"
   chmod 600 "$T/key"
-  start_receiver --port "$RPORT" --key "$T/key"
+  start_receiver --port @RPORT@ --key "$T/key"
   start_smbd "smb_traffic_analyzer:key_file = $T/key"
   standard_session
   check_standard_records "$SMB_USER" "$USER_SID"
@@ -109,7 +109,7 @@ bad_key)
   printf '0123456789abcdef' >"$T/key"
   chmod 644 "$T/key"
   install -m 600 "$T/key" "$T/key.receiver"
-  start_receiver --port "$RPORT" --key "$T/key.receiver"
+  start_receiver --port @RPORT@ --key "$T/key.receiver"
   start_smbd "smb_traffic_analyzer:key_file = $T/key"
   standard_session
   sleep 1
@@ -138,7 +138,7 @@ receiver_down)
     sc "put $T/client/a a.bin" 0
     wait_size "$T/share/a.bin" 5000000
     sleep 0.5
-    start_receiver --port "$RPORT" >&2
+    start_receiver --port @RPORT@ >&2
     sleep 2
     sc "put $T/client/b b.bin" 0
     wait_size "$T/share/b.bin" 200000
@@ -147,7 +147,7 @@ receiver_down)
     sc "put $T/client/b b2.bin" 0
     wait_size "$T/share/b2.bin" 200000
     sleep 0.5
-    start_receiver --port "$RPORT" >&2
+    start_receiver --port @RPORT@ >&2
     sleep 2
     sc "put $T/client/c c.bin" 0
     wait_size "$T/share/c.bin" 300000
@@ -173,7 +173,7 @@ receiver_stopped)
   # The receiver is SIGSTOPped while the client copies many files: the copy completes at
   # normal speed, the module's small queue overflows, and once the receiver runs again the
   # drop notice says how many records were lost.
-  start_receiver --port "$RPORT" --rcvbuf 4096
+  start_receiver --port @RPORT@ --rcvbuf 4096
   start_smbd "smb_traffic_analyzer:queue_size = 65536
   smb_traffic_analyzer:send_buffer = 4096"
   mkdir -p "$T/client/many"
