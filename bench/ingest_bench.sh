@@ -46,7 +46,7 @@ run() {
       p, c, i, n / el, r - n, (cpu / hz) / (r / 100000), rss / 1024, rows, (rows ? b / rows : 0) }'
 }
 
-for p in 0 5; do
+for p in ${SMBTA_BENCH_PRECISIONS:-0 5}; do
   for c in 1 4 16; do run $p $c; done
 done
 run 0 16 1000

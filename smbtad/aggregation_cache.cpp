@@ -50,52 +50,63 @@ void AggregationCache::add(const Record& r, Clock::time_point now) {
     // P seconds from the first record plus 2 s for stragglers.
     fresh.expires = now + std::chrono::seconds(precision_s_) + std::chrono::seconds(2);
     it = map_.insert(std::move(fresh)).first;
+    by_age_.push_back(&*it);
   }
   const Entry& e = *it;
-  if (e.pending_records == 0) ++dirty_;
+  if (e.pending_records == 0) dirty_.push_back(&e);
   e.pending_bytes += bytes;
   ++e.pending_records;
 }
 
+Row AggregationCache::take_row(const Entry& e, bool last) {
+  const std::int64_t width = static_cast<std::int64_t>(precision_s_) * 1000;
+  Row row;
+  // The last write of an entry about to be forgotten may take its names.
+  row.rec = last ? std::move(const_cast<Entry&>(e).first) : e.first;
+  row.rec.length = e.pending_bytes;
+  row.merged = e.pending_records;
+  row.accumulate = e.written || e.late;
+  row.bucket_start_ms = e.bucket * width;
+  row.bucket_ms = width;
+  e.written = true;
+  e.pending_bytes = 0;
+  e.pending_records = 0;
+  return row;
+}
+
 void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool final) {
-  out.reserve(out.size() + plain_.size() + dirty_);
+  out.reserve(out.size() + plain_.size() + dirty_.size());
   for (auto& row : plain_) out.push_back(std::move(row));
   plain_.clear();
-  const std::int64_t width = static_cast<std::int64_t>(precision_s_) * 1000;
-  const bool over_capacity = map_.size() > max_entries_;
-  for (auto it = map_.begin(); it != map_.end();) {
-    const Entry& e = *it;
-    const bool forget = final || over_capacity || now >= e.expires;
-    // Remember a forgotten bucket row before its names are moved into the last write.
-    if (forget && !final && (e.written || e.pending_records > 0)) {
-      if (forgotten_.size() >= kMaxForgotten) forgotten_.clear();
-      forgotten_[Hash()(e.key())] = {e.first.timestamp_ms,
-                                     now + std::chrono::seconds(precision_s_ + 60)};
-    }
-    if (e.pending_records > 0) {
-      Row row;
-      row.rec = forget ? std::move(const_cast<Entry&>(e).first) : e.first;
-      row.rec.length = e.pending_bytes;
-      row.merged = e.pending_records;
-      row.accumulate = e.written || e.late;
-      row.bucket_start_ms = e.bucket * width;
-      row.bucket_ms = width;
-      out.push_back(std::move(row));
-      e.written = true;
-      e.pending_bytes = 0;
-      e.pending_records = 0;
-    }
-    if (forget)
-      it = map_.erase(it);
-    else
-      ++it;
+  // Forget entries oldest first: those whose bucket is over, and more while the cache is full.
+  // Their iterators are found while their names are intact and erased after the dirty pass
+  // (no insertion happens in between, so they stay valid).
+  std::vector<decltype(map_)::iterator> gone;
+  std::size_t remaining = map_.size();
+  while (!by_age_.empty()) {
+    const Entry* e = by_age_.front();
+    if (!final && now < e->expires && remaining <= max_entries_) break;
+    by_age_.pop_front();
+    --remaining;
+    auto it = map_.find(e->key());
+    if (!final) remember(*e, now);
+    if (e->pending_records > 0) out.push_back(take_row(*e, true));
+    gone.push_back(it);
   }
-  dirty_ = 0;
+  for (const Entry* e : dirty_)
+    if (e->pending_records > 0) out.push_back(take_row(*e, false));
+  dirty_.clear();
+  for (auto it : gone) map_.erase(it);
   if (final) forgotten_.clear();
   if (now >= next_prune_) {
     std::erase_if(forgotten_, [&](const auto& kv) { return now >= kv.second.until; });
     next_prune_ = now + std::chrono::seconds(10);
   }
+}
+
+void AggregationCache::remember(const Entry& e, Clock::time_point now) {
+  if (forgotten_.size() >= kMaxForgotten) forgotten_.clear();
+  forgotten_[Hash()(e.key())] = {e.first.timestamp_ms, now + std::chrono::seconds(precision_s_ + 60)};
 }
 
 }  // namespace smbtad

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -35,7 +36,7 @@ class AggregationCache {
   void flush(std::vector<smbta::store::Row>& out, Clock::time_point now, bool final = false);
 
   std::size_t entries() const { return map_.size(); }
-  std::size_t pending_rows() const { return plain_.size() + dirty_; }
+  std::size_t pending_rows() const { return plain_.size() + dirty_.size(); }
   int precision() const { return precision_s_; }
 
  private:
@@ -72,11 +73,18 @@ class AggregationCache {
     bool operator()(const Entry& a, const KeyView& b) const { return a.key() == b; }
   };
 
+  smbta::store::Row take_row(const Entry& e, bool last);
+  void remember(const Entry& e, Clock::time_point now);
+
   int precision_s_;
   std::size_t max_entries_;
   std::unordered_set<Entry, Hash, Eq> map_;
   std::vector<smbta::store::Row> plain_;  // rows stored as they are
-  std::size_t dirty_ = 0;                 // entries with pending bytes
+  // Entries with pending bytes, and all entries oldest first: a flush visits only what it must
+  // write or forget, not the whole map. Element pointers of an unordered_set stay valid until
+  // the element is erased.
+  std::vector<const Entry*> dirty_;
+  std::deque<const Entry*> by_age_;
   // Forgotten entries: key hash -> the timestamp of the row they wrote, and until when a
   // straggler is still expected. Bounded; when full it starts over, and a straggler of a
   // bucket no longer remembered gets a row of its own (byte sums stay exact either way).
@@ -84,7 +92,7 @@ class AggregationCache {
     std::int64_t row_ts;
     Clock::time_point until;
   };
-  static constexpr std::size_t kMaxForgotten = 200000;
+  static constexpr std::size_t kMaxForgotten = 100000;
   std::unordered_map<std::size_t, Forgotten> forgotten_;
   Clock::time_point next_prune_{};
 };

@@ -23,8 +23,8 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kEarlyFlushRows = 8192;
 // When the database falls this far behind, module sockets are not read (TCP pushes back on the
 // senders) until the writer is down to the low mark: memory stays bounded whatever the load.
-constexpr std::size_t kBacklogHigh = 40000;
-constexpr std::size_t kBacklogLow = 10000;
+constexpr std::size_t kBacklogHigh = 20000;
+constexpr std::size_t kBacklogLow = 5000;
 
 class Server::Listener : public EventHandler {
  public:
@@ -133,7 +133,7 @@ void raise_fd_limit(int wanted) {
 }  // namespace
 
 Server::Server(const Options& o)
-    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 50000) {
+    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 20000) {
   if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
   raise_fd_limit(o.max_connections);
   if (!o.keyfile_clients.empty())
