@@ -106,7 +106,8 @@ void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool 
 
 void AggregationCache::remember(const Entry& e, Clock::time_point now) {
   if (forgotten_.size() >= kMaxForgotten) forgotten_.clear();
-  forgotten_[Hash()(e.key())] = {e.first.timestamp_ms, now + std::chrono::seconds(precision_s_ + 60)};
+  forgotten_[Hash()(e.key())] = {e.first.timestamp_ms,
+                                 now + std::chrono::seconds(precision_s_ + 60)};
 }
 
 }  // namespace smbtad

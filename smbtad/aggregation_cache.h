@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
-#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>

@@ -216,6 +216,14 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
 }
 
 void Server::on_record(ModuleSession& from, const smbta::Record& r) {
+  if (r.op == smbta::Op::kDropNotice) {
+    // What the module could not deliver while smbtad was unreachable or slow: no file
+    // operation, so it is logged and counted, not stored or monitored.
+    stats_.dropped_by_modules += r.result;
+    smbta::log::warning("module {} (share {}) reports {} records ({} bytes) it could not deliver",
+                        from.peer(), r.share, r.result, r.length);
+    return;
+  }
   ++stats_.records;
   hub_.on_record(r);
   if (from.records() == 1 && writer_) {

@@ -26,6 +26,7 @@ struct IngestStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_refused = 0;
   std::uint64_t connections_closed_on_error = 0;
+  std::uint64_t dropped_by_modules = 0;  // from the modules' drop notices
 };
 
 // Why: one object wires the parts of the daemon in the order they must start and stop; main()

@@ -112,6 +112,9 @@ std::string format_log_line(const LogEntry& e) {
       case Op::kChdir:
         what = "changed directory";
         break;
+      case Op::kDropNotice:  // smbtad does not pass drop notices to monitors
+        what = "reported undelivered records";
+        break;
     }
   }
   return fmt::format("{}: User {} {} {}", e.timestamp, e.user, what, where);

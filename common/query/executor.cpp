@@ -595,6 +595,9 @@ class Executor {
         case Op::kCopy:
           msg = fmt::format("User {} copied {} bytes from {} to {}.", user, n, file, file2);
           break;
+        case Op::kDropNotice:  // never stored (smbtad logs it)
+          msg = fmt::format("A module could not deliver {} records.", result.value_or(0));
+          break;
       }
       if (result && static_cast<std::uint64_t>(*result) == kFailedResult)
         msg.insert(msg.size() - 1, " (failed)");

@@ -18,6 +18,8 @@ OpShape shape_of(Op op) {
       return OpShape::kFileModeResult;
     case Op::kCopy:
       return OpShape::kTwoPathsLength;
+    case Op::kDropNotice:
+      return OpShape::kCounts;
     case Op::kRmdir:
     case Op::kChdir:
     case Op::kClose:
@@ -53,11 +55,14 @@ std::string_view op_name(Op op) {
       return "unlink";
     case Op::kCopy:
       return "copy";
+    case Op::kDropNotice:
+      return "drop-notice";
   }
   return "unknown";
 }
 
 std::optional<Op> op_from_int(long long value) {
+  if (value == static_cast<long long>(Op::kDropNotice)) return Op::kDropNotice;
   if (value < 0 || value > kMaxKnownOp) return std::nullopt;
   return static_cast<Op>(value);
 }

@@ -25,6 +25,9 @@ enum class Op : std::uint8_t {
   kClose = 9,
   kUnlink = 10,
   kCopy = 11,  // server-side copy (copy_chunk): source, destination, bytes
+  // Not a file operation: the module's notice that it could not deliver `result` records
+  // (`length` bytes encoded) since its previous notice, e.g. while smbtad was unreachable.
+  kDropNotice = 90,
 };
 
 inline constexpr int kMaxKnownOp = 11;
@@ -37,6 +40,7 @@ enum class OpShape : std::uint8_t {
   kTwoPathsResult,  // rename: source, destination, result
   kFileModeResult,  // open: filename, mode, result
   kTwoPathsLength,  // copy: source, destination, length
+  kCounts,          // drop notice: records (in Record::result), bytes (in Record::length)
 };
 
 OpShape shape_of(Op op);

@@ -110,24 +110,13 @@ size_t smbta_c_encode_frame(const smbta_c_record* in, smbta_c_cipher* cipher, ch
 size_t smbta_c_encode_drop_notice(const smbta_c_record* in, uint64_t records, uint64_t bytes,
                                   smbta_c_cipher* cipher, char* buf, size_t cap) {
   try {
-    // encode_body knows only record.h's ops, so the common part is built from a close record
-    // and the op id and op-specific blocks are replaced.
     smbta::Record r;
-    r.op = smbta::Op::kClose;
     fill_common(*in, r);
+    r.op = smbta::Op::kDropNotice;
+    r.result = records;
+    r.length = bytes;
     std::string body;
-    std::uint32_t count = r.latency_us ? 8 : 7;
-    smbta::append_sub_block(body, std::to_string(count));
-    smbta::append_sub_block(body, std::to_string(SMBTA_C_OP_DROP_NOTICE));
-    smbta::append_sub_block(body, r.user);
-    smbta::append_sub_block(body, r.sid);
-    smbta::append_sub_block(body, r.share);
-    smbta::append_sub_block(body, r.domain);
-    smbta::append_sub_block(body, smbta::format_timestamp(r.timestamp_ms));
-    smbta::append_sub_block(body, r.client_ip);
-    if (r.latency_us) smbta::append_sub_block(body, std::to_string(*r.latency_us));
-    smbta::append_sub_block(body, std::to_string(records));
-    smbta::append_sub_block(body, std::to_string(bytes));
+    smbta::encode_body(r, body);
     return emit(body, cipher, buf, cap);
   } catch (...) {
     return 0;

@@ -138,6 +138,10 @@ void encode_body(const Record& r, std::string& out) {
       append_sub_block(out, r.path2);
       append_number(out, r.length);
       break;
+    case OpShape::kCounts:
+      append_number(out, r.result);
+      append_number(out, r.length);
+      break;
   }
 }
 
@@ -233,6 +237,11 @@ ProtocolError parse_body(std::string_view body, Record& out) {
     case OpShape::kTwoPathsLength:
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
       if ((e = read_string(rd, out.path2)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.length, ProtocolError::kBadNumber);
+    case OpShape::kCounts:
+      out.path.clear();
+      if ((e = read_number(rd, out.result, ProtocolError::kBadNumber)) != ProtocolError::kNone)
+        return e;
       return read_number(rd, out.length, ProtocolError::kBadNumber);
   }
   return ProtocolError::kNone;

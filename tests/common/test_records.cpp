@@ -37,6 +37,11 @@ void fill_op_fields(Record& r, std::mt19937_64& rng) {
       r.path2 = pick(rng, {"copy/of/file", "c"});
       r.length = len(rng);
       break;
+    case OpShape::kCounts:
+      r.path.clear();
+      r.result = rng() % 10000;
+      r.length = len(rng);
+      break;
   }
 }
 

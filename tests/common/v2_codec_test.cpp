@@ -171,6 +171,23 @@ TEST(V2Codec, EveryOpRoundTrips) {
   }
 }
 
+TEST(V2Codec, ModuleDropNoticeRoundTrips) {
+  Record r = example_record(Op::kDropNotice);
+  r.path.clear();
+  r.result = 1964;    // records
+  r.length = 311012;  // bytes
+  std::string body;
+  encode_body(r, body);
+  EXPECT_NE(body.find("000290"), std::string::npos) << "op id 90";
+  EXPECT_TRUE(
+      body.ends_with("0012192.168.1.2300041964"
+                     "0006311012"))
+      << body;
+  Record back;
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back, r);
+}
+
 // One test per body rejection rule, each asserting its own error.
 TEST(V2CodecRejects, TooFewCommonBlocks) {
   Record r;

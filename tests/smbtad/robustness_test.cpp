@@ -226,6 +226,25 @@ TEST_F(Daemon, UnixSocketModulesAreStored) {
   EXPECT_EQ(smbtad.stop(), 0);
 }
 
+TEST_F(Daemon, ModuleDropNoticesAreLoggedNotStored) {
+  const int port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home_.path(), port);
+  Record notice = smbta::testing::example_record(smbta::Op::kDropNotice);
+  notice.path.clear();
+  notice.result = 1964;
+  notice.length = 311012;
+  Record read = smbta::testing::example_record(smbta::Op::kRead);
+  auto fd = connect_module(port);
+  send_all(fd.get(), smbta::encode_frame(notice) + smbta::encode_frame(read));
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == 1; })) << smbtad.log();
+  EXPECT_TRUE(eventually([&] {
+    return smbtad.log().find("reports 1964 records (311012 bytes)") != std::string::npos;
+  })) << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_EQ(count_rows(db), 1u);
+}
+
 TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
   const int port = free_port();
   SmbtadProcess smbtad(

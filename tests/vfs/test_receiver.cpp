@@ -5,7 +5,7 @@
 //   op user sid share domain timestamp client_ip latency_us path path2 length mode result blocks
 //   enc
 // (enc: 1 when the frame was encrypted)
-// A drop notice of the module (op 90, unknown to StreamDecoder) becomes
+// A drop notice of the module (op 90) becomes
 //   dropped <records> <bytes>
 // and a protocol error `error <description>`.
 // Usage: smbta_test_receiver (--port N | --unix PATH) --out FILE [--key FILE] [--ready FILE]
@@ -220,7 +220,10 @@ int main(int argc, char** argv) {
             break;
           }
           const std::string body = c.pop_raw_frame();
-          if (st == smbta::StreamDecoder::Status::kRecord) {
+          if (st == smbta::StreamDecoder::Status::kRecord && rec.op == smbta::Op::kDropNotice) {
+            std::fprintf(out, "dropped\t%llu\t%llu\n", static_cast<unsigned long long>(rec.result),
+                         static_cast<unsigned long long>(rec.length));
+          } else if (st == smbta::StreamDecoder::Status::kRecord) {
             std::fprintf(out, "%s\n", line_of(rec, c.decoder.last_header().encrypted).c_str());
           } else if (auto d = drop_notice(body)) {
             std::fprintf(out, "%s\n", d->c_str());
