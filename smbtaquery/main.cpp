@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "options.h"
 #include "query/convert.h"
 #include "query/engine.h"
@@ -128,13 +130,17 @@ int run_queries(const Options& o) {
   std::vector<smbta::query::ResultTable> tables;
   std::unique_ptr<smbta::store::DbiConnection> db;
   smbta::UniqueFd fd;
+  // The key encrypts the client port exchange (smbtad -k/-K, --require-client-key).
+  std::optional<smbta::AesKey> key;
+  if (!o.keyfile.empty()) key = smbta::load_key_file(o.keyfile);
   if (o.network)
     fd = connect(o);
   else
     db = std::make_unique<smbta::store::DbiConnection>(o.db);
   for (const auto& s : sources) {
     try {
-      auto part = o.network ? smbta::query::query_over_socket(fd.get(), s.text, 600'000)
+      auto part = o.network ? smbta::query::query_over_socket(fd.get(), s.text, 600'000,
+                                                              key ? &*key : nullptr)
                             : smbta::query::run(s.text, *db, qo);
       for (auto& t : part) tables.push_back(std::move(t));
     } catch (const QueryError& e) {
@@ -192,10 +198,6 @@ int run(const Options& o) {
       return kOk;
     }
     case Action::kQuery:
-      if (!o.keyfile.empty()) {
-        smbta::load_key_file(o.keyfile);  // checked, so that a broken key is reported
-        std::cerr << "smbtaquery: note: the query channel is not encrypted; -k is only checked\n";
-      }
       return run_queries(o);
   }
   return kOk;

@@ -118,7 +118,7 @@ Other:
   -C, --convert            convert an SMBTA 1.2.x database (the `data` table) to this schema
       --dry-run            with -C: report what would be converted, change nothing
       --install-rollups    add the hourly rollup table and triggers (faster reports)
-  -k, --keyfile FILE       key file (checked; the query channel is not encrypted)
+  -k, --keyfile FILE       key file: encrypts queries to smbtad (network mode)
   -K, --create-key FILE    create a new key file (mode 0600) and exit
   -v, --version            print the version and exit
       --help, -?           this help

@@ -82,6 +82,7 @@ class Reader {
     in_.remove_prefix(magic.size());
   }
   bool done() const { return in_.empty(); }
+  std::size_t remaining() const { return in_.size(); }
 
  private:
   std::string_view in_;
@@ -236,14 +237,23 @@ std::string encode_results(std::span<const ResultTable> tables) {
   return out;
 }
 
-std::vector<ResultTable> decode_results(std::string_view bytes) {
+namespace {
+
+// `max_trailing`: bytes allowed after the tables (the filler of a decrypted reply).
+std::vector<ResultTable> decode_results_padded(std::string_view bytes, std::size_t max_trailing) {
   Reader in(bytes);
   in.expect(kMultiMagic);
   const auto n = in.count(kTableMagic.size() + 2);
   std::vector<ResultTable> out;
   for (std::uint64_t i = 0; i < n; ++i) out.push_back(decode_result(in.field()));
-  if (!in.done()) throw std::runtime_error("malformed result: trailing bytes");
+  if (in.remaining() > max_trailing) throw std::runtime_error("malformed result: trailing bytes");
   return out;
+}
+
+}  // namespace
+
+std::vector<ResultTable> decode_results(std::string_view bytes) {
+  return decode_results_padded(bytes, 0);
 }
 
 std::string encode_query_request(std::string_view text) {
@@ -279,18 +289,35 @@ std::string serve_query_request(std::string_view body, store::DbiConnection& db,
   }
 }
 
-std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms) {
-  const std::string req = encode_query_request(text);
+std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms,
+                                           const AesKey* key) {
+  std::string req = encode_query_request(text);
+  std::optional<LegacyCipher> cipher;
+  if (key != nullptr) {
+    cipher.emplace(*key);
+    std::string enc;
+    cipher->encrypt(std::string_view(req).substr(kHeaderSize), enc);
+    req.clear();
+    append_header(req, enc.size(), true);
+    req += enc;
+  }
   net::write_all(fd, req.data(), req.size());
   char head[kHeaderSize];
   read_exact(fd, head, sizeof head, timeout_ms);
   FrameHeader h;
   if (parse_header(std::string_view(head, sizeof head), kMaxReplyBody, h) != ProtocolError::kNone)
     throw std::runtime_error("smbtad sent a malformed reply header");
-  if (h.encrypted) throw std::runtime_error("smbtad sent an encrypted reply; no key is in use");
+  if (h.encrypted && !cipher)
+    throw std::runtime_error("smbtad sent an encrypted reply; give the key (-k)");
   std::string body(h.body_length, '\0');
   read_exact(fd, body.data(), body.size(), timeout_ms);
-  if (body.starts_with("QR")) return decode_results(std::string_view(body).substr(2));
+  if (h.encrypted) {
+    std::string plain;
+    cipher->decrypt(body, plain);
+    body = std::move(plain);
+  }
+  if (body.starts_with("QR"))
+    return decode_results_padded(std::string_view(body).substr(2), h.encrypted ? 16 : 0);
   if (body.starts_with("QE")) {
     SubBlockReader rd(std::string_view(body).substr(2));
     std::string_view msg, kind;

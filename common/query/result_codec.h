@@ -18,6 +18,7 @@
 
 #include "query/engine.h"
 #include "query/result.h"
+#include "smbta/legacy_cipher.h"
 
 namespace smbta::query {
 
@@ -49,7 +50,10 @@ inline bool is_query_request(std::string_view body) {
 // QueryError with the server's kind and message for "QE", std::runtime_error for transport
 // and format problems (connection closed, malformed or oversized reply, query over 9999
 // bytes). `timeout_ms` bounds the wait for the reply (0 = forever).
-std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms = 0);
+// With `key`, the request is encrypted with the legacy cipher (as smbtad --require-client-key
+// demands) and encrypted replies are decrypted; their filler block is ignored.
+std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms = 0,
+                                           const AesKey* key = nullptr);
 
 // The request frame, for tests and other clients.
 std::string encode_query_request(std::string_view text);

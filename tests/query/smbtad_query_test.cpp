@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "common/test_records.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
+#include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/v2_codec.h"
 #include "smbtad/smbtad_process.h"
@@ -58,6 +60,34 @@ TEST(SmbtadQuery, ClientPortAnswersQueries) {
     EXPECT_EQ(e.kind(), QueryError::Kind::kSyntax) << e.what();
   }
   EXPECT_EQ(query_over_socket(client.get(), "global, total r;", 20000).size(), 1u);
+}
+
+TEST(SmbtadQuery, EncryptedQueriesWithTheSharedKey) {
+  smbtad::testing::TempDir home;
+  const auto key_path = (home.path() / "key").string();
+  const AesKey key = create_key_file(key_path);
+  const int port = smbtad::testing::free_port();
+  SmbtadProcess smbtad(
+      {"-i", std::to_string(port), "-p", "0", "-k", key_path, "--require-client-key"}, home.path(),
+      port);
+  auto module = smbtad::testing::connect_module(port);
+  Record r = smbta::testing::example_record(Op::kWrite);
+  r.length = 4242;
+  smbtad::testing::send_all(module.get(), encode_frame(r));
+  auto client = net::connect_tcp("127.0.0.1", port + 1);
+  ASSERT_TRUE(smbtad::testing::eventually([&] {
+    const auto t = query_over_socket(client.get(), "global, total w;", 20000, &key);
+    return !t.empty() && !t[0].rows.empty() && std::get<std::int64_t>(t[0].rows[0][0]) == 4242;
+  })) << smbtad.log();
+  // Without the key the same smbtad refuses, and says why.
+  auto plain = net::connect_tcp("127.0.0.1", port + 1);
+  try {
+    query_over_socket(plain.get(), "global, total w;", 20000);
+    ADD_FAILURE() << "an unencrypted query was answered";
+  } catch (const QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("encrypted"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(smbtad.stop(), 0);
 }
 
 }  // namespace
