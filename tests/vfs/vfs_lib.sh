@@ -21,9 +21,11 @@ free_port() {
   return 1
 }
 
+# Waits for a listener on 127.0.0.1 itself: smbd binds ::1 and 127.0.0.1 one after the other,
+# and smbclient connects to the IPv4 address.
 wait_port() {
   for _ in $(seq 1 200); do
-    ss -Htln "sport = :$1" | grep -q . && return 0
+    ss -Htln "sport = :$1" | grep -qF "127.0.0.1:$1" && return 0
     sleep 0.05
   done
   return 1
