@@ -49,4 +49,4 @@ run() {
 for p in ${SMBTA_BENCH_PRECISIONS:-0 5}; do
   for c in 1 4 16; do run $p $c; done
 done
-run 0 16 1000
+for p in ${SMBTA_BENCH_PRECISIONS:-0 5}; do run $p 16 1000; done

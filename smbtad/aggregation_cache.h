@@ -92,7 +92,7 @@ class AggregationCache {
     std::int64_t row_ts;
     Clock::time_point until;
   };
-  static constexpr std::size_t kMaxForgotten = 100000;
+  static constexpr std::size_t kMaxForgotten = 50000;
   std::unordered_map<std::size_t, Forgotten> forgotten_;
   Clock::time_point next_prune_{};
 };

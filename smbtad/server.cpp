@@ -133,7 +133,7 @@ void raise_fd_limit(int wanted) {
 }  // namespace
 
 Server::Server(const Options& o)
-    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 20000) {
+    : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 10000) {
   if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
   raise_fd_limit(o.max_connections);
   if (!o.keyfile_clients.empty())
