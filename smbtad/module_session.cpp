@@ -75,7 +75,6 @@ void ModuleSession::on_events(std::uint32_t) {
       break;
     }
   }
-  decoder_.release_if_idle();
 }
 
 }  // namespace smbtad

@@ -36,6 +36,11 @@ class ModuleSession : public EventHandler {
   // True when a partial record has waited longer than `timeout` (the caller closes).
   bool idle_for(Clock::time_point now, std::chrono::seconds timeout) const;
 
+  // Frees the receive buffer of a connection that has been quiet since `since`: busy
+  // connections keep theirs (no allocation per read), idle ones hold no memory.
+  void release_buffer_if_quiet(Clock::time_point since) {
+    if (last_data_ < since) decoder_.release_if_idle();
+  }
   // Restarts the idle clock (after reading was paused for the database).
   void touch(Clock::time_point now) { last_data_ = now; }
   int fd() const { return fd_.get(); }

@@ -304,8 +304,10 @@ void Server::tick() {
   // A paused connection is not idle: it waits for the database, not the other way round.
   const std::chrono::seconds timeout(options_.idle_timeout_s);
   std::vector<ModuleSession*> idle;
-  for (auto& [fd, s] : sessions_)
+  for (auto& [fd, s] : sessions_) {
     if (!reading_paused_ && s->idle_for(now, timeout)) idle.push_back(s.get());
+    s->release_buffer_if_quiet(now - std::chrono::seconds(2));
+  }
   for (ModuleSession* s : idle) {
     ++stats_.connections_closed_on_error;
     s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
