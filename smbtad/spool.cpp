@@ -73,7 +73,7 @@ bool Spool::deserialize(std::string_view in, std::vector<smbta::store::Row>& out
   return true;
 }
 
-Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {
+Spool::Spool(std::filesystem::path dir, bool replayed) : dir_(std::move(dir)) {
   std::filesystem::create_directories(dir_);
   std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
@@ -85,7 +85,7 @@ Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {
     next_seq_ = std::max<std::uint64_t>(next_seq_, std::stoull(p.stem().string()) + 1);
     counts_.push_back(0);  // unknown until read; rows() counts what this process spooled
   }
-  if (!segments_.empty())
+  if (replayed && !segments_.empty())
     smbta::log::notice("spool {}: {} segment(s) from an earlier run will be stored", dir_.string(),
                        segments_.size());
 }

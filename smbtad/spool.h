@@ -18,7 +18,9 @@ namespace smbtad {
 // only after the transaction that stored it committed. Used by the writer thread only.
 class Spool {
  public:
-  explicit Spool(std::filesystem::path dir);
+  // `replayed`: segments found at start are announced as pending (false for the rejected-rows
+  // store, which is only kept for inspection).
+  explicit Spool(std::filesystem::path dir, bool replayed = true);
 
   // Appends rows as one new segment (fsync'd before returning). Throws std::runtime_error when
   // the disk refuses.

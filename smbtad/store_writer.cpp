@@ -20,6 +20,7 @@ using Clock = std::chrono::steady_clock;
 StoreWriter::StoreWriter(WriterConfig config)
     : config_(std::move(config)),
       spool_(config_.spool_dir),
+      rejected_(config_.spool_dir / "rejected", false),
       wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       next_maintenance_(Clock::now() + std::chrono::seconds(config_.maintenance_interval_s)) {
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -180,9 +181,18 @@ bool StoreWriter::replay_spool() {
       store_->insert(*rows);
       stored_ += rows->size();
       spool_.pop_front();
+      segment_failures_ = 0;
     } catch (const StoreError& e) {
       ++failed_;
       smbta::log::error("replaying the spool failed: {}", e.what());
+      if (!e.connection_lost() && ++segment_failures_ >= kMaxSegmentFailures) {
+        // The database refuses these rows themselves (e.g. bytes PostgreSQL rejects as UTF-8):
+        // retrying forever would hold back everything queued behind them.
+        if (!quarantine(*rows)) return false;
+        spool_.pop_front();
+        segment_failures_ = 0;
+        continue;
+      }
       store_.reset();
       connected_ = false;
       next_connect_ = Clock::now() + backoff_;
@@ -190,6 +200,38 @@ bool StoreWriter::replay_spool() {
       return false;
     }
   }
+  return true;
+}
+
+bool StoreWriter::quarantine(const std::vector<Row>& rows) {
+  std::uint64_t rejected = 0;
+  for (const Row& row : rows) {
+    if (!ensure_connected()) return false;
+    try {
+      store_->insert(std::span<const Row>(&row, 1));
+      ++stored_;
+    } catch (const StoreError& e) {
+      if (e.connection_lost()) {
+        store_.reset();
+        connected_ = false;
+        return false;  // the segment stays; the rows stored so far are stored again later
+      }
+      try {
+        rejected_.append(std::span<const Row>(&row, 1));
+      } catch (const std::exception& io) {
+        smbta::log::error("cannot keep a rejected row: {}", io.what());
+        return false;
+      }
+      ++rejected;
+      smbta::log::error("the database refuses a row ({}); kept in {}", e.what(),
+                        (config_.spool_dir / "rejected").string());
+      store_.reset();  // a failed pgsql transaction poisons nothing, but start clean
+      connected_ = false;
+    }
+  }
+  rejected_rows_ += rejected;
+  smbta::log::warning("spool segment stored row by row: {} rows stored, {} rejected",
+                      rows.size() - rejected, rejected);
   return true;
 }
 

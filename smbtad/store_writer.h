@@ -73,6 +73,14 @@ class StoreWriter {
 
   WriterConfig config_;
   Spool spool_;
+  // Rows the database refused on their own (never replayed automatically; an administrator
+  // can inspect them). A spool segment that fails kMaxSegmentFailures times for a reason other
+  // than a lost connection is stored row by row, and the refused rows end up here.
+  Spool rejected_;
+  static constexpr int kMaxSegmentFailures = 3;
+  int segment_failures_ = 0;
+  std::atomic<std::uint64_t> rejected_rows_{0};
+  bool quarantine(const std::vector<smbta::store::Row>& rows);
   std::unique_ptr<smbta::store::EventStore> store_;
   std::thread thread_;
 

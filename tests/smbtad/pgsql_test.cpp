@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -135,6 +136,33 @@ TEST(PgsqlOutage, RecordsSentWhilePostgresqlIsDownAreStoredWhenItIsBack) {
   EXPECT_EQ(again.stop(), 0);
   smbta::store::DbiConnection db(params);
   EXPECT_EQ(actual_rows(db), expected_rows(all, 0));
+}
+
+TEST(PgsqlRejects, ARowPostgresqlRefusesIsSetAsideAndTheRestIsStored) {
+  smbta::store::testing::TestDb db("pgsql");
+  ASSERT_TRUE(db.available()) << "run through ctest: it provides SMBTA_TEST_PGSQL_*";
+  const auto& p = db.params();
+  TempDir home;
+  const int port = free_port();
+  auto args = pg_args(std::stoi(p.port), p.name);
+  args.insert(args.end(), {"-i", std::to_string(port), "-p", "0"});
+  SmbtadProcess smbtad(args, home.path(), port);
+  auto good = random_records(200, 21);
+  Record bad = smbta::testing::example_record(smbta::Op::kWrite);
+  bad.user = "bad\xff\xfename";  // not UTF-8: PostgreSQL refuses it in a UTF-8 database
+  std::vector<Record> sent(good.begin(), good.begin() + 100);
+  sent.push_back(bad);
+  sent.insert(sent.end(), good.begin() + 100, good.end());
+  auto fd = connect_module(port);
+  send_all(fd.get(), frames(sent));
+  auto conn = db.raw();
+  ASSERT_TRUE(eventually([&] { return count_rows(*conn) >= good.size(); },
+                         std::chrono::milliseconds(60000)))
+      << smbtad.log();
+  EXPECT_EQ(actual_rows(*conn), expected_rows(good, 0));
+  EXPECT_NE(smbtad.log().find("the database refuses a row"), std::string::npos) << smbtad.log();
+  EXPECT_FALSE(std::filesystem::is_empty(home.path() / ".smbtad" / "spool" / "rejected"));
+  EXPECT_EQ(smbtad.stop(), 0);
 }
 
 TEST(PgsqlTwoSites, TwoSmbtadInstancesShareOneDatabase) {
