@@ -129,6 +129,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < a.connections; ++i) fds.push_back(connect(a));
 
   const auto start = std::chrono::steady_clock::now();
+  // Wall-clock start of sending, so that a driver script can time what smbtad does with the
+  // records without the generator's own preparation.
+  const double start_epoch =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<std::thread> threads;
   for (int i = 0; i < a.connections; ++i) {
     threads.emplace_back([&, i] {
@@ -139,8 +143,8 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("records %ld seconds %.3f sent_per_s %.0f\n", a.records, secs,
-              static_cast<double>(a.records) / secs);
+  std::printf("records %ld seconds %.3f sent_per_s %.0f start_epoch %.6f\n", a.records, secs,
+              static_cast<double>(a.records) / secs, start_epoch);
   std::fflush(stdout);
   if (a.hold_s > 0) std::this_thread::sleep_for(std::chrono::seconds(a.hold_s));
   return 0;
