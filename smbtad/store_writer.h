@@ -98,6 +98,7 @@ class StoreWriter {
   std::chrono::steady_clock::time_point next_connect_{};
   std::chrono::seconds backoff_{1};
   std::chrono::steady_clock::time_point next_maintenance_;
+  std::chrono::steady_clock::time_point next_trim_{};
   std::atomic<std::uint64_t> stored_{0}, spooled_{0}, purged_{0}, failed_{0};
   std::atomic<bool> connected_{false};
 };
