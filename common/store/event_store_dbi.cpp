@@ -80,8 +80,11 @@ class DbiEventStore final : public EventStore {
       // commits but never corrupts the database, and commits stop waiting for fsync.
       // cache_size: the pages a batch touches (the tail of the table and of the ts index, the
       // dictionaries) stay in memory between batches; 8 MiB keeps smbtad within its RSS budget.
+      // page_size (takes effect only when the file is created): 16 KiB pages carry less
+      // per-page overhead; measured 59.0-59.8 bytes/row instead of 60.1 (bench/ingest_bench.sh).
       db_.sqlite_exec_native(
-          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192");
+          "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
+          "cache_size=-8192");
       fast_ = std::make_unique<SqliteWriter>(db_.sqlite_handle());
     }
   }
