@@ -9,7 +9,7 @@ namespace smbtad {
 using smbta::Record;
 using smbta::store::Row;
 
-std::size_t AggregationCache::Hash::operator()(const KeyView& k) const {
+std::size_t AggregationCache::Hash::compute(const KeyView& k) {
   std::hash<std::string_view> h;
   std::size_t v = std::hash<std::int64_t>()(k.bucket * 4 + k.kind);
   for (std::string_view s : {k.user, k.sid, k.domain, k.share, k.path}) v = v * 1000003u ^ h(s);
@@ -30,12 +30,14 @@ void AggregationCache::add(const Record& r, Clock::time_point now) {
   // A failed call reports -1 as 4294967295: it moved no bytes.
   const std::uint64_t bytes = r.length == smbta::kFailedResult ? 0 : r.length;
   const auto kind = static_cast<std::uint8_t>(smbta::is_read(r.op) ? 0 : 2);
-  const KeyView key{kind, bucket, r.user, r.sid, r.domain, r.share, r.path};
+  KeyView key{kind, bucket, r.user, r.sid, r.domain, r.share, r.path};
+  key.hash = Hash::compute(key);
   auto it = map_.find(key);
   if (it == map_.end()) {
     Entry fresh;
     fresh.kind = kind;
     fresh.bucket = bucket;
+    fresh.hash = key.hash;
     fresh.first = r;
     fresh.first.op = kind == 0 ? smbta::Op::kRead : smbta::Op::kWrite;
     if (!forgotten_.empty()) {

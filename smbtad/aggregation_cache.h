@@ -46,7 +46,13 @@ class AggregationCache {
     std::uint8_t kind;  // 0 read, 2 write
     std::int64_t bucket;
     std::string_view user, sid, domain, share, path;
-    bool operator==(const KeyView&) const = default;
+    // Computed once per record: an entry's hash is reused for its lookups at expiry and for
+    // the forgotten-bucket memory instead of hashing five strings again.
+    std::size_t hash = 0;
+    bool operator==(const KeyView& o) const {
+      return kind == o.kind && bucket == o.bucket && user == o.user && sid == o.sid &&
+             domain == o.domain && share == o.share && path == o.path;
+    }
   };
   struct Entry {
     std::uint8_t kind;
@@ -57,13 +63,15 @@ class AggregationCache {
     mutable bool written = false;  // a row for this bucket exists (or is queued) in the store
     bool late = false;             // its bucket's row was written by a forgotten entry
     Clock::time_point expires;
+    std::size_t hash = 0;
     KeyView key() const {
-      return {kind, bucket, first.user, first.sid, first.domain, first.share, first.path};
+      return {kind, bucket, first.user, first.sid, first.domain, first.share, first.path, hash};
     }
   };
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(const KeyView& k) const;
+    std::size_t operator()(const KeyView& k) const { return k.hash; }
+    static std::size_t compute(const KeyView& k);
     std::size_t operator()(const Entry& e) const { return (*this)(e.key()); }
   };
   struct Eq {
