@@ -27,7 +27,9 @@ int free_port() {
   for (int attempt = 0; attempt < 100; ++attempt) {
     // Even ports with a free successor: smbtad takes port and port + 1.
     static std::mt19937 rng(static_cast<unsigned>(::getpid()));
-    const int port = 20000 + static_cast<int>(rng() % 20000) * 2;
+    // 45000-59000: away from the ranges the VFS tests (20000-45000) and the PostgreSQL
+    // fixture (20000-40000) draw from.
+    const int port = 45000 + static_cast<int>(rng() % 7000) * 2;
     bool ok = true;
     for (int p : {port, port + 1}) {
       smbta::UniqueFd probe(::socket(AF_INET, SOCK_STREAM, 0));

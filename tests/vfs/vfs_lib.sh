@@ -135,9 +135,20 @@ start_smbd() {
     fail "smbpasswd: $(cat "$T/smbpasswd.log")"
   USER_SID=$(pdbedit -s "$T/smb.conf" -L -v "$SMB_USER" 2>/dev/null | sed -n 's/^User SID: *//p')
   [ -n "$USER_SID" ] || fail "no SID for $SMB_USER"
-  smbd --foreground --debug-stdout -s "$T/smb.conf" </dev/null >"$T/smbd.log" 2>&1 &
-  SMBD_PID=$!
-  wait_port "$SPORT" || fail "smbd did not listen on $SPORT: $(tail -n 20 "$T/smbd.log")"
+  # Tests run in parallel and pick ports at random: a port taken between free_port and smbd's
+  # bind is replaced by a new one (smbd says "Address already in use").
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    smbd --foreground --debug-stdout -s "$T/smb.conf" </dev/null >"$T/smbd.log" 2>&1 &
+    SMBD_PID=$!
+    wait_port "$SPORT" && return 0
+    grep -q "Address already in use" "$T/smbd.log" || break
+    kill "$SMBD_PID" 2>/dev/null || true
+    wait "$SMBD_PID" 2>/dev/null || true
+    SPORT=$(free_port)
+    write_smb_conf "$1"
+  done
+  fail "smbd did not listen on $SPORT: $(tail -n 20 "$T/smbd.log")"
 }
 
 # start_receiver ARGS... (pid in $T/recv.pid; safe to call from a subshell). Before smbd runs,
