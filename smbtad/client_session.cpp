@@ -55,15 +55,7 @@ void ClientSession::push_error(std::string_view message) {
 void ClientSession::push(std::string_view body) {
   if (closed_ || !send_error_.empty()) return;
   std::string frame;
-  if (encrypt_replies_ && cipher_) {
-    std::string enc;
-    cipher_->encrypt(body, enc);
-    smbta::append_header(frame, enc.size(), true);
-    frame += enc;
-  } else {
-    smbta::append_header(frame, body.size(), false);
-    frame.append(body);
-  }
+  frame = smbta::frame_body(body, encrypt_replies_ && cipher_ ? &*cipher_ : nullptr);
   out_bytes_ += frame.size();
   out_.push_back(std::move(frame));
   // Drop the oldest whole messages (never the one being sent) to stay within the bound.

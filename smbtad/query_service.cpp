@@ -61,19 +61,14 @@ void QueryService::run() {
     try {
       if (!db) db = std::make_unique<smbta::store::DbiConnection>(db_params_);
       smbta::query::QueryOptions opts;
-      reply = smbta::query::serve_query_request(req.second, *db, opts);
+      // The session frames (and encrypts) replies itself: the body only.
+      reply = smbta::query::serve_query_body(req.second, *db, opts);
     } catch (const std::exception& e) {
       // Connecting failed: answer like any database error, and connect afresh next time.
       db.reset();
-      std::string body = "QE";
-      smbta::append_sub_block(body, std::string("database unavailable: ") + e.what());
-      smbta::append_sub_block(body, "2");
-      reply.clear();
-      smbta::append_header(reply, body.size(), false);
-      reply += body;
+      reply = smbta::query::error_reply_body(smbta::query::QueryError::Kind::kDatabase,
+                                             std::string("database unavailable: ") + e.what());
     }
-    // The session frames (and encrypts) replies itself: hand over the body only.
-    reply.erase(0, smbta::kHeaderSize);
     {
       std::lock_guard lock(mutex_);
       done_.emplace_back(req.first, std::move(reply));

@@ -95,15 +95,6 @@ bool floating(ColumnType t) {
   return t == ColumnType::kPercent || t == ColumnType::kRate;
 }
 
-std::string reply_error(QueryError::Kind kind, std::string_view message) {
-  std::string body = "QE";
-  append_sub_block(body, message.substr(0, kMaxSubBlockValue));
-  append_sub_block(body, std::to_string(static_cast<int>(kind)));
-  std::string out;
-  append_header(out, body.size(), false);
-  return out + body;
-}
-
 void read_exact(int fd, char* p, std::size_t n, int timeout_ms) {
   while (n > 0) {
     if (timeout_ms > 0) {
@@ -256,51 +247,59 @@ std::vector<ResultTable> decode_results(std::string_view bytes) {
   return decode_results_padded(bytes, 0);
 }
 
-std::string encode_query_request(std::string_view text) {
+namespace {
+
+std::string query_request_body(std::string_view text) {
   if (text.size() > kMaxSubBlockValue)
     throw std::length_error(
         fmt::format("the query is {} bytes long; smbtad's client port takes at most {}",
                     text.size(), kMaxSubBlockValue));
   std::string body = "QQ";
   append_sub_block(body, text);
-  std::string out;
-  append_header(out, body.size(), false);
-  return out + body;
+  return body;
+}
+
+}  // namespace
+
+std::string encode_query_request(std::string_view text) {
+  return frame_body(query_request_body(text));
+}
+
+std::string error_reply_body(QueryError::Kind kind, std::string_view message) {
+  std::string body = "QE";
+  append_sub_block(body, message.substr(0, kMaxSubBlockValue));
+  append_sub_block(body, std::to_string(static_cast<int>(kind)));
+  return body;
 }
 
 std::string serve_query_request(std::string_view body, store::DbiConnection& db,
                                 const QueryOptions& opts) {
+  return frame_body(serve_query_body(body, db, opts));
+}
+
+std::string serve_query_body(std::string_view body, store::DbiConnection& db,
+                             const QueryOptions& opts) {
   if (!is_query_request(body))
-    return reply_error(QueryError::Kind::kSyntax, "not a query request (expected \"QQ\")");
+    return error_reply_body(QueryError::Kind::kSyntax, "not a query request (expected \"QQ\")");
   SubBlockReader rd(body.substr(2));
   std::string_view text;
   if (rd.next(text) != ProtocolError::kNone)
-    return reply_error(QueryError::Kind::kSyntax, "malformed query request");
+    return error_reply_body(QueryError::Kind::kSyntax, "malformed query request");
   try {
     const auto tables = run(text, db, opts);
-    std::string reply = "QR" + encode_results(tables);
-    std::string out;
-    append_header(out, reply.size(), false);
-    return out + reply;
+    return "QR" + encode_results(tables);
   } catch (const QueryError& e) {
-    return reply_error(e.kind(), e.what());
+    return error_reply_body(e.kind(), e.what());
   } catch (const std::exception& e) {
-    return reply_error(QueryError::Kind::kDatabase, e.what());
+    return error_reply_body(QueryError::Kind::kDatabase, e.what());
   }
 }
 
 std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms,
                                            const AesKey* key) {
-  std::string req = encode_query_request(text);
   std::optional<LegacyCipher> cipher;
-  if (key != nullptr) {
-    cipher.emplace(*key);
-    std::string enc;
-    cipher->encrypt(std::string_view(req).substr(kHeaderSize), enc);
-    req.clear();
-    append_header(req, enc.size(), true);
-    req += enc;
-  }
+  if (key != nullptr) cipher.emplace(*key);
+  const std::string req = frame_body(query_request_body(text), cipher ? &*cipher : nullptr);
   net::write_all(fd, req.data(), req.size());
   char head[kHeaderSize];
   read_exact(fd, head, sizeof head, timeout_ms);

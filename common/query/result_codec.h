@@ -41,6 +41,11 @@ inline constexpr std::size_t kMaxReplyBody = 256 * 1024 * 1024;
 // reply too. Never throws for bad input; database exceptions become "QE" kind 2.
 std::string serve_query_request(std::string_view body, store::DbiConnection& db,
                                 const QueryOptions& opts);
+// The same reply without the header, for a server that frames (and encrypts) replies itself.
+std::string serve_query_body(std::string_view body, store::DbiConnection& db,
+                             const QueryOptions& opts);
+// A "QE" reply body.
+std::string error_reply_body(QueryError::Kind kind, std::string_view message);
 // True when a body is a query request (so that smbtad can route it; monitors start with "~~").
 inline bool is_query_request(std::string_view body) {
   return body.size() >= 2 && body[0] == 'Q' && body[1] == 'Q';

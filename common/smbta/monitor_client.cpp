@@ -30,15 +30,7 @@ MonitorConnection::MonitorConnection(UniqueFd fd, std::optional<AesKey> key)
 
 void MonitorConnection::send_body(std::string_view body) {
   std::string frame;
-  if (cipher_) {
-    std::string enc;
-    cipher_->encrypt(body, enc);
-    append_header(frame, enc.size(), true);
-    frame += enc;
-  } else {
-    append_header(frame, body.size(), false);
-    frame.append(body);
-  }
+  frame = frame_body(body, cipher_ ? &*cipher_ : nullptr);
   net::write_all(fd_.get(), frame.data(), frame.size());
 }
 

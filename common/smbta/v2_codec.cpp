@@ -145,9 +145,7 @@ void encode_body(const Record& r, std::string& out) {
   }
 }
 
-std::string encode_frame(const Record& r, LegacyCipher* cipher) {
-  std::string body;
-  encode_body(r, body);
+std::string frame_body(std::string_view body, LegacyCipher* cipher) {
   std::string out;
   if (cipher != nullptr) {
     std::string enc;
@@ -161,6 +159,12 @@ std::string encode_frame(const Record& r, LegacyCipher* cipher) {
     out += body;
   }
   return out;
+}
+
+std::string encode_frame(const Record& r, LegacyCipher* cipher) {
+  std::string body;
+  encode_body(r, body);
+  return frame_body(body, cipher);
 }
 
 ProtocolError SubBlockReader::next(std::string_view& value) {

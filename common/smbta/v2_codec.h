@@ -35,6 +35,9 @@ void append_sub_block(std::string& out, std::string_view value);
 void encode_body(const Record& r, std::string& out);
 // Header + body, encrypted with `cipher` when given.
 std::string encode_frame(const Record& r, LegacyCipher* cipher = nullptr);
+// Header + any body (monitor and query messages too), encrypted with `cipher` when given: the
+// one place that knows the header's length is the ciphertext's.
+std::string frame_body(std::string_view body, LegacyCipher* cipher = nullptr);
 
 // Parses a plaintext body into `out` (reusing its string capacity). Bytes after the last
 // expected sub-block (encryption filler) are ignored. Returns kNone on success.
