@@ -225,11 +225,18 @@ smbtad)
   # The real daemon, sqlite3, every record stored (-p 0): rows match the files moved.
   [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
   command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-  QPORT=$(free_port)
-  "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-    --spool-dir "$T/spool" >"$T/smbtad.log" 2>&1 &
-  RECV_PID=$!
-  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT"
+  # Ports are drawn at random by tests running in parallel: one taken meanwhile is replaced.
+  for _ in 1 2 3 4 5; do
+    QPORT=$(free_port)
+    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
+      --spool-dir "$T/spool" >"$T/smbtad.log" 2>&1 &
+    RECV_PID=$!
+    wait_port "$RPORT" && break
+    grep -q "Address already in use" "$T/smbtad.log" || break
+    wait "$RECV_PID" 2>/dev/null || true
+    RPORT=$(free_port)
+  done
+  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
   start_smbd ""
   standard_session
   q() { sqlite3 "$T/stad.db" "$1"; }
