@@ -23,6 +23,10 @@ using store::DbiConnection;
 using store::DbiResult;
 
 constexpr std::int64_t kHourMs = 3'600'000;
+constexpr std::int64_t kDayMs = 86'400'000;
+// Below this span, file queries read the events through the time index: the file rollup's key
+// leads with share and file, so a short range would still visit every rollup row.
+constexpr std::int64_t kFileRollupMinSpanMs = 7 * kDayMs;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -72,7 +76,7 @@ class Executor {
       throw QueryError(QueryError::Kind::kDatabase,
                        "the database holds no smbta schema yet (smbtad creates it on its first "
                        "start, or run smbtad -T)");
-    rollup_ = opts_.use_rollups && rollups_installed(db_);
+    if (opts_.use_rollups) rollups_ = installed_rollups(db_);
     std::vector<ResultTable> out;
     for (const Step& step : plan.steps) out.push_back(run_step(step));
     return out;
@@ -281,7 +285,7 @@ class Executor {
   // A derived table (h = hour index, user_id, share_id, bytes, recs) of the R/W traffic that
   // `r` selects: whole hours from the rollup, partial hours at the edges from the events.
   std::string byte_source(const Resolved& r, Mode m) const {
-    if (!rollup_ || r.files || r.empty) return raw_bytes(r, m, r.range.from, r.range.to);
+    if (!rollups_.hourly || r.files || r.empty) return raw_bytes(r, m, r.range.from, r.range.to);
     const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
     const std::int64_t h1 = lo ? floor_div(r.range.from + kHourMs - 1, kHourMs) : 0;
     const std::int64_t h2 = hi ? floor_div(r.range.to, kHourMs) : 0;
@@ -300,6 +304,39 @@ class Executor {
       out += " UNION ALL " + raw_bytes(r, m, r.range.from, h1 * kHourMs);
     if (hi && h2 * kHourMs < r.range.to)
       out += " UNION ALL " + raw_bytes(r, m, h2 * kHourMs, r.range.to);
+    return out;
+  }
+
+  static std::string raw_files(const Resolved& r, Mode m, std::int64_t from, std::int64_t to) {
+    return fmt::format(
+        "SELECT COALESCE(e.file_id, 0) AS file_id, e.share_id AS share_id, e.user_id AS user_id, "
+        "e.length AS bytes FROM smbta_events e WHERE {}{}{}",
+        raw_kind(m), id_conditions(r, "e", true), raw_time(from, to));
+  }
+
+  // A derived table (file_id (0: none), share_id, user_id, bytes) of the R/W traffic that `r`
+  // selects: whole days from the file rollup, partial days at the edges from the events.
+  std::string file_source(const Resolved& r, Mode m) const {
+    const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
+    const std::int64_t end = std::min(r.range.to, now_);
+    if (!rollups_.files || r.empty || (lo && end - r.range.from < kFileRollupMinSpanMs))
+      return raw_files(r, m, r.range.from, r.range.to);
+    const std::int64_t d1 = lo ? floor_div(r.range.from + kDayMs - 1, kDayMs) : 0;
+    const std::int64_t d2 = hi ? floor_div(r.range.to, kDayMs) : 0;
+    if (lo && hi && d1 >= d2) return raw_files(r, m, r.range.from, r.range.to);
+    std::string out = fmt::format(
+        "SELECT r.file_id AS file_id, r.share_id AS share_id, r.user_id AS user_id, r.bytes AS "
+        "bytes FROM smbta_rollup_files r WHERE {}{}",
+        m == Mode::kRead    ? "r.kind = 0"
+        : m == Mode::kWrite ? "r.kind = 1"
+                            : "1 = 1",
+        id_conditions(r, "r", true));
+    if (lo) out += fmt::format(" AND r.day >= {}", d1);
+    if (hi) out += fmt::format(" AND r.day < {}", d2);
+    if (lo && r.range.from < d1 * kDayMs)
+      out += " UNION ALL " + raw_files(r, m, r.range.from, d1 * kDayMs);
+    if (hi && d2 * kDayMs < r.range.to)
+      out += " UNION ALL " + raw_files(r, m, d2 * kDayMs, r.range.to);
     return out;
   }
 
@@ -448,12 +485,11 @@ class Executor {
                        {"filename", "File", ColumnType::kText},
                        {"sharename", "Share", ColumnType::kText},
                        {"bytes", "Bytes", ColumnType::kBytes}};
+        // Grouped in the file rollup's key order (share, file), so that it needs no sort.
         DbiResult res = q(fmt::format(
-            "SELECT e.file_id, e.share_id, CAST(SUM(e.length) AS bigint) AS b FROM smbta_events "
-            "e WHERE {}{}{} GROUP BY e.file_id, e.share_id ORDER BY b {}, e.file_id, e.share_id "
-            "LIMIT {}",
-            raw_kind(fn.mode), id_conditions(r, "e", true), raw_time(r.range.from, r.range.to), dir,
-            fn.n));
+            "SELECT s.file_id, s.share_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s GROUP "
+            "BY s.share_id, s.file_id ORDER BY b {}, s.file_id, s.share_id LIMIT {}",
+            file_source(r, fn.mode), dir, fn.n));
         std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> top;
         while (res.next())
           top.emplace_back(res.get_int(1).value_or(0), res.get_int(2).value_or(0),
@@ -509,11 +545,10 @@ class Executor {
         out.columns = {{"filename", "Name", ColumnType::kText},
                        {"sharename", "Share", ColumnType::kText}};
         sql = fmt::format(
-            "SELECT f.value, sh.value FROM (SELECT DISTINCT e.file_id, e.share_id FROM "
-            "smbta_events e WHERE {}{}{}) x JOIN smbta_strings f ON f.id = x.file_id JOIN "
-            "smbta_strings sh ON sh.id = x.share_id ORDER BY {}, {} LIMIT {}",
-            raw_kind(Mode::kReadWrite), id_conditions(r, "e", true),
-            raw_time(r.range.from, r.range.to), ordered("sh.value"), ordered("f.value"), lim + 1);
+            "SELECT f.value, sh.value FROM (SELECT DISTINCT s.share_id, s.file_id FROM ({}) s) x "
+            "JOIN smbta_strings f ON f.id = x.file_id JOIN smbta_strings sh ON sh.id = "
+            "x.share_id ORDER BY {}, {} LIMIT {}",
+            file_source(r, Mode::kReadWrite), ordered("sh.value"), ordered("f.value"), lim + 1);
         break;
     }
     DbiResult res = q(sql);
@@ -696,13 +731,13 @@ class Executor {
     out.rows.insert(out.rows.end(), users.begin(), users.end());
     // Files: every event of a matching file path (the path dictionary is matched first).
     DbiResult fi = q(fmt::format(
-        "SELECT f.value, sh.value, u.domain FROM (SELECT DISTINCT e.file_id, e.share_id, "
-        "e.user_id FROM smbta_events e WHERE {}{}{} AND e.file_id IN (SELECT id FROM "
-        "smbta_strings WHERE value {} {})) x JOIN smbta_strings f ON f.id = x.file_id JOIN "
-        "smbta_strings sh ON sh.id = x.share_id JOIN smbta_users u ON u.id = x.user_id GROUP BY "
-        "f.value, sh.value, u.domain ORDER BY {}, {}, {} LIMIT {}",
-        raw_kind(Mode::kReadWrite), id_conditions(r, "e", true), raw_time(r.range.from, r.range.to),
-        lk, p, ordered("f.value"), ordered("sh.value"), ordered("u.domain"), lim + 1));
+        "SELECT f.value, sh.value, u.domain FROM (SELECT DISTINCT s.share_id, s.file_id, "
+        "s.user_id FROM ({}) s WHERE s.file_id IN (SELECT id FROM smbta_strings WHERE value {} "
+        "{})) x JOIN smbta_strings f ON f.id = x.file_id JOIN smbta_strings sh ON sh.id = "
+        "x.share_id JOIN smbta_users u ON u.id = x.user_id GROUP BY f.value, sh.value, u.domain "
+        "ORDER BY {}, {}, {} LIMIT {}",
+        file_source(r, Mode::kReadWrite), lk, p, ordered("f.value"), ordered("sh.value"),
+        ordered("u.domain"), lim + 1));
     while (fi.next())
       out.rows.push_back({"file", fi.get_text(1).value_or(""), fi.get_text(2).value_or(""), Cell(),
                           fi.get_text(3).value_or("")});
@@ -869,7 +904,7 @@ class Executor {
   DbiConnection& db_;
   const QueryOptions& opts_;
   std::int64_t now_;
-  bool rollup_ = false;
+  RollupSet rollups_;
 };
 
 }  // namespace

@@ -1,110 +1,213 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "query/rollup.h"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
 namespace smbta::query {
 namespace {
 
-// kind = vfs_id / 2 folds read/pread (0, 1) into 0 and write/pwrite (2, 3) into 1; hour uses
-// the same integer division as the engine's queries, so the edges agree to the millisecond.
-constexpr const char* kSqliteTable =
-    "CREATE TABLE IF NOT EXISTS smbta_rollup_hourly (user_id integer NOT NULL, share_id integer "
-    "NOT NULL, kind integer NOT NULL, hour integer NOT NULL, bytes integer NOT NULL, records "
-    "integer NOT NULL, PRIMARY KEY (user_id, share_id, kind, hour)) WITHOUT ROWID";
+// One rollup: a table of byte and record sums of the R/W events (vfs_id <= 3) grouped by key
+// columns computed from event columns, and the triggers that keep it exact.
+struct KeyColumn {
+  const char* name;
+  const char* expr;  // over an event row; "$" stands for the row prefix (NEW., OLD. or none)
+  const char* pg_type;
+};
 
-constexpr const char* kSqliteKeyOld =
-    "user_id = OLD.user_id AND share_id = OLD.share_id AND kind = OLD.vfs_id / 2 AND hour = "
-    "OLD.ts / 3600000";
+struct RollupDef {
+  const char* table;
+  const char* triggers;  // trigger name prefix: <prefix>_ins, _del, _upd (and _fn on pgsql)
+  std::vector<KeyColumn> keys;
+};
 
-std::vector<std::string> sqlite_ddl() {
-  const std::string add_new =
-      "INSERT INTO smbta_rollup_hourly (user_id, share_id, kind, hour, bytes, records) SELECT "
-      "NEW.user_id, NEW.share_id, NEW.vfs_id / 2, NEW.ts / 3600000, COALESCE(NEW.length, 0), "
-      "NEW.merged WHERE NEW.vfs_id <= 3 ON CONFLICT (user_id, share_id, kind, hour) DO UPDATE "
-      "SET bytes = bytes + excluded.bytes, records = records + excluded.records;";
-  const std::string sub_old = std::string(
-                                  "UPDATE smbta_rollup_hourly SET bytes = bytes - "
-                                  "COALESCE(OLD.length, 0), records = records - OLD.merged "
-                                  "WHERE OLD.vfs_id <= 3 AND ") +
-                              kSqliteKeyOld + ";";
-  const std::string drop_empty =
-      std::string("DELETE FROM smbta_rollup_hourly WHERE OLD.vfs_id <= 3 AND ") + kSqliteKeyOld +
-      " AND records <= 0;";
+// kind = vfs_id / 2 folds read/pread (0, 1) into 0 and write/pwrite (2, 3) into 1; hour and day
+// use the same integer division as the engine's queries, so the edges agree to the millisecond.
+// The hourly rollup's object names predate the file rollup and stay as they were.
+const RollupDef kHourly{"smbta_rollup_hourly",
+                        "smbta_rollup",
+                        {{"user_id", "$user_id", "integer"},
+                         {"share_id", "$share_id", "integer"},
+                         {"kind", "$vfs_id / 2", "smallint"},
+                         {"hour", "$ts / 3600000", "bigint"}}};
+// Share and file lead the key so that one share's files are one range and `top files` groups
+// in key order without sorting; an event without a file name counts under file id 0.
+const RollupDef kFiles{"smbta_rollup_files",
+                       "smbta_rollup_files",
+                       {{"share_id", "$share_id", "integer"},
+                        {"file_id", "COALESCE($file_id, 0)", "integer"},
+                        {"user_id", "$user_id", "integer"},
+                        {"kind", "$vfs_id / 2", "smallint"},
+                        {"day", "$ts / 86400000", "integer"}}};
+
+const RollupDef* const kRollups[] = {&kHourly, &kFiles};
+
+std::string with_prefix(std::string_view expr, std::string_view prefix) {
+  std::string out;
+  for (char c : expr) {
+    if (c == '$')
+      out += prefix;
+    else
+      out += c;
+  }
+  return out;
+}
+
+// "a, b, c" of the key column names, or of their expressions over `prefix`.
+std::string names(const RollupDef& d, std::string_view alias = "") {
+  std::string out;
+  for (const auto& k : d.keys) out += (out.empty() ? "" : ", ") + std::string(alias) + k.name;
+  return out;
+}
+std::string exprs(const RollupDef& d, std::string_view prefix, bool as_names = false) {
+  std::string out;
+  for (const auto& k : d.keys) {
+    out += (out.empty() ? "" : ", ") + with_prefix(k.expr, prefix);
+    if (as_names) out += std::string(" AS ") + k.name;
+  }
+  return out;
+}
+std::string ordinals(const RollupDef& d) {
+  std::string out;
+  for (std::size_t i = 1; i <= d.keys.size(); ++i)
+    out += (out.empty() ? "" : ", ") + std::to_string(i);
+  return out;
+}
+// "r.a = o.a AND ..." or "a = OLD.expr AND ...".
+std::string key_match(const RollupDef& d, std::string_view left, std::string_view right,
+                      bool right_is_expr) {
+  std::string out;
+  for (const auto& k : d.keys) {
+    out += (out.empty() ? "" : " AND ") + std::string(left) + k.name + " = " +
+           (right_is_expr ? with_prefix(k.expr, right) : std::string(right) + k.name);
+  }
+  return out;
+}
+
+std::vector<std::string> sqlite_ddl(const RollupDef& d) {
+  std::string cols;
+  for (const auto& k : d.keys) cols += std::string(k.name) + " integer NOT NULL, ";
+  const std::string add_new = fmt::format(
+      "INSERT INTO {0} ({1}, bytes, records) SELECT {2}, COALESCE(NEW.length, 0), NEW.merged "
+      "WHERE NEW.vfs_id <= 3 ON CONFLICT ({1}) DO UPDATE SET bytes = bytes + excluded.bytes, "
+      "records = records + excluded.records;",
+      d.table, names(d), exprs(d, "NEW."));
+  const std::string old_key = key_match(d, "", "OLD.", true);
+  const std::string sub_old = fmt::format(
+      "UPDATE {} SET bytes = bytes - COALESCE(OLD.length, 0), records = records - OLD.merged "
+      "WHERE OLD.vfs_id <= 3 AND {};",
+      d.table, old_key);
+  const std::string drop_empty = fmt::format(
+      "DELETE FROM {} WHERE OLD.vfs_id <= 3 AND {} AND records <= 0;", d.table, old_key);
   return {
-      kSqliteTable,
-      "CREATE TRIGGER IF NOT EXISTS smbta_rollup_ins AFTER INSERT ON smbta_events WHEN "
-      "NEW.vfs_id <= 3 BEGIN " +
-          add_new + " END",
-      "CREATE TRIGGER IF NOT EXISTS smbta_rollup_del AFTER DELETE ON smbta_events WHEN "
-      "OLD.vfs_id <= 3 BEGIN " +
-          sub_old + drop_empty + " END",
-      "CREATE TRIGGER IF NOT EXISTS smbta_rollup_upd AFTER UPDATE OF ts, vfs_id, user_id, "
-      "share_id, length, merged ON smbta_events WHEN OLD.vfs_id <= 3 OR NEW.vfs_id <= 3 BEGIN " +
-          sub_old + add_new + drop_empty + " END",
+      fmt::format("CREATE TABLE IF NOT EXISTS {} ({}bytes integer NOT NULL, records integer NOT "
+                  "NULL, PRIMARY KEY ({})) WITHOUT ROWID",
+                  d.table, cols, names(d)),
+      fmt::format("CREATE TRIGGER IF NOT EXISTS {}_ins AFTER INSERT ON smbta_events WHEN "
+                  "NEW.vfs_id <= 3 BEGIN {} END",
+                  d.triggers, add_new),
+      fmt::format("CREATE TRIGGER IF NOT EXISTS {}_del AFTER DELETE ON smbta_events WHEN "
+                  "OLD.vfs_id <= 3 BEGIN {}{} END",
+                  d.triggers, sub_old, drop_empty),
+      fmt::format("CREATE TRIGGER IF NOT EXISTS {}_upd AFTER UPDATE OF ts, vfs_id, user_id, "
+                  "share_id, file_id, length, merged ON smbta_events WHEN OLD.vfs_id <= 3 OR "
+                  "NEW.vfs_id <= 3 BEGIN {}{}{} END",
+                  d.triggers, sub_old, add_new, drop_empty),
   };
 }
 
 // PostgreSQL: statement-level triggers over transition tables, so one INSERT of 100 rows costs
-// one aggregated upsert instead of 100. ORDER BY gives concurrent writers one lock order.
-constexpr const char* kPgAdd =
-    "INSERT INTO smbta_rollup_hourly AS r (user_id, share_id, kind, hour, bytes, records) "
-    "SELECT user_id, share_id, vfs_id / 2, ts / 3600000, SUM(COALESCE(length, 0)), SUM(merged) "
-    "FROM smbta_new WHERE vfs_id <= 3 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
-    "ON CONFLICT (user_id, share_id, kind, hour) DO UPDATE SET bytes = r.bytes + "
-    "EXCLUDED.bytes, records = r.records + EXCLUDED.records;";
-constexpr const char* kPgSub =
-    "UPDATE smbta_rollup_hourly r SET bytes = r.bytes - o.b, records = r.records - o.n FROM "
-    "(SELECT user_id, share_id, vfs_id / 2 AS kind, ts / 3600000 AS hour, "
-    "SUM(COALESCE(length, 0)) AS b, SUM(merged) AS n FROM smbta_old WHERE vfs_id <= 3 "
-    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) o WHERE r.user_id = o.user_id AND r.share_id = "
-    "o.share_id AND r.kind = o.kind AND r.hour = o.hour;"
-    "DELETE FROM smbta_rollup_hourly r WHERE r.records <= 0;";
-
-std::vector<std::string> pgsql_ddl() {
-  auto fn = [](const char* name, const std::string& body) {
-    return std::string("CREATE OR REPLACE FUNCTION ") + name +
-           "() RETURNS trigger LANGUAGE plpgsql AS $smbta$ BEGIN " + body +
-           " RETURN NULL; END $smbta$";
+// one aggregated upsert instead of 100. ORDER BY gives concurrent writers one lock order. Empty
+// rows are looked for only under the keys the statement touched, not in the whole table.
+std::vector<std::string> pgsql_ddl(const RollupDef& d) {
+  std::string cols;
+  for (const auto& k : d.keys) cols += fmt::format("{} {} NOT NULL, ", k.name, k.pg_type);
+  const std::string add = fmt::format(
+      "INSERT INTO {0} AS r ({1}, bytes, records) SELECT {2}, SUM(COALESCE(length, 0)), "
+      "SUM(merged) FROM smbta_new WHERE vfs_id <= 3 GROUP BY {3} ORDER BY {3} ON CONFLICT ({1}) "
+      "DO UPDATE SET bytes = r.bytes + EXCLUDED.bytes, records = r.records + EXCLUDED.records;",
+      d.table, names(d), exprs(d, ""), ordinals(d));
+  const std::string old_keys = fmt::format(
+      "(SELECT {}, SUM(COALESCE(length, 0)) AS b, SUM(merged) AS n FROM smbta_old WHERE vfs_id "
+      "<= 3 GROUP BY {} ORDER BY {})",
+      exprs(d, "", true), ordinals(d), ordinals(d));
+  const std::string sub = fmt::format(
+      "UPDATE {} r SET bytes = r.bytes - o.b, records = r.records - o.n FROM {} o WHERE {};",
+      d.table, old_keys, key_match(d, "r.", "o.", false));
+  const std::string drop_empty =
+      fmt::format("DELETE FROM {} r USING {} o WHERE {} AND r.records <= 0;", d.table, old_keys,
+                  key_match(d, "r.", "o.", false));
+  auto fn = [&](const char* suffix, const std::string& body) {
+    return fmt::format(
+        "CREATE OR REPLACE FUNCTION {}_{}_fn() RETURNS trigger LANGUAGE plpgsql AS $smbta$ "
+        "BEGIN {} RETURN NULL; END $smbta$",
+        d.triggers, suffix, body);
+  };
+  auto trig = [&](const char* suffix, const char* event, const char* tables) {
+    return fmt::format(
+        "CREATE OR REPLACE TRIGGER {0}_{1} AFTER {2} ON smbta_events REFERENCING {3} FOR EACH "
+        "STATEMENT EXECUTE FUNCTION {0}_{1}_fn()",
+        d.triggers, suffix, event, tables);
   };
   return {
-      "SELECT pg_advisory_xact_lock(7363626175)",
-      "CREATE TABLE IF NOT EXISTS smbta_rollup_hourly (user_id integer NOT NULL, share_id "
-      "integer NOT NULL, kind smallint NOT NULL, hour bigint NOT NULL, bytes bigint NOT NULL, "
-      "records bigint NOT NULL, PRIMARY KEY (user_id, share_id, kind, hour))",
-      fn("smbta_rollup_ins_fn", kPgAdd),
-      fn("smbta_rollup_del_fn", kPgSub),
-      fn("smbta_rollup_upd_fn", std::string(kPgSub) + kPgAdd),
-      "CREATE OR REPLACE TRIGGER smbta_rollup_ins AFTER INSERT ON smbta_events REFERENCING NEW "
-      "TABLE AS smbta_new FOR EACH STATEMENT EXECUTE FUNCTION smbta_rollup_ins_fn()",
-      "CREATE OR REPLACE TRIGGER smbta_rollup_del AFTER DELETE ON smbta_events REFERENCING OLD "
-      "TABLE AS smbta_old FOR EACH STATEMENT EXECUTE FUNCTION smbta_rollup_del_fn()",
-      "CREATE OR REPLACE TRIGGER smbta_rollup_upd AFTER UPDATE ON smbta_events REFERENCING OLD "
-      "TABLE AS smbta_old NEW TABLE AS smbta_new FOR EACH STATEMENT EXECUTE FUNCTION "
-      "smbta_rollup_upd_fn()",
+      fmt::format("CREATE TABLE IF NOT EXISTS {} ({}bytes bigint NOT NULL, records bigint NOT "
+                  "NULL, PRIMARY KEY ({}))",
+                  d.table, cols, names(d)),
+      fn("ins", add),
+      fn("del", sub + drop_empty),
+      fn("upd", sub + add + drop_empty),
+      trig("ins", "INSERT", "NEW TABLE AS smbta_new"),
+      trig("del", "DELETE", "OLD TABLE AS smbta_old"),
+      trig("upd", "UPDATE", "OLD TABLE AS smbta_old NEW TABLE AS smbta_new"),
   };
 }
 
-constexpr const char* kBackfill =
-    "INSERT INTO smbta_rollup_hourly (user_id, share_id, kind, hour, bytes, records) SELECT "
-    "user_id, share_id, vfs_id / 2, ts / 3600000, SUM(COALESCE(length, 0)), SUM(merged) FROM "
-    "smbta_events WHERE vfs_id <= 3 GROUP BY user_id, share_id, vfs_id / 2, ts / 3600000";
+std::string backfill(const RollupDef& d) {
+  return fmt::format(
+      "INSERT INTO {} ({}, bytes, records) SELECT {}, SUM(COALESCE(length, 0)), SUM(merged) "
+      "FROM smbta_events WHERE vfs_id <= 3 GROUP BY {}",
+      d.table, names(d), exprs(d, ""), exprs(d, ""));
+}
+
+bool table_exists(store::DbiConnection& db, const char* table) {
+  store::DbiResult r =
+      db.is_sqlite()
+          ? db.query(fmt::format("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = {}",
+                                 db.quote(table)))
+          : db.query(fmt::format("SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass({})",
+                                 db.quote(table)));
+  return r.next() && r.get_int(1).value_or(0) > 0;
+}
+
+bool installed(store::DbiConnection& db, const RollupDef& d) {
+  const std::string trigs = fmt::format("{0}, {1}, {2}", db.quote(std::string(d.triggers) + "_ins"),
+                                        db.quote(std::string(d.triggers) + "_del"),
+                                        db.quote(std::string(d.triggers) + "_upd"));
+  store::DbiResult r =
+      db.is_sqlite()
+          ? db.query(fmt::format("SELECT COUNT(*) FROM sqlite_master WHERE (type = 'table' AND "
+                                 "name = {}) OR (type = 'trigger' AND name IN ({}))",
+                                 db.quote(d.table), trigs))
+          : db.query(fmt::format(
+                "SELECT (SELECT COUNT(*) FROM pg_class WHERE oid = to_regclass({})) + (SELECT "
+                "COUNT(*) FROM pg_trigger WHERE tgrelid = to_regclass('smbta_events') AND tgname "
+                "IN ({}))",
+                db.quote(d.table), trigs));
+  return r.next() && r.get_int(1).value_or(0) == 4;
+}
 
 }  // namespace
 
+RollupSet installed_rollups(store::DbiConnection& db) {
+  return {installed(db, kHourly), installed(db, kFiles)};
+}
+
 bool rollups_installed(store::DbiConnection& db) {
-  store::DbiResult r =
-      db.is_sqlite()
-          ? db.query(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('smbta_rollup_hourly', "
-                "'smbta_rollup_ins', 'smbta_rollup_del', 'smbta_rollup_upd')")
-          : db.query(
-                "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                "current_schema() AND table_name = 'smbta_rollup_hourly') + (SELECT COUNT(*) "
-                "FROM pg_trigger WHERE tgrelid = to_regclass('smbta_events') AND tgname IN "
-                "('smbta_rollup_ins', 'smbta_rollup_del', 'smbta_rollup_upd'))");
-  return r.next() && r.get_int(1).value_or(0) == 4;
+  const RollupSet s = installed_rollups(db);
+  return s.hourly && s.files;
 }
 
 void install_rollups(store::DbiConnection& db) {
@@ -112,24 +215,19 @@ void install_rollups(store::DbiConnection& db) {
     throw store::StoreError("rollups need sqlite3 or pgsql", false);
   db.begin();
   try {
-    // Inside the transaction (sqlite: write lock held; pgsql: advisory lock) so that two
-    // installers cannot both backfill.
-    const bool had_table = [&] {
-      store::DbiResult r =
-          db.is_sqlite()
-              ? db.query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'smbta_rollup_hourly'")
-              : db.query(
-                    "SELECT COUNT(*) FROM pg_class WHERE oid = "
-                    "to_regclass('smbta_rollup_hourly')");
-      return r.next() && r.get_int(1).value_or(0) > 0;
-    }();
-    for (const auto& stmt : db.is_sqlite() ? sqlite_ddl() : pgsql_ddl()) {
-      if (!had_table || stmt.find("CREATE TABLE") == std::string::npos) db.exec(stmt);
+    // Serializes installers on pgsql (sqlite: the write lock taken by the first DDL does).
+    if (db.is_pgsql()) db.exec("SELECT pg_advisory_xact_lock(7363626175)");
+    for (const RollupDef* d : kRollups) {
+      // Inside the transaction, so that two installers cannot both backfill.
+      const bool had_table = table_exists(db, d->table);
+      for (const auto& stmt : db.is_sqlite() ? sqlite_ddl(*d) : pgsql_ddl(*d)) {
+        if (!had_table || stmt.find("CREATE TABLE") == std::string::npos) db.exec(stmt);
+      }
+      // The triggers exist from here on within this transaction; rows committed before are
+      // counted by the backfill, rows after by the triggers. A table that was already there
+      // was filled when it was created.
+      if (!had_table) db.exec(backfill(*d));
     }
-    // The triggers exist from here on within this transaction; rows committed before are
-    // counted by the backfill, rows after by the triggers. A table that was already there
-    // was filled when it was created.
-    if (!had_table) db.exec(kBackfill);
     db.commit();
   } catch (...) {
     db.rollback();
@@ -140,10 +238,14 @@ void install_rollups(store::DbiConnection& db) {
 void drop_rollups(store::DbiConnection& db) {
   db.begin();
   try {
-    for (const char* t : {"smbta_rollup_ins", "smbta_rollup_del", "smbta_rollup_upd"})
-      db.exec(db.is_sqlite() ? std::string("DROP TRIGGER IF EXISTS ") + t
-                             : std::string("DROP TRIGGER IF EXISTS ") + t + " ON smbta_events");
-    db.exec("DROP TABLE IF EXISTS smbta_rollup_hourly");
+    for (const RollupDef* d : kRollups) {
+      for (const char* s : {"_ins", "_del", "_upd"}) {
+        const std::string t = std::string(d->triggers) + s;
+        db.exec(db.is_sqlite() ? "DROP TRIGGER IF EXISTS " + t
+                               : "DROP TRIGGER IF EXISTS " + t + " ON smbta_events");
+      }
+      db.exec(std::string("DROP TABLE IF EXISTS ") + d->table);
+    }
     db.commit();
   } catch (...) {
     db.rollback();

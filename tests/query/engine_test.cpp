@@ -154,11 +154,41 @@ TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
   QueryOptions with, without;
   with.now_ms = without.now_ms = test_now();
   without.use_rollups = false;
-  for (const char* text : {"global, total rw;", "global, usage rw;", "global, top 5 users rw;",
-                           "global, list users;"}) {
+  for (const char* text :
+       {"global, total rw;", "global, usage rw;", "global, top 5 users rw;", "global, list users;",
+        "global, top 5 files rw;", "global, list files;", "global, search a;"}) {
     EXPECT_EQ(run(text, *conn_, with), run(text, *conn_, without)) << text;
   }
   EXPECT_EQ(bytes_of(run("global, total rw;", *conn_, with)[0]), known_bytes('b') - 100 + 5);
+  EXPECT_EQ(bytes_of(run("global, top 1 files r;", *conn_, with)[0], 0, 3), 40960 + 1000 + 5);
+}
+
+// The file rollup serves whole days of ranges of a week or more; the days at the edges and
+// shorter ranges come from the events. Every split must give what the events alone give.
+TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
+  install_rollups(*conn_);
+  QueryOptions with, without;
+  with.now_ms = without.now_ms = test_now();
+  without.use_rollups = false;
+  for (const char* range :
+       {"global", "global since 2011-07-01", "global since 2011-07-18 10:00",
+        "global from 2011-07-01 12:00 to 2011-07-18 10:15", "global from 2011-07-17 to 2011-07-19",
+        "share pool from 2011-07-10 to 2011-07-18 09:30", "user tom since 2011-07-17 23:30",
+        "domain OTHER, share data since 2011-07-01 00:00:01"}) {
+    for (const char* fn : {"top 10 files r;", "top 10 files w;", "top 10 files rw asc;",
+                           "list files;", "search docs;", "search %;"}) {
+      const std::string text = std::string(range) + ", " + fn;
+      EXPECT_EQ(run(text, *conn_, with), run(text, *conn_, without)) << text;
+    }
+  }
+  // Whole days 07-02..07-17 from the rollup plus the edges: all of a.odt's reads up to 10:15
+  // but not its 10:05 write; b.txt's 100 bytes on 07-17 and 4096 on 07-18.
+  auto t = run("global from 2011-07-01 12:00 to 2011-07-18 10:15, top 10 files r;", *conn_, with);
+  ASSERT_GE(t[0].rows.size(), 2u);
+  EXPECT_EQ(text_of(t[0], 0, 1), "/docs/a.odt");
+  EXPECT_EQ(bytes_of(t[0], 0, 3), 40960 + 1000);
+  EXPECT_EQ(text_of(t[0], 1, 1), "/docs/b.txt");
+  EXPECT_EQ(bytes_of(t[0], 1, 3), 100);
 }
 
 SMBTA_QUERY_PARAMS(EngineTest);
