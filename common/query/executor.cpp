@@ -202,10 +202,50 @@ class Executor {
         }
       }
     }
+    if (opts_.identify && !r.shares && r.files && r.files->size() == 1) {
+      for (const ObjectRef& o : f.objects)
+        if (o.kind == ObjectKind::kFile) check_file_on_one_share(o, r.files->front());
+    }
     if (r.range.from >= r.range.to) r.empty = true;
     for (auto* s : {&r.users, &r.shares, &r.files})
       if (*s && (*s)->empty()) r.empty = true;
     return r;
+  }
+
+  // A relative path such as "desktop.ini" exists on many shares; without a share object the
+  // question would silently add them up, so identification asks which share is meant (the
+  // original asked interactively; -I 0 takes them all).
+  void check_file_on_one_share(const ObjectRef& o, std::int64_t file_id) {
+    std::string sql;
+    if (rollups_.files) {
+      // A loose index scan: one seek per share in the rollup's (share, file) key, instead of
+      // reading every row.
+      sql = fmt::format(
+          "WITH RECURSIVE s(id) AS (SELECT MIN(share_id) FROM smbta_rollup_files UNION ALL "
+          "SELECT (SELECT MIN(r.share_id) FROM smbta_rollup_files r WHERE r.share_id > s.id) "
+          "FROM s WHERE s.id IS NOT NULL) SELECT sh.value FROM s JOIN smbta_strings sh ON sh.id "
+          "= s.id WHERE EXISTS (SELECT 1 FROM smbta_rollup_files r WHERE r.share_id = s.id AND "
+          "r.file_id = {}) ORDER BY {} LIMIT 11",
+          file_id, ordered("sh.value"));
+    } else {
+      sql = fmt::format(
+          "SELECT sh.value FROM (SELECT DISTINCT e.share_id FROM smbta_events e WHERE {} AND "
+          "e.file_id = {}) x JOIN smbta_strings sh ON sh.id = x.share_id ORDER BY {} LIMIT 11",
+          raw_kind(Mode::kReadWrite), file_id, ordered("sh.value"));
+    }
+    std::vector<std::string> shares;
+    for (DbiResult res = q(sql); res.next();) shares.push_back(res.get_text(1).value_or(""));
+    if (shares.size() <= 1) return;
+    std::string list;
+    for (std::size_t i = 0; i < shares.size() && i < 10; ++i) list += "\n  " + shares[i];
+    if (shares.size() > 10) list += "\n  ...";
+    throw QueryError(
+        QueryError::Kind::kAmbiguous,
+        fmt::format("file '{}' is ambiguous{}: it was read or written on {} shares:{}\nsay which "
+                    "one with \"share SHARE, file {}\" (or use -I 0 to take them all)",
+                    o.name, where(o),
+                    shares.size() > 10 ? "more than 10" : std::to_string(shares.size()), list,
+                    o.name));
   }
 
   static std::string term(const Filter& f) {

@@ -131,6 +131,27 @@ TEST_P(EngineTest, UsageThroughputLastActivitySearch) {
   EXPECT_GE(q("global, search S-1-5-21-1;")[0].rows.size(), 3u);
 }
 
+TEST_P(EngineTest, AFileNameOnSeveralSharesIsAmbiguous) {
+  store::Row other = known_rows()[0];  // tom reads 100 bytes of /docs/b.txt on pool
+  other.rec.share = "data";
+  other.rec.length = 7;
+  db_->open()->insert(std::span(&other, 1));
+  try {
+    q("file /docs/b.txt, total rw;");
+    FAIL() << "a file on two shares was taken as one";
+  } catch (const QueryError& e) {
+    EXPECT_EQ(e.kind(), QueryError::Kind::kAmbiguous);
+    EXPECT_NE(std::string(e.what()).find("2 shares:\n  data\n  pool"), std::string::npos)
+        << e.what();
+  }
+  // A share object, before or after the file, says which one; -I 0 takes both.
+  EXPECT_EQ(bytes_of(q("share data, file /docs/b.txt, total rw;")[0]), 7);
+  EXPECT_EQ(bytes_of(q("file /docs/b.txt, share pool, total rw;")[0]), 100 + 4096);
+  EXPECT_EQ(bytes_of(q("file /docs/b.txt, total rw;", false)[0]), 100 + 4096 + 7);
+  // A file on one share needs no share object.
+  EXPECT_EQ(bytes_of(q("file /docs/a.odt, total w;")[0]), 10485760);
+}
+
 TEST_P(EngineTest, SystemFunctions) {
   auto r = q("system, smbtad-report short, self-check offline;");
   ASSERT_EQ(r.size(), 2u);
