@@ -5,43 +5,13 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "query/format.h"
+#include "query/golden_queries.h"
 #include "query/query_fixture.h"
 
 namespace smbta::query::testing {
 namespace {
-
-struct Golden {
-  const char* name;
-  const char* query;
-};
-
-constexpr Golden kGolden[] = {
-    {"total", "global, total r, total w, total rw;"},
-    {"list", "global, list users, list shares, list files, list domains;"},
-    {"top", "global, top 3 users rw, top 2 shares r, top 2 files w, top 2 domains rw asc;"},
-    {"last_activity", "global, last_activity 5;"},
-    {"usage", "global since today, usage rw;"},
-    {"search", "global, search oo;"},
-    {"throughput", "share pool, throughput 4 hours rw;"},
-    {"smbtad_report", "system, smbtad-report full, smbtad-report short;"},
-    {"self_check", "system, self-check offline;"},
-};
-
-constexpr std::pair<Format, const char*> kFormats[] = {{Format::kAscii, "txt"},
-                                                       {Format::kHtml, "html"},
-                                                       {Format::kXml, "xml"},
-                                                       {Format::kJson, "json"},
-                                                       {Format::kCsv, "csv"}};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class GoldenTest : public QueryTest {};
 
