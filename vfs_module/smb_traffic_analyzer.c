@@ -39,6 +39,7 @@
 #include <sys/un.h>
 
 #include "smbta/v2_c_api.h"
+#include "libcrypto_dl.h"
 
 #undef DBGC_CLASS
 #define DBGC_CLASS DBGC_VFS
@@ -640,9 +641,20 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 			TALLOC_FREE(s);
 			return NULL;
 		}
+		/* libcrypto is loaded here, not linked: processes that encrypt nothing never
+		 * pay for loading it (libcrypto_dl.cpp). */
+		if (smbta_libcrypto_load(err, sizeof(err)) != 0) {
+			memset(key, 0, sizeof(key));
+			DBG_ERR(MODULE ": %s; records to %s are NOT sent (refusing to send them "
+				"unencrypted)\n", err, s->label);
+			TALLOC_FREE(s);
+			return NULL;
+		}
 		s->cipher = smbta_c_cipher_new(key);
 		memset(key, 0, sizeof(key));
 		if (s->cipher == NULL) {
+			DBG_ERR(MODULE ": cannot set up AES-128 for %s; records to it are NOT "
+				"sent\n", s->label);
 			TALLOC_FREE(s);
 			return NULL;
 		}

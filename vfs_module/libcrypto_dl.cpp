@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// libcrypto on demand for the VFS module.
+//
+// Why: smbd itself does not load OpenSSL's libcrypto (it uses gnutls and Heimdal's hcrypto),
+// and smbd forks a process per client that loads the module at its first tree connect. A module
+// linked against libcrypto made every one of those processes map and relocate libcrypto's
+// 4.7 MB, about 3 ms per SMB session, although only shares with a key_file encrypt anything.
+//
+// So the module is linked without libcrypto. The encoder's cipher (common/smbta/
+// legacy_cipher.cpp, compiled unchanged into the module) calls the OpenSSL functions defined
+// below, which forward to the real ones once smbta_libcrypto_load() has dlopen()ed libcrypto;
+// the module calls it only when a share configures a key file. The prototypes come from
+// OpenSSL's own headers, so a signature that differs is a compile error, and the module's
+// symbol test (tests/vfs/module_symbols.sh) fails if the encoder ever needs a function that is
+// missing here. These definitions are hidden (the module exports only samba_init_module): they
+// never interpose on a libcrypto that something else in smbd may load.
+#include "libcrypto_dl.h"
+
+#include <dlfcn.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <cstdio>
+
+#ifndef SMBTA_LIBCRYPTO_SONAME
+#error "SMBTA_LIBCRYPTO_SONAME (the soname of the libcrypto the module was compiled against) is not set"
+#endif
+
+// Every libcrypto function the module's copy of the encoder references.
+#define SMBTA_LIBCRYPTO_FUNCTIONS(X) \
+  X(EVP_CIPHER_CTX_new)              \
+  X(EVP_CIPHER_CTX_free)             \
+  X(EVP_CIPHER_CTX_set_padding)      \
+  X(EVP_EncryptInit_ex)              \
+  X(EVP_EncryptUpdate)               \
+  X(EVP_DecryptInit_ex)              \
+  X(EVP_DecryptUpdate)               \
+  X(EVP_aes_128_ecb)                 \
+  X(RAND_bytes)
+
+namespace {
+
+struct Api {
+#define SMBTA_MEMBER(name) decltype(&::name) name = nullptr;
+  SMBTA_LIBCRYPTO_FUNCTIONS(SMBTA_MEMBER)
+#undef SMBTA_MEMBER
+};
+
+// Filled in completely, or not at all: until then every function below fails the way its
+// OpenSSL original reports failure, and the cipher constructor throws (smbta_c_cipher_new
+// returns NULL).
+Api api;
+bool loaded = false;
+
+}  // namespace
+
+extern "C" {
+
+int smbta_libcrypto_load(char* err, size_t errlen) {
+  if (loaded) return 0;
+  void* lib = dlopen(SMBTA_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    const char* why = dlerror();
+    std::snprintf(err, errlen, "cannot load %s (OpenSSL, needed for key_file): %s",
+                  SMBTA_LIBCRYPTO_SONAME, why != nullptr ? why : "unknown error");
+    return -1;
+  }
+  Api found;
+#define SMBTA_RESOLVE(name)                                                                 \
+  found.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));                      \
+  if (found.name == nullptr) {                                                              \
+    std::snprintf(err, errlen, "%s has no function %s", SMBTA_LIBCRYPTO_SONAME, #name);     \
+    return -1; /* the library stays loaded (harmless, and dlclose could run its atexit) */ \
+  }
+  SMBTA_LIBCRYPTO_FUNCTIONS(SMBTA_RESOLVE)
+#undef SMBTA_RESOLVE
+  // Never dlclose()d: ciphers live until the process exits.
+  api = found;
+  loaded = true;
+  return 0;
+}
+
+EVP_CIPHER_CTX* EVP_CIPHER_CTX_new(void) {
+  return loaded ? api.EVP_CIPHER_CTX_new() : nullptr;
+}
+
+void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX* ctx) {
+  if (loaded) api.EVP_CIPHER_CTX_free(ctx);
+}
+
+int EVP_CIPHER_CTX_set_padding(EVP_CIPHER_CTX* ctx, int pad) {
+  return loaded ? api.EVP_CIPHER_CTX_set_padding(ctx, pad) : 0;
+}
+
+int EVP_EncryptInit_ex(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, ENGINE* impl,
+                       const unsigned char* key, const unsigned char* iv) {
+  return loaded ? api.EVP_EncryptInit_ex(ctx, cipher, impl, key, iv) : 0;
+}
+
+int EVP_EncryptUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, int* outl, const unsigned char* in,
+                      int inl) {
+  return loaded ? api.EVP_EncryptUpdate(ctx, out, outl, in, inl) : 0;
+}
+
+int EVP_DecryptInit_ex(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, ENGINE* impl,
+                       const unsigned char* key, const unsigned char* iv) {
+  return loaded ? api.EVP_DecryptInit_ex(ctx, cipher, impl, key, iv) : 0;
+}
+
+int EVP_DecryptUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, int* outl, const unsigned char* in,
+                      int inl) {
+  return loaded ? api.EVP_DecryptUpdate(ctx, out, outl, in, inl) : 0;
+}
+
+const EVP_CIPHER* EVP_aes_128_ecb(void) {
+  return loaded ? api.EVP_aes_128_ecb() : nullptr;
+}
+
+int RAND_bytes(unsigned char* buf, int num) {
+  return loaded ? api.RAND_bytes(buf, num) : 0;
+}
+
+}  // extern "C"
