@@ -3,7 +3,9 @@
 //
 // usage: query_bench [ROWS] [SQLITE_FILE]     (ROWS 0: only the insert-cost measurement)
 // Fills SQLITE_FILE (default /var/tmp/smbta-query-bench.db; reused when it already holds ROWS
-// events) and times every function of the language without and with the hourly rollup.
+// events of the same layout) and times every function of the language without and with the
+// rollups. SMBTA_BENCH_LAYOUT=clustered: realistic file locality (see clustered()), default file
+// /var/tmp/smbta-query-bench-clustered.db.
 // With SMBTA_BENCH_PGSQL="host=... port=... user=... password=... dbname=..." the same runs on
 // PostgreSQL (the database is emptied and refilled when its event count differs).
 // Rows are generated inside the database (recursive CTE / generate_series) from a fixed integer
@@ -54,6 +56,14 @@ std::string series(const DbiConnection& db, std::int64_t n) {
              : fmt::format("WITH c(x) AS (SELECT generate_series(CAST(0 AS bigint), {})) ", n - 1);
 }
 
+// Uniform: every row picks its file, share and user independently, the worst case for any rollup
+// by file. Clustered (SMBTA_BENCH_LAYOUT=clustered): each user works on 25 files a day and a
+// file lives on one share, as on a real file server.
+bool clustered() {
+  const char* l = std::getenv("SMBTA_BENCH_LAYOUT");
+  return l != nullptr && std::string_view(l) == "clustered";
+}
+
 void fill(DbiConnection& db, std::int64_t n) {
   const auto t0 = std::chrono::steady_clock::now();
   if (db.is_pgsql()) db.exec("DROP TABLE IF EXISTS smbta_rollup_hourly CASCADE");
@@ -71,16 +81,19 @@ void fill(DbiConnection& db, std::int64_t n) {
           "'DOM' || CAST(x % 3 AS text) FROM c");
   // r1..r5: integer hashes of x (the same on both drivers).
   db.exec(fmt::format(
-      "{}INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "
-      "mode, result, merged, client_id) SELECT {} + x * {} / {} + r5 % 1000, v, u, CASE WHEN r3 "
-      "% 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END, 1001 + r4 % 50000, NULL, CASE WHEN v <= 3 "
-      "THEN 1 + r5 % 65536 END, NULL, CASE WHEN v > 3 THEN 0 END, 1, NULL FROM (SELECT x, r3, "
-      "r4, r5, 1 + r2 % 200 AS u, CASE WHEN r1 % 20 < 9 THEN 0 WHEN r1 % 20 < 14 THEN 2 WHEN r1 "
+      "{0}INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "
+      "mode, result, merged, client_id) SELECT {1} + x * {2} / {3} + r5 % 1000, v, u, {5}, "
+      "1001 + f, NULL, CASE WHEN v <= 3 THEN 1 + r5 % 65536 END, NULL, CASE WHEN v > 3 THEN 0 "
+      "END, 1, NULL FROM (SELECT x, r3, r4, r5, 1 + r2 % 200 AS u, {4} AS f, CASE WHEN r1 % 20 < 9 "
+      "THEN 0 WHEN r1 % 20 < 14 THEN 2 WHEN r1 "
       "% 20 = 14 THEN 1 WHEN r1 % 20 = 15 THEN 3 WHEN r1 % 20 < 18 THEN 8 ELSE 9 END AS v FROM "
       "(SELECT x, (x * 2654435761) % 1000003 AS r1, (x * 40503 + 7) % 999983 AS r2, (x * 69069 "
       "+ 1) % 1000033 AS r3, (x * 1103515245 + 12345) % 2147483647 AS r4, (x * 22695477 + 1) % "
       "4294967291 AS r5 FROM c) h) g",
-      series(db, n), kBase, kSpanMs, n));
+      series(db, n), kBase, kSpanMs, n,
+      clustered() ? fmt::format("(r2 % 200 * 211 + x * 30 / {} * 997 + r4 % 25) % 50000", n)
+                  : "r4 % 50000",
+      clustered() ? "1 + f % 20" : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END"));
   db.commit();
   if (db.is_pgsql()) {
     // The rows above took explicit ids; move the identity sequences past them.
@@ -100,7 +113,10 @@ struct Case {
 };
 
 std::vector<Case> cases() {
-  const std::string week = smbta::format_timestamp(kBase + kSpanMs - 7 * 86'400'000).substr(0, 10);
+  auto days_back = [](int d) {
+    return smbta::format_timestamp(kBase + kSpanMs - d * 86'400'000LL).substr(0, 10);
+  };
+  const std::string week = days_back(7), two_weeks = days_back(14), two_days = days_back(2);
   return {
       {"total rw", "global, total rw;"},
       {"top 10 users rw", "global, top 10 users rw;"},
@@ -117,6 +133,10 @@ std::vector<Case> cases() {
       {"last_activity 20", "global, last_activity 20;"},
       {"throughput 60 minutes rw", "global, throughput 60 minutes rw;"},
       {"search file4242", "global, search file4242;"},
+      {"share X, top 10 files rw", "share share3, top 10 files rw;"},
+      {"user X, top 10 files rw", "user user17, top 10 files rw;"},
+      {"top 10 files rw (14 days)", "global since " + two_weeks + ", top 10 files rw;"},
+      {"top 10 files rw (2 days)", "global since " + two_days + ", top 10 files rw;"},
   };
 }
 
@@ -143,29 +163,41 @@ void bench(const DbParams& p, std::int64_t n) {
   }
   DbiConnection db(p);
   if (db.is_sqlite()) db.sqlite_exec_native("PRAGMA journal_mode=WAL; PRAGMA cache_size=-262144");
-  if (scalar(db, "SELECT COUNT(*) FROM smbta_events") != n) {
+  // The layout of the rows in the database is remembered next to them, so that switching
+  // SMBTA_BENCH_LAYOUT refills it.
+  db.exec("CREATE TABLE IF NOT EXISTS smbta_bench_layout (layout integer NOT NULL)");
+  const std::int64_t layout = clustered() ? 2 : 1;
+  if (scalar(db, "SELECT COUNT(*) FROM smbta_events") != n ||
+      scalar(db, "SELECT MAX(layout) FROM smbta_bench_layout") != layout) {
     smbta::query::drop_rollups(db);
     fill(db, n);
+    db.exec("DELETE FROM smbta_bench_layout");
+    db.exec(fmt::format("INSERT INTO smbta_bench_layout (layout) VALUES ({})", layout));
   }
   smbta::query::drop_rollups(db);
   std::vector<double> raw;
   for (const auto& c : cases()) raw.push_back(time_query(db, c.query, false));
   auto t0 = std::chrono::steady_clock::now();
-  smbta::query::install_rollups(db);
+  smbta::query::install_rollups(db, {true, true});
   const double install = seconds_since(t0);
-  const auto rollup_rows = scalar(db, "SELECT COUNT(*) FROM smbta_rollup_hourly");
-  std::cout << fmt::format("{}: {} events, rollup: {} rows, installed in {:.1f} s\n", p.driver, n,
-                           rollup_rows, install);
+  std::cout << fmt::format(
+      "{}: {} events ({} layout), rollups: hourly {} rows, files {} rows, installed in {:.1f} s\n",
+      p.driver, n, clustered() ? "clustered" : "uniform",
+      scalar(db, "SELECT COUNT(*) FROM smbta_rollup_hourly"),
+      scalar(db, "SELECT COUNT(*) FROM smbta_rollup_files"), install);
   if (db.is_sqlite()) {
     try {
       std::cout << fmt::format(
-          "sqlite bytes: events+index {}/row, rollup {}/row of events\n",
+          "sqlite bytes per event: events+index {}, hourly rollup {:.1f}, file rollup {:.1f}\n",
           scalar(db,
                  "SELECT SUM(pgsize) FROM dbstat WHERE name IN ('smbta_events', "
                  "'smbta_events_ts')") /
               n,
           static_cast<double>(
               scalar(db, "SELECT SUM(pgsize) FROM dbstat WHERE name = 'smbta_rollup_hourly'")) /
+              static_cast<double>(n),
+          static_cast<double>(
+              scalar(db, "SELECT SUM(pgsize) FROM dbstat WHERE name = 'smbta_rollup_files'")) /
               static_cast<double>(n));
     } catch (const std::exception& e) {
       std::cout << "(no dbstat: " << e.what() << ")\n";
@@ -185,7 +217,11 @@ void insert_cost(const DbParams& base) {
   constexpr std::size_t kRows = 200'000, kBatch = 1000;
   std::vector<smbta::store::Row> rows;
   for (auto& r : smbta::testing::realistic_mix(kRows, 2012)) rows.push_back({r, 1});
-  for (const bool rollups : {false, true}) {
+  const std::pair<const char*, smbta::query::RollupSet> kinds[] = {
+      {"no rollup", {false, false}},
+      {"hourly rollup", {true, false}},
+      {"hourly and file rollups", {true, true}}};
+  for (const auto& [label, rollups] : kinds) {
     DbParams p = base;
     if (p.driver == "sqlite3") {
       p.name = "/var/tmp/smbta-query-insert.db";
@@ -199,12 +235,11 @@ void insert_cost(const DbParams& base) {
       for (const char* t : {"smbta_events", "smbta_strings", "smbta_users"})
         db.exec(fmt::format("DELETE FROM {}", t));
     }
-    if (rollups) smbta::query::install_rollups(db);
+    smbta::query::install_rollups(db, rollups);
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < rows.size(); i += kBatch)
       store->insert(std::span(rows).subspan(i, std::min(kBatch, rows.size() - i)));
-    std::cout << fmt::format("{} insert {} rows {} rollup: {:.0f} rows/s\n", p.driver, kRows,
-                             rollups ? "with" : "without",
+    std::cout << fmt::format("{} insert {} rows, {}: {:.0f} rows/s\n", p.driver, kRows, label,
                              static_cast<double>(kRows) / seconds_since(t0));
   }
 }
@@ -233,7 +268,9 @@ int main(int argc, char** argv) {
   try {
     const std::int64_t n = argc > 1 ? std::stoll(argv[1]) : 10'000'000;
     DbParams p;
-    p.name = argc > 2 ? argv[2] : "/var/tmp/smbta-query-bench.db";
+    p.name = argc > 2      ? argv[2]
+             : clustered() ? "/var/tmp/smbta-query-bench-clustered.db"
+                           : "/var/tmp/smbta-query-bench.db";
     // SMBTA_BENCH_ONLY_PGSQL: skip the sqlite3 runs.
     if (!std::getenv("SMBTA_BENCH_ONLY_PGSQL")) {
       if (n > 0) bench(p, n);

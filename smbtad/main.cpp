@@ -18,9 +18,9 @@ int setup_database(const smbtad::Options& o) {
   try {
     auto store = smbta::store::EventStore::open(o.db);
     store->create_schema();
-    if (o.rollups) {
+    if (o.rollups || o.file_rollup) {
       smbta::store::DbiConnection c(o.db);
-      smbta::query::install_rollups(c);
+      smbta::query::install_rollups(c, {o.rollups, o.file_rollup});
     }
     std::printf("smbtad: database %s (%s) is ready\n", o.db.name.c_str(), o.db.driver.c_str());
     return 0;

@@ -70,6 +70,7 @@ constexpr option kLongOptions[] = {
     {"dbport", required_argument, nullptr, 1008},
     {"require-client-key", no_argument, nullptr, 1009},
     {"rollups", required_argument, nullptr, 1010},
+    {"file-rollup", required_argument, nullptr, 1011},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -173,6 +174,9 @@ void apply(int c, const std::string& arg, Options& o) {
     case 1010:
       o.rollups = parse_bool01(arg, what);
       break;
+    case 1011:
+      o.file_rollup = parse_bool01(arg, what);
+      break;
     case 1009:
       o.require_client_key = true;
       break;
@@ -262,6 +266,7 @@ void apply_config_file(const std::string& path, Options& o) {
   set("general", "precision", 'p');
   set("general", "use_db", 'U');
   set("general", "rollups", 1010);
+  set("general", "file_rollup", 1011);
   set("general", "keyfile", 'k');
   set("general", "keyfile_clients", 'K');
   set("general", "pid_file", 1001);
@@ -355,6 +360,8 @@ Storage:
                                    SECONDS-long buckets; 0 stores every record (default 5)
       --rollups 0|1                keep the hourly per-user/share rollup that makes reports
                                    fast (default 1; costs some insert speed)
+      --file-rollup 0|1            keep the daily per-file rollup that makes top/list files and
+                                   search fast (default 0; can halve insert speed, see man page)
       --spool-dir DIR              where records wait while the database is unreachable
                                    (default $HOME/.smbtad/spool)
   -t, --maintenance-timer HH:MM:SS     how often old rows are deleted (default 01:00:00)

@@ -39,7 +39,8 @@ struct Options {
   bool require_client_key = false;  // refuse client requests that are not encrypted
   int precision = 5;
   bool use_db = true;
-  bool rollups = true;  // keep the hourly rollup that makes reports fast (smbtaquery)
+  bool rollups = true;       // keep the hourly rollup that makes reports fast (smbtaquery)
+  bool file_rollup = false;  // keep the daily per-file rollup (fast top/list files, search)
   bool setup = false;
   smbta::store::DbParams db;
 

@@ -334,6 +334,7 @@ void Server::run() {
     wc.maintenance_interval_s = options_.maintenance_interval_s;
     wc.retention_s = options_.retention_s;
     wc.rollups = options_.rollups;
+    wc.file_rollup = options_.file_rollup;
     auto& st = wc.status;
     st.version = "2.0.0";
     st.client_port = options_.client_port();

@@ -114,10 +114,10 @@ bool StoreWriter::ensure_connected() {
   try {
     auto store = smbta::store::EventStore::open(config_.db);
     store->create_schema();
-    if (config_.rollups) {
-      // Triggers keep the rollup exact for every insert, growth and purge (query/rollup.h).
+    if (config_.rollups || config_.file_rollup) {
+      // Triggers keep the rollups exact for every insert, growth and purge (query/rollup.h).
       smbta::store::DbiConnection c(config_.db);
-      smbta::query::install_rollups(c);
+      smbta::query::install_rollups(c, {config_.rollups, config_.file_rollup});
     }
     store->write_status(config_.status);
     store_ = std::move(store);

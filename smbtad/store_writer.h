@@ -26,6 +26,7 @@ struct WriterConfig {
   int maintenance_interval_s = 3600;
   std::int64_t retention_s = 86400;
   bool rollups = true;
+  bool file_rollup = false;
   std::size_t max_rows_per_transaction = 20000;
   // Rows held in memory before the writer moves them to the spool instead.
   std::size_t max_queued_rows = 200000;

@@ -193,8 +193,9 @@ int run(const Options& o) {
       smbta::store::DbiConnection db(o.db);
       if (!smbta::store::schema::ready(db))
         throw smbta::store::StoreError("the database holds no smbta schema", false);
-      smbta::query::install_rollups(db);
-      std::cout << "Rollup table and triggers are installed.\n";
+      smbta::query::install_rollups(db, {true, o.file_rollup});
+      std::cout << (o.file_rollup ? "The hourly and the file rollup are installed.\n"
+                                  : "Rollup table and triggers are installed.\n");
       return kOk;
     }
     case Action::kQuery:

@@ -118,6 +118,8 @@ Other:
   -C, --convert            convert an SMBTA 1.2.x database (the `data` table) to this schema
       --dry-run            with -C: report what would be converted, change nothing
       --install-rollups    add the hourly rollup table and triggers (faster reports)
+      --install-file-rollup  add the daily per-file rollup as well (fast top/list files and
+                           search; costs insert speed, see smbtad(8) --file-rollup)
   -k, --keyfile FILE       key file: encrypts queries to smbtad (network mode)
   -K, --create-key FILE    create a new key file (mode 0600) and exit
   -v, --version            print the version and exit
@@ -129,7 +131,7 @@ Exit status: 0 success, 1 usage or query syntax error, 2 database or connection 
 }
 
 Options parse_options(int argc, char** argv) {
-  enum { kDryRun = 1000, kInstallRollups, kLimit, kDbPort, kHelp };
+  enum { kDryRun = 1000, kInstallRollups, kInstallFileRollup, kLimit, kDbPort, kHelp };
   static const option kLong[] = {
       {"query", required_argument, nullptr, 'q'},
       {"file", required_argument, nullptr, 'f'},
@@ -152,6 +154,7 @@ Options parse_options(int argc, char** argv) {
       {"convert", no_argument, nullptr, 'C'},
       {"dry-run", no_argument, nullptr, kDryRun},
       {"install-rollups", no_argument, nullptr, kInstallRollups},
+      {"install-file-rollup", no_argument, nullptr, kInstallFileRollup},
       {"limit", required_argument, nullptr, kLimit},
       {"keyfile", required_argument, nullptr, 'k'},
       {"create-key", required_argument, nullptr, 'K'},
@@ -167,8 +170,8 @@ Options parse_options(int argc, char** argv) {
   auto set_action = [&](Action a, const char* opt) {
     if (action_given && o.action != a)
       throw UsageError(
-          fmt::format("{}: only one of -q/-f, -t, -C, --install-rollups, -K may be "
-                      "given",
+          fmt::format("{}: only one of -q/-f, -t, -C, --install-rollups, --install-file-rollup, "
+                      "-K may be given",
                       opt));
     o.action = a;
     action_given = true;
@@ -267,6 +270,10 @@ Options parse_options(int argc, char** argv) {
         break;
       case kInstallRollups:
         set_action(Action::kInstallRollups, "--install-rollups");
+        break;
+      case kInstallFileRollup:
+        set_action(Action::kInstallRollups, "--install-file-rollup");
+        o.file_rollup = true;
         break;
       case kLimit:
         o.max_rows = static_cast<std::uint32_t>(parse_int(optarg, 1, 100'000'000, "--limit"));

@@ -23,7 +23,7 @@ enum class Action {
   kQuery,           // -q / -f
   kTest,            // -t
   kConvert,         // -C
-  kInstallRollups,  // --install-rollups
+  kInstallRollups,  // --install-rollups, --install-file-rollup
   kCreateKey,       // -K
   kLanguageHelp,    // -p
   kVersion,         // -v
@@ -41,9 +41,10 @@ struct Options {
   std::string xml_file;  // -x
   int debug_level = 0;
   bool identify = true;
-  std::string keyfile;     // -k
-  std::string create_key;  // -K
-  bool dry_run = false;    // --dry-run (with -C)
+  std::string keyfile;       // -k
+  std::string create_key;    // -K
+  bool file_rollup = false;  // --install-file-rollup
+  bool dry_run = false;      // --dry-run (with -C)
   std::uint32_t max_rows = 100'000;
 
   // Direct mode (default): the database.

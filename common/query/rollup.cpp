@@ -205,12 +205,7 @@ RollupSet installed_rollups(store::DbiConnection& db) {
   return {installed(db, kHourly), installed(db, kFiles)};
 }
 
-bool rollups_installed(store::DbiConnection& db) {
-  const RollupSet s = installed_rollups(db);
-  return s.hourly && s.files;
-}
-
-void install_rollups(store::DbiConnection& db) {
+void install_rollups(store::DbiConnection& db, RollupSet which) {
   if (!db.is_sqlite() && !db.is_pgsql())
     throw store::StoreError("rollups need sqlite3 or pgsql", false);
   db.begin();
@@ -218,6 +213,7 @@ void install_rollups(store::DbiConnection& db) {
     // Serializes installers on pgsql (sqlite: the write lock taken by the first DDL does).
     if (db.is_pgsql()) db.exec("SELECT pg_advisory_xact_lock(7363626175)");
     for (const RollupDef* d : kRollups) {
+      if (!(d == &kHourly ? which.hourly : which.files)) continue;
       // Inside the transaction, so that two installers cannot both backfill.
       const bool had_table = table_exists(db, d->table);
       for (const auto& stmt : db.is_sqlite() ? sqlite_ddl(*d) : pgsql_ddl(*d)) {

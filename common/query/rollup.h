@@ -20,23 +20,26 @@ namespace smbta::query {
 //     records): one row per file, user and day; read for whole days, raw events at the edges.
 // Primary keys in the column order given.
 
-// Creates missing tables and triggers and fills new tables from the events, in one transaction
-// (idempotent; a second call changes nothing; a database with only the hourly rollup gets the
-// file rollup). sqlite3 and pgsql.
-void install_rollups(store::DbiConnection& db);
+// The hourly rollup is on by default in smbtad: it costs a few percent of insert speed. The
+// file rollup is opt-in (smbtad --file-rollup 1): where every event touches another file it
+// adds a rollup row per event (about +14 bytes and twice the CPU per stored row in
+// bench/ingest_bench.sh); on a server whose users work on a few files a day it stays small.
 
-// Drops triggers and tables (for benchmarks and for a database that should not pay the
-// per-insert cost).
-void drop_rollups(store::DbiConnection& db);
-
-// Which rollups are complete (table and all three triggers).
+// A choice of rollups, or which ones are complete (table and all three triggers).
 struct RollupSet {
   bool hourly = false;
   bool files = false;
 };
-RollupSet installed_rollups(store::DbiConnection& db);
 
-// True when every rollup is installed.
-bool rollups_installed(store::DbiConnection& db);
+// Creates the missing tables and triggers of the chosen rollups and fills new tables from the
+// events, in one transaction (idempotent; a second call changes nothing). Rollups not chosen are
+// left as they are. sqlite3 and pgsql.
+void install_rollups(store::DbiConnection& db, RollupSet which);
+
+// Drops all triggers and tables (for benchmarks and for a database that should not pay the
+// per-insert cost).
+void drop_rollups(store::DbiConnection& db);
+
+RollupSet installed_rollups(store::DbiConnection& db);
 
 }  // namespace smbta::query

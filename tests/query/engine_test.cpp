@@ -161,7 +161,7 @@ TEST_P(EngineTest, SystemFunctions) {
 }
 
 TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
-  install_rollups(*conn_);
+  install_rollups(*conn_, {true, true});
   auto store = db_->open();
   // An accumulate row grows holger's read at 09:10 by 5 bytes.
   store::Row grow = known_rows()[2];
@@ -187,7 +187,7 @@ TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
 // The file rollup serves whole days of ranges of a week or more; the days at the edges and
 // shorter ranges come from the events. Every split must give what the events alone give.
 TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
-  install_rollups(*conn_);
+  install_rollups(*conn_, {true, true});
   QueryOptions with, without;
   with.now_ms = without.now_ms = test_now();
   without.use_rollups = false;

@@ -95,7 +95,7 @@ void QueryTest::SetUp() {
   const auto rows = known_rows();
   const std::size_t half = rows.size() / 2;
   store->insert(std::span(rows).first(half));
-  if (GetParam().rollups) install_rollups(*conn_);
+  if (GetParam().rollups) install_rollups(*conn_, {true, true});
   store->insert(std::span(rows).subspan(half));
   store::ModuleInfo m;
   m.peer = "192.168.1.10";

@@ -284,8 +284,8 @@ class SmbtadGoldenTest : public ::testing::TestWithParam<std::string> {
     for (int attempt = 1; !smbtad_; ++attempt) {
       port_ = smbtad::testing::free_port();
       auto args = db_args_;
-      args.insert(args.end(),
-                  {"-i", std::to_string(port_), "-p", std::to_string(kPrecision), "-k", key_path_});
+      args.insert(args.end(), {"-i", std::to_string(port_), "-p", std::to_string(kPrecision), "-k",
+                               key_path_, "--file-rollup", "1"});
       try {
         smbtad_ = std::make_unique<SmbtadProcess>(args, home_.path(), port_);
       } catch (const std::runtime_error&) {
@@ -358,7 +358,8 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
   })) << "stored rows "
       << st.rows << ", records " << st.records << ", modules " << st.modules << "\n"
       << smbtad_->log();
-  ASSERT_TRUE(rollups_installed(*conn_)) << "smbtad did not install the rollups";
+  ASSERT_TRUE(installed_rollups(*conn_).hourly) << "smbtad did not install the rollups";
+  ASSERT_TRUE(installed_rollups(*conn_).files) << "smbtad --file-rollup 1 did not install it";
 
   // --- Totals against the bytes sent, in both modes. ---
   std::vector<Record> sent = s.first;

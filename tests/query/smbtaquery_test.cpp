@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "query/query_fixture.h"
+#include "query/rollup.h"
 #include "store/event_store.h"
 
 namespace smbta::query::testing {
@@ -214,6 +215,28 @@ TEST_F(SmbtaqueryTest, ConvertOption) {
   EXPECT_EQ(run(with_db({"--install-rollups"})).status, 0);
   r = run(with_db({"-q", "global, total r;", "-o", "csv"}));
   EXPECT_TRUE(contains(r.out, "123,1")) << r.out;
+  {
+    store::DbParams p;
+    p.name = db_.string();
+    store::DbiConnection db(p);
+    const RollupSet s = installed_rollups(db);
+    EXPECT_TRUE(s.hourly);
+    EXPECT_FALSE(s.files) << "the file rollup is opt-in";
+  }
+  // The file rollup is filled from the converted events; top files reads it.
+  r = run(with_db({"--install-file-rollup"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  {
+    store::DbParams p;
+    p.name = db_.string();
+    store::DbiConnection db(p);
+    EXPECT_TRUE(installed_rollups(db).files);
+  }
+  r = run(with_db({"-q", "global, top 1 files r;", "-o", "csv"}));
+  EXPECT_TRUE(contains(r.out, "1,f,sh,123")) << r.out;
+  EXPECT_EQ(run(with_db({"--install-file-rollup", "--install-rollups"})).status, 0)
+      << "both name the same action";
+  EXPECT_EQ(run(with_db({"--install-file-rollup", "-C"})).status, 1);  // usage error
 }
 
 }  // namespace
