@@ -4,6 +4,8 @@
 # lost, CPU seconds and peak RSS per 100k records and bytes per row, for precision 0 and 5 over
 # 1, 4 and 16 connections, then RSS with 1,000 connections.
 # Usage: bash bench/ingest_bench.sh [build-dir] [records]
+# Environment: SMBTA_BENCH_PRECISIONS="0 5" (default), SMBTA_BENCH_SMBTAD_ARGS (added to smbtad's
+# command line, e.g. "--file-rollup 1").
 set -euo pipefail
 build=${1:-build}
 records=${2:-1000000}
@@ -21,7 +23,7 @@ cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 run() {
   local precision=$1 conns=$2 idle=${3:-0}
   rm -rf "$work/home"; mkdir -p "$work/home"
-  HOME=$work/home "$smbtad" -o -i $port -p "$precision" 2>"$work/log" &
+  HOME=$work/home "$smbtad" -o -i $port -p "$precision" ${SMBTA_BENCH_SMBTAD_ARGS:-} 2>"$work/log" &
   pid=$!
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
   local db=$work/home/.smbtad/staddb
