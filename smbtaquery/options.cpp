@@ -32,6 +32,7 @@ std::string home() {
 struct Given {
   bool driver = false, name = false, host = false, user = false, password = false;
   bool debug = false, keyfile = false, identify = false, port = false, dbport = false;
+  bool smbtad_host = false;  // -h (smbtad), apart from -H (database host)
 };
 
 void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
@@ -58,7 +59,7 @@ void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
     if (auto v = get("database", "port")) o.db.port = *v;
   if (auto v = get("database", "dbpath")) o.db.sqlite_dbdir = *v;
   // The real-time tools spelled the network keys three ways; accept them all.
-  if (!g.host)
+  if (!g.smbtad_host)
     for (const char* k : {"smbta_host_name", "smbtad_host_name", "smbta_host"})
       if (auto v = get("network", k)) {
         o.host = *v;
@@ -244,7 +245,7 @@ Options parse_options(int argc, char** argv) {
         if (arg.empty()) throw UsageError("-h/--host: the host name is empty");
         o.host = arg;
         o.network = true;
-        g.host = true;
+        g.smbtad_host = true;
         break;
       case 'i':
         o.port = parse_int(optarg, 1, 65535, "-i/--port");
