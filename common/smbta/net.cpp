@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -101,14 +102,43 @@ UniqueFd listen_unix(const std::string& path, unsigned mode, int backlog) {
   return fd;
 }
 
-UniqueFd connect_tcp(const std::string& host, int port) {
+namespace {
+
+// 0 or an errno value; ETIMEDOUT when `timeout` passed first.
+int connect_within(int fd, const sockaddr* sa, socklen_t len, std::chrono::milliseconds timeout) {
+  if (::connect(fd, sa, len) == 0) return 0;
+  if (errno != EINPROGRESS) return errno;
+  pollfd p{fd, POLLOUT, 0};
+  int rc;
+  do {
+    rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (rc < 0 && errno == EINTR);  // a signal restarts the whole wait: bounded enough here
+  if (rc < 0) return errno;
+  if (rc == 0) return ETIMEDOUT;
+  int err = 0;
+  socklen_t n = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) != 0) return errno;
+  return err;
+}
+
+}  // namespace
+
+UniqueFd connect_tcp(const std::string& host, int port, std::chrono::milliseconds timeout) {
   auto res = resolve(host, port, false);
   std::string errors;
   for (addrinfo* a = res.get(); a != nullptr; a = a->ai_next) {
-    UniqueFd fd(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
+    UniqueFd fd(
+        ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol));
     if (!fd) continue;
-    if (::connect(fd.get(), a->ai_addr, a->ai_addrlen) == 0) return fd;
-    errors = std::strerror(errno);
+    const int err = connect_within(fd.get(), a->ai_addr, a->ai_addrlen, timeout);
+    if (err == 0) {
+      const int flags = ::fcntl(fd.get(), F_GETFL);
+      if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
+        throw std::runtime_error(std::string("fcntl: ") + std::strerror(errno));
+      return fd;
+    }
+    errors = err == ETIMEDOUT ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                              : std::strerror(err);
   }
   throw std::runtime_error("cannot connect to " + host + " port " + std::to_string(port) + ": " +
                            errors);

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,11 @@ std::vector<UniqueFd> listen_tcp(const std::string& host, int port, int backlog 
 // process is replaced; any other file at the path is an error (never unlink a regular file).
 UniqueFd listen_unix(const std::string& path, unsigned mode, int backlog = 1024);
 
-// Blocking connects for clients and tests. Throw std::runtime_error on failure.
-UniqueFd connect_tcp(const std::string& host, int port);
+// Connects for clients and tests; the returned socket is blocking. A host that drops packets
+// (firewall) would otherwise hold a client for minutes: each address gets `timeout`. Throw
+// std::runtime_error on failure.
+UniqueFd connect_tcp(const std::string& host, int port,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 UniqueFd connect_unix(const std::string& path);
 
 // "192.0.2.1", "::1", or "unix" for AF_UNIX peers.
