@@ -938,6 +938,48 @@ static int smb_traffic_analyzer_chdir(vfs_handle_struct *handle,
 	return result;
 }
 
+/* Handles smbd opens for its own bookkeeping (several per client request) are not client
+ * opens; reporting them would only multiply the traffic:
+ *  - pathref fsps (O_PATH handles for stat and *at() calls);
+ *  - internal directory fsps (is_dirfsp), e.g. the directory scan of the case-insensitive
+ *    name lookup before every create of a new file; smbd never hands them to a client;
+ *  - O_PATH descriptors on fsps that are not (or no longer) marked pathref: the directory
+ *    walk of openat_pathref_dirfsp_nosymlink() (every create below the share root) opens
+ *    them and closes the intermediate directories before marking the last one pathref, and
+ *    reopen_from_procfd() (a client open of an existing file) clears the mark before it
+ *    opens the real descriptor and closes the O_PATH one. An O_PATH descriptor can neither
+ *    read nor write, so no client open has one.
+ * Client opens of directories (listings) are reported like files. */
+static bool smbta_internal_open(const struct files_struct *fsp, const struct vfs_open_how *how)
+{
+	if (fsp->fsp_flags.is_pathref || fsp->fsp_flags.is_dirfsp) {
+		return true;
+	}
+#ifdef O_PATH
+	if (how->flags & O_PATH) {
+		return true;
+	}
+#endif
+	return false;
+}
+
+static bool smbta_internal_close(const struct files_struct *fsp)
+{
+	if (fsp->fsp_flags.is_pathref || fsp->fsp_flags.is_dirfsp) {
+		return true;
+	}
+#ifdef O_PATH
+	/* Both happen before the FSA layer takes the fsp (is_fsa), so a client's close of an
+	 * open file never pays for the fcntl(). */
+	if (!fsp->fsp_flags.is_fsa) {
+		int fd = fsp_get_pathref_fd(fsp);
+		int fl = fd != -1 ? fcntl(fd, F_GETFL) : -1;
+		return fl != -1 && (fl & O_PATH);
+	}
+#endif
+	return false;
+}
+
 static int smb_traffic_analyzer_openat(vfs_handle_struct *handle,
 				       const struct files_struct *dirfsp,
 				       const struct smb_filename *smb_fname,
@@ -945,9 +987,7 @@ static int smb_traffic_analyzer_openat(vfs_handle_struct *handle,
 {
 	int64_t t0 = mono_us();
 	int result = SMB_VFS_NEXT_OPENAT(handle, dirfsp, smb_fname, fsp, how);
-	/* Pathref opens (O_PATH handles smbd takes for its own bookkeeping, several per client
-	 * request) are not client opens; reporting them would only multiply the traffic. */
-	if (handle->data != NULL && !fsp->fsp_flags.is_pathref) {
+	if (handle->data != NULL && !smbta_internal_open(fsp, how)) {
 		const char *name = fsp_name(fsp);
 		if (name[0] == '\0') {
 			name = at_path(talloc_tos(), dirfsp, smb_fname);
@@ -960,9 +1000,9 @@ static int smb_traffic_analyzer_openat(vfs_handle_struct *handle,
 static int smb_traffic_analyzer_close(vfs_handle_struct *handle, files_struct *fsp)
 {
 	int64_t t0 = mono_us();
-	bool pathref = fsp->fsp_flags.is_pathref;
+	bool internal = handle->data != NULL && smbta_internal_close(fsp);
 	int result = SMB_VFS_NEXT_CLOSE(handle, fsp);
-	if (handle->data != NULL && !pathref) {
+	if (handle->data != NULL && !internal) {
 		smbta_send(handle, SMBTA_C_OP_CLOSE, fsp_name(fsp), NULL, 0, 0, result, t0);
 	}
 	return result;
