@@ -43,7 +43,8 @@ size_t emit(const std::string& body, smbta_c_cipher* cipher, char* buf, size_t c
   }
   const size_t total = smbta::kHeaderSize + payload.size();
   if (total > cap || buf == nullptr) return total;
-  std::string header;
+  thread_local std::string header;  // 26 bytes: past the small-string buffer, so kept warm
+  header.clear();
   smbta::append_header(header, payload.size(), cipher != nullptr);
   std::memcpy(buf, header.data(), smbta::kHeaderSize);
   std::memcpy(buf + smbta::kHeaderSize, payload.data(), payload.size());
