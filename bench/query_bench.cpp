@@ -57,8 +57,9 @@ std::string series(const DbiConnection& db, std::int64_t n) {
 }
 
 // Uniform: every row picks its file, share and user independently, the worst case for any rollup
-// by file. Clustered (SMBTA_BENCH_LAYOUT=clustered): each user works on 25 files a day and a
-// file lives on one share, as on a real file server.
+// by file. Clustered (SMBTA_BENCH_LAYOUT=clustered): each user works on 25 neighbouring files a
+// day, and a share holds 2,500 neighbouring files, so a user touches one or two shares a day, as
+// on a real file server.
 bool clustered() {
   const char* l = std::getenv("SMBTA_BENCH_LAYOUT");
   return l != nullptr && std::string_view(l) == "clustered";
@@ -93,7 +94,7 @@ void fill(DbiConnection& db, std::int64_t n) {
       series(db, n), kBase, kSpanMs, n,
       clustered() ? fmt::format("(r2 % 200 * 211 + x * 30 / {} * 997 + r4 % 25) % 50000", n)
                   : "r4 % 50000",
-      clustered() ? "1 + f % 20" : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END"));
+      clustered() ? "1 + f / 2500" : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END"));
   db.commit();
   if (db.is_pgsql()) {
     // The rows above took explicit ids; move the identity sequences past them.
@@ -166,7 +167,7 @@ void bench(const DbParams& p, std::int64_t n) {
   // The layout of the rows in the database is remembered next to them, so that switching
   // SMBTA_BENCH_LAYOUT refills it.
   db.exec("CREATE TABLE IF NOT EXISTS smbta_bench_layout (layout integer NOT NULL)");
-  const std::int64_t layout = clustered() ? 2 : 1;
+  const std::int64_t layout = clustered() ? 3 : 1;
   if (scalar(db, "SELECT COUNT(*) FROM smbta_events") != n ||
       scalar(db, "SELECT MAX(layout) FROM smbta_bench_layout") != layout) {
     smbta::query::drop_rollups(db);
