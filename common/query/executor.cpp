@@ -322,29 +322,37 @@ class Executor {
         kHourMs, raw_kind(m), id_conditions(r, "e", true), raw_time(from, to));
   }
 
+  static const char* rollup_kind(Mode m) {
+    return m == Mode::kRead ? "r.kind = 0" : m == Mode::kWrite ? "r.kind = 1" : "1 = 1";
+  }
+
+  // Splits r's range: whole `unit`s from `rollup` (a SELECT on alias r whose time column is
+  // `col`, in units since the epoch), the partial units at the edges from `raw(from, to)`.
+  template <typename Raw>
+  static std::string split_range(const Resolved& r, std::int64_t unit, const char* col,
+                                 std::string rollup, Raw raw) {
+    const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
+    const std::int64_t u1 = lo ? floor_div(r.range.from + unit - 1, unit) : 0;
+    const std::int64_t u2 = hi ? floor_div(r.range.to, unit) : 0;
+    if (lo && hi && u1 >= u2) return raw(r.range.from, r.range.to);
+    if (lo) rollup += fmt::format(" AND r.{} >= {}", col, u1);
+    if (hi) rollup += fmt::format(" AND r.{} < {}", col, u2);
+    if (lo && r.range.from < u1 * unit) rollup += " UNION ALL " + raw(r.range.from, u1 * unit);
+    if (hi && u2 * unit < r.range.to) rollup += " UNION ALL " + raw(u2 * unit, r.range.to);
+    return rollup;
+  }
+
   // A derived table (h = hour index, user_id, share_id, bytes, recs) of the R/W traffic that
   // `r` selects: whole hours from the rollup, partial hours at the edges from the events.
   std::string byte_source(const Resolved& r, Mode m) const {
     if (!rollups_.hourly || r.files || r.empty) return raw_bytes(r, m, r.range.from, r.range.to);
-    const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
-    const std::int64_t h1 = lo ? floor_div(r.range.from + kHourMs - 1, kHourMs) : 0;
-    const std::int64_t h2 = hi ? floor_div(r.range.to, kHourMs) : 0;
-    if (lo && hi && h1 >= h2) return raw_bytes(r, m, r.range.from, r.range.to);
-    std::string roll = fmt::format(
-        "SELECT r.hour AS h, r.user_id AS user_id, r.share_id AS share_id, r.bytes AS bytes, "
-        "r.records AS recs FROM smbta_rollup_hourly r WHERE {}{}",
-        m == Mode::kRead    ? "r.kind = 0"
-        : m == Mode::kWrite ? "r.kind = 1"
-                            : "1 = 1",
-        id_conditions(r, "r", false));
-    if (lo) roll += fmt::format(" AND r.hour >= {}", h1);
-    if (hi) roll += fmt::format(" AND r.hour < {}", h2);
-    std::string out = roll;
-    if (lo && r.range.from < h1 * kHourMs)
-      out += " UNION ALL " + raw_bytes(r, m, r.range.from, h1 * kHourMs);
-    if (hi && h2 * kHourMs < r.range.to)
-      out += " UNION ALL " + raw_bytes(r, m, h2 * kHourMs, r.range.to);
-    return out;
+    return split_range(
+        r, kHourMs, "hour",
+        fmt::format(
+            "SELECT r.hour AS h, r.user_id AS user_id, r.share_id AS share_id, r.bytes AS bytes, "
+            "r.records AS recs FROM smbta_rollup_hourly r WHERE {}{}",
+            rollup_kind(m), id_conditions(r, "r", false)),
+        [&](std::int64_t from, std::int64_t to) { return raw_bytes(r, m, from, to); });
   }
 
   static std::string raw_files(const Resolved& r, Mode m, std::int64_t from, std::int64_t to) {
@@ -357,27 +365,17 @@ class Executor {
   // A derived table (file_id (0: none), share_id, user_id, bytes) of the R/W traffic that `r`
   // selects: whole days from the file rollup, partial days at the edges from the events.
   std::string file_source(const Resolved& r, Mode m) const {
-    const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
+    const bool lo = r.range.from != kNoLowerBound;
     const std::int64_t end = std::min(r.range.to, now_);
     if (!rollups_.files || r.empty || (lo && end - r.range.from < kFileRollupMinSpanMs))
       return raw_files(r, m, r.range.from, r.range.to);
-    const std::int64_t d1 = lo ? floor_div(r.range.from + kDayMs - 1, kDayMs) : 0;
-    const std::int64_t d2 = hi ? floor_div(r.range.to, kDayMs) : 0;
-    if (lo && hi && d1 >= d2) return raw_files(r, m, r.range.from, r.range.to);
-    std::string out = fmt::format(
-        "SELECT r.file_id AS file_id, r.share_id AS share_id, r.user_id AS user_id, r.bytes AS "
-        "bytes FROM smbta_rollup_files r WHERE {}{}",
-        m == Mode::kRead    ? "r.kind = 0"
-        : m == Mode::kWrite ? "r.kind = 1"
-                            : "1 = 1",
-        id_conditions(r, "r", true));
-    if (lo) out += fmt::format(" AND r.day >= {}", d1);
-    if (hi) out += fmt::format(" AND r.day < {}", d2);
-    if (lo && r.range.from < d1 * kDayMs)
-      out += " UNION ALL " + raw_files(r, m, r.range.from, d1 * kDayMs);
-    if (hi && d2 * kDayMs < r.range.to)
-      out += " UNION ALL " + raw_files(r, m, d2 * kDayMs, r.range.to);
-    return out;
+    return split_range(
+        r, kDayMs, "day",
+        fmt::format(
+            "SELECT r.file_id AS file_id, r.share_id AS share_id, r.user_id AS user_id, r.bytes "
+            "AS bytes FROM smbta_rollup_files r WHERE {}{}",
+            rollup_kind(m), id_conditions(r, "r", true)),
+        [&](std::int64_t from, std::int64_t to) { return raw_files(r, m, from, to); });
   }
 
   static std::string access(Mode m) {
