@@ -26,8 +26,11 @@ constexpr std::size_t kRowsPerStatement = 500;
 // Dictionary values per INSERT/SELECT when resolving misses; values can be 10 kB each.
 constexpr std::size_t kValuesPerStatement = 200;
 constexpr std::size_t kBytesPerStatement = 512 * 1024;
-// Bound of each id cache; on overflow the cache starts over (ids are looked up again).
+// Bounds of the id caches; on overflow they start over (ids are looked up again). Paths may be
+// kilobytes long, so the entry count alone would let a million long paths take gigabytes.
 constexpr std::size_t kMaxCachedIds = 1'000'000;
+constexpr std::size_t kMaxCachedBytes = 64 * 1024 * 1024;
+constexpr std::size_t kBytesPerCacheEntry = 64;  // node, bucket and id besides the key's bytes
 
 // libdbi quotes C strings, so a NUL ends a value; clip it here too so that the cache key and
 // the stored value are the same bytes.
@@ -94,13 +97,19 @@ class DbiEventStore final : public EventStore {
 
   void insert(std::span<const Row> rows) override {
     if (rows.empty()) return;
-    if (strings_.size() > kMaxCachedIds) strings_.clear();
-    if (users_.size() > kMaxCachedIds) users_.clear();
+    if (strings_.size() > kMaxCachedIds || users_.size() > kMaxCachedIds ||
+        cached_bytes_ > kMaxCachedBytes) {
+      strings_.clear();
+      users_.clear();
+      cached_bytes_ = 0;
+    }
     db_.begin();
     try {
       resolve_ids(rows);
       write_events(rows);
       db_.commit();
+      for (const auto* added : {&new_strings_, &new_users_})
+        for (const auto& key : *added) cached_bytes_ += key.size() + kBytesPerCacheEntry;
       new_strings_.clear();
       new_users_.clear();
     } catch (...) {
@@ -472,9 +481,10 @@ class DbiEventStore final : public EventStore {
   IdMap users_;
   std::vector<std::string> new_strings_;
   std::vector<std::string> new_users_;
-  std::string key_;         // scratch user key, reused to avoid an allocation per row
-  std::string lookup_key_;  // scratch string key, likewise
-  std::string sql_;         // statement buffer, reused across batches
+  std::size_t cached_bytes_ = 0;  // estimated size of strings_ and users_
+  std::string key_;               // scratch user key, reused to avoid an allocation per row
+  std::string lookup_key_;        // scratch string key, likewise
+  std::string sql_;               // statement buffer, reused across batches
 };
 
 }  // namespace
