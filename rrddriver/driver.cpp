@@ -132,7 +132,7 @@ int run_driver(const DriverOptions& o) {
   for (;;) {
     if (!feed.connected() && Clock::now() >= feed.next_attempt()) feed.try_connect(acc);
     connected_in_interval = connected_in_interval || feed.connected();
-    auto deadline = next_update;
+    auto deadline = std::min(next_update, feed.next_tick());
     if (!feed.connected()) deadline = std::min(deadline, feed.next_attempt());
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     pollfd p[2] = {{signals.fd(), POLLIN, 0}, {feed.fd(), POLLIN, 0}};
@@ -143,6 +143,7 @@ int run_driver(const DriverOptions& o) {
       return 0;
     }
     if (r > 0 && p[1].revents != 0) feed.drain(acc);
+    feed.tick(acc);
     const auto now = Clock::now();
     if (now >= next_update) {
       flush();

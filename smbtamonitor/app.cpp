@@ -124,11 +124,12 @@ int run_batch(const MonitorOptions& o) {
   long lines = 0;
   for (;;) {
     if (!feed.connected() && Clock::now() >= feed.next_attempt()) feed.try_connect(l);
-    auto deadline = next_line;
+    auto deadline = std::min(next_line, feed.next_tick());
     if (!feed.connected()) deadline = std::min(deadline, feed.next_attempt());
     const auto ev = wait_for({signals.fd(), feed.fd()}, until(deadline));
     if (ev[0] != 0 && signals.take() != 0) return 0;
     if (ev[1] != 0) feed.drain(l);
+    feed.tick(l);
     if (Clock::now() >= next_line) {
       const Traffic now = l.model.totals();
       const Traffic delta{now.read - previous.read, now.write - previous.write};
@@ -179,9 +180,11 @@ int run_screen(const MonitorOptions& o) {
     }
     auto timeout = tick;
     if (!feed.connected()) timeout = std::min(timeout, until(feed.next_attempt()));
+    if (feed.connected()) timeout = std::min(timeout, until(feed.next_tick()));
     const auto ev = wait_for({signals.fd(), STDIN_FILENO, feed.fd()}, timeout);
     if (ev[0] != 0 && signals.take() != 0) return 0;
     if (ev[2] != 0) feed.drain(l);
+    feed.tick(l);
     for (int k = screen.key(); k != -1; k = screen.key()) {
       if (k == 'q' || k == 'Q') return 0;
       if (k == 'p' || k == 'P' || k == ' ') {

@@ -26,6 +26,7 @@ int MonitorFeed::fd() const {
 
 void MonitorFeed::fail(FeedListener& l, const std::string& why) {
   conn_.reset();
+  next_tick_ = Clock::time_point::max();
   const auto delay = backoff_.next();
   next_attempt_ = Clock::now() + delay;
   l.on_unreachable(why, delay);
@@ -39,14 +40,22 @@ void MonitorFeed::try_connect(FeedListener& l) {
     // LOG first: add() skips results of earlier monitors that arrive while it waits for the
     // identification, and a skipped log line matters less than a skipped second of bytes.
     if (want_log_) log_id_ = c->add(MonitorKind::kLog, filter);
-    throughput_id_ = c->add(MonitorKind::kThroughput, filter);
+    if (options_.legacy_monitors) {
+      read_id_ = c->add(MonitorKind::kRead, filter);
+      write_id_ = c->add(MonitorKind::kWrite, filter);
+      pending_ = Traffic{};
+      next_tick_ = Clock::now() + std::chrono::seconds(1);
+    } else {
+      throughput_id_ = c->add(MonitorKind::kThroughput, filter);
+    }
     conn_ = std::move(c);
   } catch (const std::exception& e) {
     fail(l, e.what());
     return;
   }
   backoff_.reset();
-  smbta::log::debug(1, "monitors registered: throughput {}, log {}", throughput_id_, log_id_);
+  smbta::log::debug(1, "monitors registered: throughput {}, read {}, write {}, log {}",
+                    throughput_id_, read_id_, write_id_, log_id_);
   l.on_connected(options_.endpoint());
 }
 
@@ -63,7 +72,14 @@ void MonitorFeed::drain(FeedListener& l) {
         smbta::log::warning("smbtad: {}", m->value);
         continue;
       }
-      if (m->id == throughput_id_) {
+      if (options_.legacy_monitors && (m->id == read_id_ || m->id == write_id_)) {
+        // One operation's bytes; sums until the next tick.
+        if (m->value.empty() || m->value.size() > 19 ||
+            m->value.find_first_not_of("0123456789") != std::string::npos)
+          throw std::runtime_error("malformed read/write message");
+        (m->id == read_id_ ? pending_.read : pending_.write) +=
+            std::strtoull(m->value.c_str(), nullptr, 10);
+      } else if (!options_.legacy_monitors && m->id == throughput_id_) {
         if (m->fields.size() != 2) throw std::runtime_error("malformed throughput message");
         Traffic t;
         t.read = std::strtoull(m->fields[0].c_str(), nullptr, 10);
@@ -76,6 +92,20 @@ void MonitorFeed::drain(FeedListener& l) {
   } catch (const std::exception& e) {
     fail(l, std::string("lost the connection: ") + e.what());
   }
+}
+
+Clock::time_point MonitorFeed::next_tick() const {
+  return next_tick_;
+}
+
+void MonitorFeed::tick(FeedListener& l) {
+  if (!conn_ || Clock::now() < next_tick_) return;
+  // Fixed one-second steps keep the reported seconds aligned; after a stall (suspended
+  // terminal) the missed seconds are reported as one.
+  next_tick_ += std::chrono::seconds(1);
+  if (next_tick_ <= Clock::now()) next_tick_ = Clock::now() + std::chrono::seconds(1);
+  l.on_second(pending_);
+  pending_ = Traffic{};
 }
 
 }  // namespace smbta::realtime

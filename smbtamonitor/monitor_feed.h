@@ -59,6 +59,11 @@ class MonitorFeed {
   void try_connect(FeedListener& l);
   // Handles everything that has arrived; on a lost connection reports and schedules a retry.
   void drain(FeedListener& l);
+  // With legacy monitors the feed sums per-operation bytes itself and reports them once a
+  // second: the owner includes next_tick() in its poll deadline and calls tick() after each
+  // wake-up. Without them, next_tick() is never and tick() does nothing.
+  Clock::time_point next_tick() const;
+  void tick(FeedListener& l);
 
  private:
   void fail(FeedListener& l, const std::string& why);
@@ -69,6 +74,9 @@ class MonitorFeed {
   Backoff backoff_;
   std::unique_ptr<MonitorConnection> conn_;
   std::uint32_t throughput_id_ = 0, log_id_ = 0;
+  std::uint32_t read_id_ = 0, write_id_ = 0;  // legacy monitors
+  Traffic pending_;                           // legacy: bytes since the last tick
+  Clock::time_point next_tick_ = Clock::time_point::max();
   Clock::time_point next_attempt_ = Clock::now();
 };
 

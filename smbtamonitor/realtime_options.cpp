@@ -15,7 +15,7 @@
 namespace smbta::realtime {
 namespace {
 
-enum LongOnly : int { kSocketPath = 1001, kHelp = 1002 };
+enum LongOnly : int { kSocketPath = 1001, kHelp = 1002, kLegacy = 1003 };
 
 const std::vector<option> kCommon = {
     {"share", required_argument, nullptr, 's'},
@@ -28,6 +28,7 @@ const std::vector<option> kCommon = {
     {"unix-domain-socket", no_argument, nullptr, 'n'},
     {"unix-socket", no_argument, nullptr, 'n'},  // rrddriver's spelling in 1.2.6
     {"socket-path", required_argument, nullptr, kSocketPath},
+    {"legacy", no_argument, nullptr, kLegacy},
     {"key-file", required_argument, nullptr, 'k'},
     {"identify", required_argument, nullptr, 'I'},
     {"config-file", required_argument, nullptr, 'c'},
@@ -83,6 +84,9 @@ bool apply_common(int opt, const std::string& arg, ConnectionOptions& o) {
       return true;
     case 'k':
       o.key_file = arg;
+      return true;
+    case kLegacy:
+      o.legacy_monitors = true;
       return true;
     case 'I':
       o.identify = parse_identify(arg, "-I/--identify");
@@ -276,6 +280,8 @@ Connection to smbtad's client port:
   -n, --unix-domain-socket   connect through /var/tmp/stadsocket_client instead
       --socket-path PATH     connect through the Unix socket PATH (implies -n)
   -k, --key-file FILE        encrypt requests and decrypt replies with this key
+      --legacy               smbtad 1.2.x: use its READ/WRITE monitors (1.2.x exits when it
+                             is sent the THROUGHPUT monitor this smbta uses by default)
   -I, --identify 0|1         identification needs the smbta database, which the real-time
                              tools do not open: names are always matched exactly (default 0)
 General:

@@ -38,6 +38,9 @@ struct ConnectionOptions {
   std::string config_file;  // the one actually loaded, empty when none
   ObjectKind object = ObjectKind::kNone;
   std::string object_name;
+  // smbtad 1.2.x knows no THROUGHPUT monitor (it exits on an unknown monitor function): read and
+  // write monitors, one message per operation, summed here instead.
+  bool legacy_monitors = false;
 
   MonitorFilter filter() const;
   // "user 'anna'", "share 'data'", "everything" (for titles and messages)

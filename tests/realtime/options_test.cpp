@@ -102,6 +102,8 @@ TEST_F(Options, ConnectionOptions) {
   EXPECT_TRUE(p.conn.unix_socket) << "--socket-path implies -n";
   EXPECT_EQ(p.conn.socket_path, "/run/x.sock");
   EXPECT_TRUE(monitor({"-I", "1", "-u", "x"}).conn.identify);
+  EXPECT_FALSE(o.conn.legacy_monitors);
+  EXPECT_TRUE(monitor({"--legacy", "-u", "x"}).conn.legacy_monitors);
 }
 
 TEST_F(Options, BatchMode) {
