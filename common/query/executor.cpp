@@ -24,9 +24,6 @@ using store::DbiResult;
 
 constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::int64_t kDayMs = 86'400'000;
-// Below this span, file queries read the events through the time index: the file rollup's key
-// leads with share and file, so a short range would still visit every rollup row.
-constexpr std::int64_t kFileRollupMinSpanMs = 7 * kDayMs;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -216,23 +213,15 @@ class Executor {
   // question would silently add them up, so identification asks which share is meant (the
   // original asked interactively; -I 0 takes them all).
   void check_file_on_one_share(const ObjectRef& o, std::int64_t file_id) {
-    std::string sql;
-    if (rollups_.files) {
-      // A loose index scan: one seek per share in the rollup's (share, file) key, instead of
-      // reading every row.
-      sql = fmt::format(
-          "WITH RECURSIVE s(id) AS (SELECT MIN(share_id) FROM smbta_rollup_files UNION ALL "
-          "SELECT (SELECT MIN(r.share_id) FROM smbta_rollup_files r WHERE r.share_id > s.id) "
-          "FROM s WHERE s.id IS NOT NULL) SELECT sh.value FROM s JOIN smbta_strings sh ON sh.id "
-          "= s.id WHERE EXISTS (SELECT 1 FROM smbta_rollup_files r WHERE r.share_id = s.id AND "
-          "r.file_id = {}) ORDER BY {} LIMIT 11",
-          file_id, ordered("sh.value"));
-    } else {
-      sql = fmt::format(
-          "SELECT sh.value FROM (SELECT DISTINCT e.share_id FROM smbta_events e WHERE {} AND "
-          "e.file_id = {}) x JOIN smbta_strings sh ON sh.id = x.share_id ORDER BY {} LIMIT 11",
-          raw_kind(Mode::kReadWrite), file_id, ordered("sh.value"));
-    }
+    // The file rollup holds the R/W traffic in far fewer rows than the events.
+    const std::string source =
+        rollups_.files ? fmt::format("smbta_rollup_files e WHERE e.file_id = {}", file_id)
+                       : fmt::format("smbta_events e WHERE {} AND e.file_id = {}",
+                                     raw_kind(Mode::kReadWrite), file_id);
+    const std::string sql = fmt::format(
+        "SELECT sh.value FROM (SELECT DISTINCT e.share_id FROM {}) x JOIN smbta_strings sh ON "
+        "sh.id = x.share_id ORDER BY {} LIMIT 11",
+        source, ordered("sh.value"));
     std::vector<std::string> shares;
     for (DbiResult res = q(sql); res.next();) shares.push_back(res.get_text(1).value_or(""));
     if (shares.size() <= 1) return;
@@ -365,10 +354,7 @@ class Executor {
   // A derived table (file_id (0: none), share_id, user_id, bytes) of the R/W traffic that `r`
   // selects: whole days from the file rollup, partial days at the edges from the events.
   std::string file_source(const Resolved& r, Mode m) const {
-    const bool lo = r.range.from != kNoLowerBound;
-    const std::int64_t end = std::min(r.range.to, now_);
-    if (!rollups_.files || r.empty || (lo && end - r.range.from < kFileRollupMinSpanMs))
-      return raw_files(r, m, r.range.from, r.range.to);
+    if (!rollups_.files || r.empty) return raw_files(r, m, r.range.from, r.range.to);
     return split_range(
         r, kDayMs, "day",
         fmt::format(
@@ -523,7 +509,6 @@ class Executor {
                        {"filename", "File", ColumnType::kText},
                        {"sharename", "Share", ColumnType::kText},
                        {"bytes", "Bytes", ColumnType::kBytes}};
-        // Grouped in the file rollup's key order (share, file), so that it needs no sort.
         DbiResult res = q(fmt::format(
             "SELECT s.file_id, s.share_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s GROUP "
             "BY s.share_id, s.file_id ORDER BY b {}, s.file_id, s.share_id LIMIT {}",

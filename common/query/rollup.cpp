@@ -32,15 +32,17 @@ const RollupDef kHourly{"smbta_rollup_hourly",
                          {"share_id", "$share_id", "integer"},
                          {"kind", "$vfs_id / 2", "smallint"},
                          {"hour", "$ts / 3600000", "bigint"}}};
-// Share and file lead the key so that one share's files are one range and `top files` groups
-// in key order without sorting; an event without a file name counts under file id 0.
+// The day leads the key: a range of days is one range of the table (`top files since
+// yesterday` reads two days, not the whole history), and the triggers of one day's events write
+// into one region of the table instead of all over it. An event without a file name counts
+// under file id 0.
 const RollupDef kFiles{"smbta_rollup_files",
                        "smbta_rollup_files",
-                       {{"share_id", "$share_id", "integer"},
+                       {{"day", "$ts / 86400000", "integer"},
+                        {"share_id", "$share_id", "integer"},
                         {"file_id", "COALESCE($file_id, 0)", "integer"},
                         {"user_id", "$user_id", "integer"},
-                        {"kind", "$vfs_id / 2", "smallint"},
-                        {"day", "$ts / 86400000", "integer"}}};
+                        {"kind", "$vfs_id / 2", "smallint"}}};
 
 const RollupDef* const kRollups[] = {&kHourly, &kFiles};
 

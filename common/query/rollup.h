@@ -16,7 +16,7 @@ namespace smbta::query {
 //   smbta_rollup_hourly(user_id, share_id, kind 0=read 1=write, hour = ts / 3600000, bytes,
 //     records): a few percent of the events' size; the engine reads it for whole hours and the
 //     raw events for partial hours at range edges.
-//   smbta_rollup_files(share_id, file_id (0: none), user_id, kind, day = ts / 86400000, bytes,
+//   smbta_rollup_files(day = ts / 86400000, share_id, file_id (0: none), user_id, kind, bytes,
 //     records): one row per file, user and day; read for whole days, raw events at the edges.
 // Primary keys in the column order given.
 

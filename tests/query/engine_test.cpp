@@ -184,8 +184,8 @@ TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
   EXPECT_EQ(bytes_of(run("global, top 1 files r;", *conn_, with)[0], 0, 3), 40960 + 1000 + 5);
 }
 
-// The file rollup serves whole days of ranges of a week or more; the days at the edges and
-// shorter ranges come from the events. Every split must give what the events alone give.
+// The file rollup serves the whole days of a range; the partial days at its edges come from the
+// events. Every split must give what the events alone give.
 TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
   install_rollups(*conn_, {true, true});
   QueryOptions with, without;
