@@ -16,7 +16,8 @@
 # Usage (root): bash bench/vfs_bench.sh [BUILD_DIR]      (not part of ctest)
 # Environment: ROUNDS (default 5), SIZES (default "1 100 1024", MB), SMALL_FILES (10000),
 #              SESSIONS (100; 0 skips), RECEIVER=smbtad|test (default smbtad: -p 5, sqlite3 on
-#              tmpfs), WORKDIR (/dev/shm), SMBTA_VFS_MODULE (another build of the module)
+#              tmpfs), WORKDIR (/dev/shm), SMBTA_VFS_MODULE (another build of the module),
+#              KEEP_RESULTS (copy the per-run figures to this file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -140,6 +141,9 @@ awk '
     }
   }' "$results" | sort
 echo
-echo "raw results: $results"
+if [ -n "${KEEP_RESULTS:-}" ]; then
+  cp "$results" "$KEEP_RESULTS"
+  echo "raw results (one line per run: workload share wall_ms smbd_cpu_ms recv_cpu_ms): $KEEP_RESULTS"
+fi
 cp "$results" "${BENCH_RESULTS:-/tmp/smbta-vfs-bench-results.txt}"
 VFS_PASSED=1
