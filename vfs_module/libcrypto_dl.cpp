@@ -27,22 +27,23 @@
 #endif
 
 // Every libcrypto function the module's copy of the encoder references.
-#define SMBTA_LIBCRYPTO_FUNCTIONS(X) \
-  X(EVP_CIPHER_CTX_new)              \
-  X(EVP_CIPHER_CTX_free)             \
-  X(EVP_CIPHER_CTX_set_padding)      \
-  X(EVP_EncryptInit_ex)              \
-  X(EVP_EncryptUpdate)               \
-  X(EVP_DecryptInit_ex)              \
-  X(EVP_DecryptUpdate)               \
-  X(EVP_aes_128_ecb)                 \
-  X(RAND_bytes)
+#define SMBTA_LIBCRYPTO_FUNCTIONS(X)                                                               \
+	X(EVP_CIPHER_CTX_new)                                                                      \
+	X(EVP_CIPHER_CTX_free)                                                                     \
+	X(EVP_CIPHER_CTX_set_padding)                                                              \
+	X(EVP_EncryptInit_ex)                                                                      \
+	X(EVP_EncryptUpdate)                                                                       \
+	X(EVP_DecryptInit_ex)                                                                      \
+	X(EVP_DecryptUpdate)                                                                       \
+	X(EVP_aes_128_ecb)                                                                         \
+	X(RAND_bytes)
 
-namespace {
+namespace
+{
 
 struct Api {
 #define SMBTA_MEMBER(name) decltype(&::name) name = nullptr;
-  SMBTA_LIBCRYPTO_FUNCTIONS(SMBTA_MEMBER)
+	SMBTA_LIBCRYPTO_FUNCTIONS(SMBTA_MEMBER)
 #undef SMBTA_MEMBER
 };
 
@@ -52,72 +53,85 @@ struct Api {
 Api api;
 bool loaded = false;
 
-}  // namespace
+} // namespace
 
 extern "C" {
 
-int smbta_libcrypto_load(char* err, size_t errlen) {
-  if (loaded) return 0;
-  void* lib = dlopen(SMBTA_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = dlerror();
-    std::snprintf(err, errlen, "cannot load %s (OpenSSL, needed for key_file): %s",
-                  SMBTA_LIBCRYPTO_SONAME, why != nullptr ? why : "unknown error");
-    return -1;
-  }
-  Api found;
-#define SMBTA_RESOLVE(name)                                                                 \
-  found.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));                      \
-  if (found.name == nullptr) {                                                              \
-    std::snprintf(err, errlen, "%s has no function %s", SMBTA_LIBCRYPTO_SONAME, #name);     \
-    return -1; /* the library stays loaded (harmless, and dlclose could run its atexit) */ \
-  }
-  SMBTA_LIBCRYPTO_FUNCTIONS(SMBTA_RESOLVE)
+int smbta_libcrypto_load(char *err, size_t errlen)
+{
+	if (loaded)
+		return 0;
+	void *lib = dlopen(SMBTA_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (lib == nullptr) {
+		const char *why = dlerror();
+		std::snprintf(err, errlen, "cannot load %s (OpenSSL, needed for key_file): %s",
+			      SMBTA_LIBCRYPTO_SONAME, why != nullptr ? why : "unknown error");
+		return -1;
+	}
+	Api found;
+#define SMBTA_RESOLVE(name)                                                                            \
+	found.name = reinterpret_cast<decltype(&::name)>(dlsym(lib, #name));                           \
+	if (found.name == nullptr) {                                                                   \
+		std::snprintf(err, errlen, "%s has no function %s", SMBTA_LIBCRYPTO_SONAME,            \
+			      #name);                                                                  \
+		return -1; /* the library stays loaded (harmless, and dlclose could run its atexit) */ \
+	}
+	SMBTA_LIBCRYPTO_FUNCTIONS(SMBTA_RESOLVE)
 #undef SMBTA_RESOLVE
-  // Never dlclose()d: ciphers live until the process exits.
-  api = found;
-  loaded = true;
-  return 0;
+	// Never dlclose()d: ciphers live until the process exits.
+	api = found;
+	loaded = true;
+	return 0;
 }
 
-EVP_CIPHER_CTX* EVP_CIPHER_CTX_new(void) {
-  return loaded ? api.EVP_CIPHER_CTX_new() : nullptr;
+EVP_CIPHER_CTX *EVP_CIPHER_CTX_new(void)
+{
+	return loaded ? api.EVP_CIPHER_CTX_new() : nullptr;
 }
 
-void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX* ctx) {
-  if (loaded) api.EVP_CIPHER_CTX_free(ctx);
+void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX *ctx)
+{
+	if (loaded)
+		api.EVP_CIPHER_CTX_free(ctx);
 }
 
-int EVP_CIPHER_CTX_set_padding(EVP_CIPHER_CTX* ctx, int pad) {
-  return loaded ? api.EVP_CIPHER_CTX_set_padding(ctx, pad) : 0;
+int EVP_CIPHER_CTX_set_padding(EVP_CIPHER_CTX *ctx, int pad)
+{
+	return loaded ? api.EVP_CIPHER_CTX_set_padding(ctx, pad) : 0;
 }
 
-int EVP_EncryptInit_ex(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, ENGINE* impl,
-                       const unsigned char* key, const unsigned char* iv) {
-  return loaded ? api.EVP_EncryptInit_ex(ctx, cipher, impl, key, iv) : 0;
+int EVP_EncryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl,
+		       const unsigned char *key, const unsigned char *iv)
+{
+	return loaded ? api.EVP_EncryptInit_ex(ctx, cipher, impl, key, iv) : 0;
 }
 
-int EVP_EncryptUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, int* outl, const unsigned char* in,
-                      int inl) {
-  return loaded ? api.EVP_EncryptUpdate(ctx, out, outl, in, inl) : 0;
+int EVP_EncryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in,
+		      int inl)
+{
+	return loaded ? api.EVP_EncryptUpdate(ctx, out, outl, in, inl) : 0;
 }
 
-int EVP_DecryptInit_ex(EVP_CIPHER_CTX* ctx, const EVP_CIPHER* cipher, ENGINE* impl,
-                       const unsigned char* key, const unsigned char* iv) {
-  return loaded ? api.EVP_DecryptInit_ex(ctx, cipher, impl, key, iv) : 0;
+int EVP_DecryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl,
+		       const unsigned char *key, const unsigned char *iv)
+{
+	return loaded ? api.EVP_DecryptInit_ex(ctx, cipher, impl, key, iv) : 0;
 }
 
-int EVP_DecryptUpdate(EVP_CIPHER_CTX* ctx, unsigned char* out, int* outl, const unsigned char* in,
-                      int inl) {
-  return loaded ? api.EVP_DecryptUpdate(ctx, out, outl, in, inl) : 0;
+int EVP_DecryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in,
+		      int inl)
+{
+	return loaded ? api.EVP_DecryptUpdate(ctx, out, outl, in, inl) : 0;
 }
 
-const EVP_CIPHER* EVP_aes_128_ecb(void) {
-  return loaded ? api.EVP_aes_128_ecb() : nullptr;
+const EVP_CIPHER *EVP_aes_128_ecb(void)
+{
+	return loaded ? api.EVP_aes_128_ecb() : nullptr;
 }
 
-int RAND_bytes(unsigned char* buf, int num) {
-  return loaded ? api.RAND_bytes(buf, num) : 0;
+int RAND_bytes(unsigned char *buf, int num)
+{
+	return loaded ? api.RAND_bytes(buf, num) : 0;
 }
 
-}  // extern "C"
+} // extern "C"

@@ -12,7 +12,7 @@ extern "C" {
 /* Loads libcrypto and resolves the functions the encoder's cipher uses, once per process.
  * Returns 0 when they are available, or -1 and a message (always NUL-terminated) in err.
  * Call only from smbd's main thread (tree connect). */
-int smbta_libcrypto_load(char* err, size_t errlen);
+int smbta_libcrypto_load(char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

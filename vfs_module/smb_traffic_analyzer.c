@@ -53,7 +53,8 @@
 #define BACKOFF_MAX_MS 10000
 #define DEFAULT_FLUSH_MS 10
 #define FLUSH_BYTES (32 * 1024) /* send at once when this much is queued */
-#define LINGER_IDLE_MS 50   /* at the last tree disconnect: give up after this long without progress */
+/* at the last tree disconnect: give up after this long without progress */
+#define LINGER_IDLE_MS 50
 #define LINGER_TOTAL_MS 500 /* ... or after this long in total */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -65,7 +66,7 @@ struct smbta_conn;
 
 struct smbta_sink {
 	struct smbta_sink *prev, *next;
-	char *id; /* "tcp:host:port|keyfile" or "unix:path|keyfile" */
+	char *id;    /* "tcp:host:port|keyfile" or "unix:path|keyfile" */
 	char *label; /* for log lines */
 	bool unix_socket;
 	char *host, *port, *socket_path;
@@ -92,10 +93,10 @@ struct smbta_sink {
 	char *buf;
 	size_t cap, max, head, tail, boundary;
 
-	uint64_t drop_records, drop_bytes;   /* not yet reported */
+	uint64_t drop_records, drop_bytes; /* not yet reported */
 	uint64_t total_drop_records;
 	uint64_t sent_frames;
-	struct smbta_conn *last_conn;        /* identity for drop notices */
+	struct smbta_conn *last_conn; /* identity for drop notices */
 };
 
 static struct smbta_sink *sinks;
@@ -193,10 +194,10 @@ static void sink_schedule_retry(struct smbta_sink *s)
 		return;
 	}
 	DBG_DEBUG(MODULE ": %s: reconnecting in %u ms\n", s->label, s->backoff_ms);
-	s->retry = tevent_add_timer(s->ev, s,
-				    tevent_timeval_current_ofs(s->backoff_ms / 1000,
-							       (s->backoff_ms % 1000) * 1000),
-				    sink_retry_handler, s);
+	s->retry = tevent_add_timer(
+		s->ev, s,
+		tevent_timeval_current_ofs(s->backoff_ms / 1000, (s->backoff_ms % 1000) * 1000),
+		sink_retry_handler, s);
 	s->backoff_ms = MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
 }
 
@@ -216,7 +217,7 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 {
 	if (!s->down_logged) {
 		DBG_WARNING(MODULE ": %s %s: %s; records are queued (up to %zu bytes) "
-			    "and the module reconnects\n",
+				   "and the module reconnects\n",
 			    what, s->label, err != 0 ? strerror(err) : "closed by peer", s->max);
 		s->down_logged = true;
 	} else {
@@ -252,7 +253,8 @@ static void sink_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, ui
 	} else if (s->state == SINK_UP && (flags & TEVENT_FD_READ)) {
 		char scratch[256];
 		ssize_t n = recv(s->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		if (n == 0 ||
+		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			sink_down(s, "lost connection to", n == 0 ? 0 : errno);
 			return;
 		}
@@ -300,7 +302,7 @@ static void sink_connect(struct smbta_sink *s)
 		return;
 	}
 	if (s->unix_socket) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		if (strlcpy(sun.sun_path, s->socket_path, sizeof(sun.sun_path)) >=
 		    sizeof(sun.sun_path)) {
 			err = ENAMETOOLONG;
@@ -382,7 +384,8 @@ static void sink_kick(struct smbta_sink *s)
 		return;
 	}
 	if (s->flush_te == NULL) {
-		s->flush_te = tevent_add_timer(s->ev, s, tevent_timeval_current_ofs(0, s->flush_ms * 1000),
+		s->flush_te = tevent_add_timer(s->ev, s,
+					       tevent_timeval_current_ofs(0, s->flush_ms * 1000),
 					       sink_flush_timer_handler, s);
 	}
 }
@@ -448,7 +451,7 @@ static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, boo
 /* Reports drops once the queue has room again (and we know whose identity to use). */
 static void sink_maybe_notice(struct smbta_sink *s)
 {
-	struct smbta_c_record r = { .latency_us = -1 };
+	struct smbta_c_record r = {.latency_us = -1};
 	uint64_t records = s->drop_records, bytes = s->drop_bytes;
 
 	if (records == 0 || s->last_conn == NULL || s->state != SINK_UP) {
@@ -463,7 +466,7 @@ static void sink_maybe_notice(struct smbta_sink *s)
 		return;
 	}
 	DBG_WARNING(MODULE ": %s: dropped %" PRIu64 " records (%" PRIu64 " bytes) while "
-		    "smbtad was unreachable or too slow; %" PRIu64 " dropped since start\n",
+			   "smbtad was unreachable or too slow; %" PRIu64 " dropped since start\n",
 		    s->label, records, bytes, s->total_drop_records);
 	s->drop_records = 0;
 	s->drop_bytes = 0;
@@ -521,7 +524,8 @@ static void sink_enqueue(struct smbta_conn *c, const struct smbta_c_record *r)
 	if (n == 0) {
 		if (s->drop_records == 0) {
 			DBG_WARNING(MODULE ": %s: queue full (%zu bytes), dropping records until "
-				    "smbtad takes them again\n", s->label, s->max);
+					   "smbtad takes them again\n",
+				    s->label, s->max);
 		}
 		s->drop_records++;
 		s->drop_bytes += smbta_c_encode_frame(r, s->cipher, NULL, 0);
@@ -551,7 +555,7 @@ static void sink_linger(struct smbta_sink *s)
 	int64_t start = mono_us(), last_progress = start;
 
 	while (s->head < s->tail && (s->state == SINK_UP || s->state == SINK_CONNECTING)) {
-		struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+		struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
 		int64_t now = mono_us();
 		int timeout;
 		size_t before = s->head;
@@ -582,7 +586,8 @@ static void sink_linger(struct smbta_sink *s)
 			left++;
 		}
 		DBG_WARNING(MODULE ": %s: %" PRIu64 " records could not be delivered before the "
-			    "last disconnect (%" PRIu64 " dropped earlier, not yet reported)\n",
+				   "last disconnect (%" PRIu64
+				   " dropped earlier, not yet reported)\n",
 			    s->label, left, s->drop_records);
 	}
 }
@@ -605,8 +610,10 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 		sinks = NULL;
 		sinks_pid = getpid();
 	}
-	id = unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s", socket_path, key_file ? key_file : "")
-			 : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s", host, port, key_file ? key_file : "");
+	id = unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s", socket_path,
+					   key_file ? key_file : "")
+			 : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s", host, port,
+					   key_file ? key_file : "");
 	if (id == NULL) {
 		return NULL;
 	}
@@ -648,8 +655,8 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 	s->send_buffer = send_buffer > 0 ? send_buffer : 0;
 	s->flush_ms = flush_ms >= 0 && flush_ms <= 1000 ? (unsigned)flush_ms : DEFAULT_FLUSH_MS;
 	s->refcount = 1;
-	if (s->label == NULL || s->im == NULL || (unix_socket ? s->socket_path == NULL
-							      : (s->host == NULL || s->port == NULL))) {
+	if (s->label == NULL || s->im == NULL ||
+	    (unix_socket ? s->socket_path == NULL : (s->host == NULL || s->port == NULL))) {
 		TALLOC_FREE(s);
 		return NULL;
 	}
@@ -662,7 +669,8 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 		unbecome_root();
 		if (ret != 0) {
 			DBG_ERR(MODULE ": %s; records to %s are NOT sent (refusing to send them "
-				"unencrypted)\n", err, s->label);
+				       "unencrypted)\n",
+				err, s->label);
 			TALLOC_FREE(s);
 			return NULL;
 		}
@@ -671,7 +679,8 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 		if (smbta_libcrypto_load(err, sizeof(err)) != 0) {
 			memset(key, 0, sizeof(key));
 			DBG_ERR(MODULE ": %s; records to %s are NOT sent (refusing to send them "
-				"unencrypted)\n", err, s->label);
+				       "unencrypted)\n",
+				err, s->label);
 			TALLOC_FREE(s);
 			return NULL;
 		}
@@ -679,7 +688,8 @@ static struct smbta_sink *sink_get(struct tevent_context *ev, bool unix_socket, 
 		memset(key, 0, sizeof(key));
 		if (s->cipher == NULL) {
 			DBG_ERR(MODULE ": cannot set up AES-128 for %s; records to it are NOT "
-				"sent\n", s->label);
+				       "sent\n",
+				s->label);
 			TALLOC_FREE(s);
 			return NULL;
 		}
@@ -698,8 +708,8 @@ static void sink_release(struct smbta_sink *s)
 		sink_maybe_notice(s);
 	}
 	sink_linger(s);
-	DBG_INFO(MODULE ": %s: closing after %" PRIu64 " records, %" PRIu64 " dropped\n",
-		 s->label, s->sent_frames, s->total_drop_records);
+	DBG_INFO(MODULE ": %s: closing after %" PRIu64 " records, %" PRIu64 " dropped\n", s->label,
+		 s->sent_frames, s->total_drop_records);
 	DLIST_REMOVE(sinks, s);
 	TALLOC_FREE(s);
 }
@@ -771,7 +781,7 @@ static void smbta_send(vfs_handle_struct *handle, int op, const char *path, cons
 		       uint64_t length, uint32_t mode, int64_t result, int64_t start_us)
 {
 	struct smbta_conn *c = smbta_get(handle);
-	struct smbta_c_record r = { .op = op };
+	struct smbta_c_record r = {.op = op};
 
 	if (c == NULL) {
 		return;
@@ -881,7 +891,8 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	if (prefix != NULL) {
 		c->anon_prefix = talloc_strdup(c, prefix);
 		/* As in the original: any value, even "no", switches total anonymization on. */
-		c->total_anon = lp_parm_const_string(snum, MODULE, "total_anonymization", NULL) != NULL;
+		c->total_anon =
+			lp_parm_const_string(snum, MODULE, "total_anonymization", NULL) != NULL;
 	}
 	c->latency = lp_parm_bool(snum, MODULE, "latency", true);
 	c->share = lp_servicename(c, loadparm_s3_global_substitution(), snum);
@@ -898,8 +909,9 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 		TALLOC_FREE(c);
 		return ret;
 	}
-	c->sink = sink_get(conn->sconn != NULL && conn->sconn->ev_ctx != NULL ? conn->sconn->ev_ctx
-									      : global_event_context(),
+	c->sink = sink_get(conn->sconn != NULL && conn->sconn->ev_ctx != NULL
+				   ? conn->sconn->ev_ctx
+				   : global_event_context(),
 			   unix_socket, host, port, socket_path, key_file, queue_size,
 			   lp_parm_int(snum, MODULE, "send_buffer", 0),
 			   lp_parm_int(snum, MODULE, "flush_interval", DEFAULT_FLUSH_MS));
@@ -937,8 +949,7 @@ static int smb_traffic_analyzer_unlinkat(vfs_handle_struct *handle, struct files
 	return result;
 }
 
-static int smb_traffic_analyzer_renameat(vfs_handle_struct *handle,
-					 struct files_struct *srcfsp,
+static int smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
 					 const struct smb_filename *smb_fname_src,
 					 struct files_struct *dstfsp,
 					 const struct smb_filename *smb_fname_dst)
@@ -1005,8 +1016,7 @@ static bool smbta_internal_close(const struct files_struct *fsp)
 	return false;
 }
 
-static int smb_traffic_analyzer_openat(vfs_handle_struct *handle,
-				       const struct files_struct *dirfsp,
+static int smb_traffic_analyzer_openat(vfs_handle_struct *handle, const struct files_struct *dirfsp,
 				       const struct smb_filename *smb_fname,
 				       struct files_struct *fsp, const struct vfs_open_how *how)
 {
@@ -1033,14 +1043,14 @@ static int smb_traffic_analyzer_close(vfs_handle_struct *handle, files_struct *f
 	return result;
 }
 
-static ssize_t smb_traffic_analyzer_pread(vfs_handle_struct *handle, files_struct *fsp,
-					  void *data, size_t n, off_t offset)
+static ssize_t smb_traffic_analyzer_pread(vfs_handle_struct *handle, files_struct *fsp, void *data,
+					  size_t n, off_t offset)
 {
 	int64_t t0 = mono_us();
 	ssize_t result = SMB_VFS_NEXT_PREAD(handle, fsp, data, n, offset);
 	if (handle->data != NULL) {
-		smbta_send(handle, SMBTA_C_OP_PREAD, fsp_name(fsp), NULL, smbta_length(result), 0, 0,
-			   t0);
+		smbta_send(handle, SMBTA_C_OP_PREAD, fsp_name(fsp), NULL, smbta_length(result), 0,
+			   0, t0);
 	}
 	return result;
 }
@@ -1064,8 +1074,8 @@ static ssize_t smb_traffic_analyzer_sendfile(vfs_handle_struct *handle, int tofd
 	int64_t t0 = mono_us();
 	ssize_t result = SMB_VFS_NEXT_SENDFILE(handle, tofd, fromfsp, hdr, offset, n);
 	if (handle->data != NULL) {
-		smbta_send(handle, SMBTA_C_OP_READ, fsp_name(fromfsp), NULL, smbta_length(result), 0,
-			   0, t0);
+		smbta_send(handle, SMBTA_C_OP_READ, fsp_name(fromfsp), NULL, smbta_length(result),
+			   0, 0, t0);
 	}
 	return result;
 }
