@@ -125,31 +125,6 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Now as the naive local time in milliseconds the records carry (as smbta_c_local_now_ms).
- * localtime_r() cost more than the rest of a record's common blocks together, and the offset
- * from UTC it yields can only change at a whole second (DST, zone changes), so it is taken once
- * per second: local naive time = UTC seconds + tm_gmtoff. Per thread, although only smbd's
- * event loop thread sends records. */
-static int64_t local_now_ms(void)
-{
-	static __thread time_t offset_sec = (time_t)-1;
-	static __thread long offset;
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
-		return smbta_c_local_now_ms();
-	}
-	if (ts.tv_sec != offset_sec) {
-		struct tm tm;
-		if (localtime_r(&ts.tv_sec, &tm) == NULL) {
-			return smbta_c_local_now_ms();
-		}
-		offset = tm.tm_gmtoff;
-		offset_sec = ts.tv_sec;
-	}
-	return ((int64_t)ts.tv_sec + offset) * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t frame_size_at(const char *p)
 {
 	/* Header: "V2." + 6 flag bytes + 17-digit body length. */
@@ -764,7 +739,7 @@ static void smbta_fill_common(struct smbta_conn *c, struct smbta_c_record *r)
 	r->share = c->share;
 	r->domain = c->domain;
 	r->client_ip = c->client_ip;
-	r->timestamp_ms = local_now_ms();
+	r->timestamp_ms = smbta_c_local_now_ms();
 }
 
 static struct smbta_conn *smbta_get(vfs_handle_struct *handle)

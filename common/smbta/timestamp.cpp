@@ -113,15 +113,24 @@ std::string format_timestamp(std::int64_t ms) {
 }
 
 std::int64_t local_now_ms() {
+  // localtime_r() costs more than the rest of a VFS record's common blocks together (it is
+  // called for every record smbd reports), and the local time it yields differs from UTC by an
+  // offset that can only change at a whole second (DST, zone changes). So the naive local
+  // seconds are taken once per second per thread and the milliseconds added to them.
+  thread_local std::time_t cached_sec = static_cast<std::time_t>(-1);
+  thread_local std::int64_t cached_local_sec = 0;
   timeval tv{};
   gettimeofday(&tv, nullptr);
-  tm local{};
-  localtime_r(&tv.tv_sec, &local);
-  const std::int64_t days =
-      days_from_civil(local.tm_year + 1900, static_cast<unsigned>(local.tm_mon + 1),
-                      static_cast<unsigned>(local.tm_mday));
-  return ((days * 24 + local.tm_hour) * 60 + local.tm_min) * 60000 +
-         static_cast<std::int64_t>(local.tm_sec) * 1000 + tv.tv_usec / 1000;
+  if (tv.tv_sec != cached_sec) {
+    tm local{};
+    localtime_r(&tv.tv_sec, &local);
+    const std::int64_t days =
+        days_from_civil(local.tm_year + 1900, static_cast<unsigned>(local.tm_mon + 1),
+                        static_cast<unsigned>(local.tm_mday));
+    cached_local_sec = ((days * 24 + local.tm_hour) * 60 + local.tm_min) * 60 + local.tm_sec;
+    cached_sec = tv.tv_sec;
+  }
+  return cached_local_sec * 1000 + tv.tv_usec / 1000;
 }
 
 }  // namespace smbta

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <ctime>
+#include <thread>
+
 namespace smbta {
 namespace {
 
@@ -24,6 +28,31 @@ TEST(Timestamp, RejectsMalformedText) {
         "2011-02-29 16:01:47.042", "2012-05-11 24:01:47.042", "2012-05-11 16:61:47.042",
         "2012-05-11 16:01:47,042", "2012-05-11 16:01:47.04x", "2012-05-11 16:01:47.0420"}) {
     EXPECT_FALSE(parse_timestamp(t)) << t;
+  }
+}
+
+// local_now_ms() takes the local date and time once per second and adds the milliseconds:
+// across second boundaries it must agree with localtime_r() and never run backwards.
+TEST(Timestamp, LocalNowFollowsTheLocalClockAcrossSeconds) {
+  auto reference_sec = [] {
+    const std::time_t t = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&t, &local);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+    return *parse_timestamp(text) / 1000;
+  };
+  std::int64_t last = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2300);
+  while (std::chrono::steady_clock::now() < end) {
+    const std::int64_t before = reference_sec();
+    const std::int64_t now = local_now_ms();
+    const std::int64_t after = reference_sec();
+    EXPECT_GE(now / 1000, before);
+    EXPECT_LE(now / 1000, after);
+    EXPECT_GE(now, last);
+    last = now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
