@@ -6,6 +6,7 @@
 #include "driver.h"
 #include "rrd_file.h"
 #include "smbta/log.h"
+#include "smbta/version.h"
 
 int main(int argc, char** argv) {
   using namespace smbta::realtime;

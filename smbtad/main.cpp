@@ -9,6 +9,7 @@
 #include "query/rollup.h"
 #include "server.h"
 #include "smbta/log.h"
+#include "smbta/version.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
 
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
     } else if (!options.pid_file.empty()) {
       pid_file = std::make_unique<smbtad::PidFile>(options.pid_file);
     }
-    smbta::log::notice("smbtad 2.0.0 started (precision {} s, database {})", options.precision,
+    smbta::log::notice("smbtad {} started (precision {} s, database {})", SMBTA_VERSION, options.precision,
                        options.use_db ? options.db.driver : std::string("off"));
     server.run();
   } catch (const std::exception& e) {

@@ -8,6 +8,7 @@
 
 #include "smbta/ini_config.h"
 #include "smbta/v2_codec.h"
+#include "smbta/version.h"
 
 namespace smbtad {
 namespace {
@@ -331,7 +332,7 @@ void finalize_options(Options& o) {
 }
 
 std::string version_text() {
-  return "smbtad (smbta) 2.0.0\n";
+  return "smbtad (smbta) " SMBTA_VERSION "\n";
 }
 
 std::string help_text() {

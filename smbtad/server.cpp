@@ -14,6 +14,7 @@
 #include "smbta/key_file.h"
 #include "smbta/log.h"
 #include "smbta/net.h"
+#include "smbta/version.h"
 
 namespace smbtad {
 
@@ -336,7 +337,7 @@ void Server::run() {
     wc.rollups = options_.rollups;
     wc.file_rollup = options_.file_rollup;
     auto& st = wc.status;
-    st.version = "2.0.0";
+    st.version = SMBTA_VERSION;
     st.client_port = options_.client_port();
     st.unix_socket_clients = options_.unix_socket_clients;
     st.dbname = options_.db.name;

@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "smbta/log.h"
+#include "smbta/version.h"
 
 int main(int argc, char** argv) {
   using namespace smbta::realtime;

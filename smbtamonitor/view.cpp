@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "smbta/version.h"
+
 namespace smbta::realtime {
 namespace {
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "smbta/ini_config.h"
+#include "smbta/version.h"
 
 namespace smbtaquery {
 namespace {
@@ -82,7 +83,7 @@ Options only(Action a) {
 }  // namespace
 
 const char* help_text() {
-  return R"(smbtaquery 2.0 - reports on the traffic SMB Traffic Analyzer recorded
+  return "smbtaquery " SMBTA_VERSION R"( - reports on the traffic SMB Traffic Analyzer recorded
 Copyright (C) 2011 Benjamin Brunner, Michael Haefner, Holger Hetterich; smbta authors
 License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>
 

@@ -14,6 +14,7 @@
 #include "query/rollup.h"
 #include "smbta/record.h"
 #include "smbta/timestamp.h"
+#include "smbta/version.h"
 #include "store/schema.h"
 
 namespace smbta::query {

@@ -11,6 +11,7 @@
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
+#include "smbta/version.h"
 #include "smbtad/db_rows.h"
 #include "smbtad/smbtad_process.h"
 #include "store/dbi_connection.h"
@@ -78,7 +79,7 @@ TEST_F(Daemon, BadOptionsNameTheOptionAndExitNonZero) {
   EXPECT_NE(help.output.find("--maintenance-timer-config"), std::string::npos);
   const auto version = run_smbtad({"--version"}, home_.path());
   EXPECT_EQ(version.status, 0);
-  EXPECT_NE(version.output.find("2.0.0"), std::string::npos);
+  EXPECT_NE(version.output.find(SMBTA_VERSION), std::string::npos);
 }
 
 TEST_F(Daemon, ConfigFileIsReadAndLaterOptionsWin) {
@@ -111,7 +112,7 @@ TEST_F(Daemon, SetupCreatesTheSchemaOnAnEmptyDatabaseAndIsIdempotent) {
   auto res =
       db.query("SELECT smbtad_database_version FROM status WHERE smbtad_control_entry = 'SMBTAD'");
   ASSERT_TRUE(res.next());
-  EXPECT_EQ(res.get_text(1), "2.0.0");
+  EXPECT_EQ(res.get_text(1), SMBTA_VERSION);
   const auto bad = run_smbtad({"-T", "-M", "pgsql", "-H", "127.0.0.1", "--dbport", "1", "-N", "x"},
                               home_.path());
   EXPECT_NE(bad.status, 0) << "-T must fail when the database is unreachable";
