@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smbta/defaults.h" /* default port and socket path of the module */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
