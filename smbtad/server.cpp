@@ -321,6 +321,9 @@ void Server::tick() {
 
 void Server::reap_closed() {
   closed_.clear();
+  // Client sessions too: every smbtaquery run and monitor reconnect is one, and smbtad runs for
+  // months (their "results dropped" notice is logged here, when the client goes).
+  closed_clients_.clear();
 }
 
 void Server::run() {

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <fstream>
+
 #include "common/test_records.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
@@ -87,6 +90,68 @@ TEST(SmbtadQuery, EncryptedQueriesWithTheSharedKey) {
   } catch (const QueryError& e) {
     EXPECT_NE(std::string(e.what()).find("encrypted"), std::string::npos) << e.what();
   }
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+// Resident set size of a process in KiB, from /proc (0 when unreadable).
+long rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
+  return 0;
+}
+
+// Sets an environment variable for the children started in this scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// smbtad runs for months and every smbtaquery run over the client port is a connection: the
+// memory of closed client sessions must be given back, not kept until smbtad exits.
+TEST(SmbtadQuery, ClosedClientSessionsAreFreed) {
+  smbtad::testing::TempDir home;
+  // AddressSanitizer keeps freed memory in quarantine, which would look like growth.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  ScopedEnv env("ASAN_OPTIONS", std::string(asan ? asan : "") +
+                                    ":quarantine_size_mb=0:thread_local_quarantine_size_kb=0");
+  const int port = smbtad::testing::free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home.path(), port);
+  auto module = smbtad::testing::connect_module(port);
+  Record r = smbta::testing::example_record(Op::kWrite);
+  r.length = 77;
+  smbtad::testing::send_all(module.get(), encode_frame(r));
+  auto cycles = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto client = net::connect_tcp("127.0.0.1", port + 1);
+      const auto t = query_over_socket(client.get(), "global, total w;", 20000);
+      ASSERT_EQ(t.size(), 1u);
+    }
+  };
+  // The first cycles reach the steady state (allocator arenas, sqlite caches).
+  cycles(1000);
+  const long before = rss_kib(smbtad.pid());
+  cycles(4000);
+  const long after = rss_kib(smbtad.pid());
+  ASSERT_GT(before, 0);
+  EXPECT_LT(after - before, 3 * 1024)
+      << "RSS grew from " << before << " KiB to " << after << " KiB over 4000 client connections";
+  EXPECT_TRUE(smbtad.running());
   EXPECT_EQ(smbtad.stop(), 0);
 }
 
