@@ -176,11 +176,30 @@ void StoreWriter::store_or_spool(std::vector<Row>& rows) {
 bool StoreWriter::replay_spool() {
   while (!spool_.empty()) {
     if (!ensure_connected()) return false;
-    auto rows = spool_.front();
-    if (!rows) return true;
+    auto seg = spool_.front();
+    if (!seg) return true;
     try {
-      store_->insert(*rows);
-      stored_ += rows->size();
+      // Segments of smbta 2.0.0 have no generation and so no mark: stored as before.
+      smbta::store::ReplayMark done;
+      if (!seg->generation.empty()) done = store_->replay_mark(seg->generation);
+      std::size_t skip = 0;
+      if (!seg->generation.empty() && done.segment >= seg->seq)
+        skip = done.segment > seg->seq ? seg->rows.size()
+                                       : std::min<std::size_t>(done.rows, seg->rows.size());
+      if (skip == seg->rows.size()) {
+        // Stored by an earlier pass whose removal of the file failed (or was cut short).
+        smbta::log::notice("spool segment {} was already stored; removing it", seg->seq);
+        spool_.pop_front();
+        segment_failures_ = 0;
+        continue;
+      }
+      const std::span<const Row> rest = std::span<const Row>(seg->rows).subspan(skip);
+      if (seg->generation.empty()) {
+        store_->insert(rest);
+      } else {
+        store_->insert_replayed(rest, {seg->generation, seg->seq, seg->rows.size()});
+      }
+      stored_ += rest.size();
       spool_.pop_front();
       segment_failures_ = 0;
     } catch (const StoreError& e) {
@@ -189,7 +208,7 @@ bool StoreWriter::replay_spool() {
       if (!e.connection_lost() && ++segment_failures_ >= kMaxSegmentFailures) {
         // The database refuses these rows themselves (e.g. bytes PostgreSQL rejects as UTF-8):
         // retrying forever would hold back everything queued behind them.
-        if (!quarantine(*rows)) return false;
+        if (!quarantine(*seg)) return false;
         spool_.pop_front();
         segment_failures_ = 0;
         continue;
@@ -204,21 +223,36 @@ bool StoreWriter::replay_spool() {
   return true;
 }
 
-bool StoreWriter::quarantine(const std::vector<Row>& rows) {
+bool StoreWriter::quarantine(const Spool::Segment& seg) {
   std::uint64_t rejected = 0;
-  for (const Row& row : rows) {
+  // Each row moves the mark with it, so a connection lost half way resumes after the last row
+  // stored instead of storing the first ones again (segments of 2.0.0 have no mark).
+  const bool marked = !seg.generation.empty();
+  std::size_t first = 0;
+  if (marked) {
     if (!ensure_connected()) return false;
+    const auto done = store_->replay_mark(seg.generation);
+    if (done.segment == seg.seq) first = std::min<std::size_t>(done.rows, seg.rows.size());
+  }
+  for (std::size_t i = first; i < seg.rows.size(); ++i) {
+    if (!ensure_connected()) return false;
+    const std::span<const Row> one(&seg.rows[i], 1);
+    const smbta::store::ReplayMark mark{seg.generation, seg.seq, i + 1};
     try {
-      store_->insert(std::span<const Row>(&row, 1));
+      if (marked) {
+        store_->insert_replayed(one, mark);
+      } else {
+        store_->insert(one);
+      }
       ++stored_;
     } catch (const StoreError& e) {
       if (e.connection_lost()) {
         store_.reset();
         connected_ = false;
-        return false;  // the segment stays; the rows stored so far are stored again later
+        return false;  // the segment stays and resumes at the mark
       }
       try {
-        rejected_.append(std::span<const Row>(&row, 1));
+        rejected_.append(one);
       } catch (const std::exception& io) {
         smbta::log::error("cannot keep a rejected row: {}", io.what());
         return false;
@@ -228,11 +262,22 @@ bool StoreWriter::quarantine(const std::vector<Row>& rows) {
                         (config_.spool_dir / "rejected").string());
       store_.reset();  // a failed pgsql transaction poisons nothing, but start clean
       connected_ = false;
+      if (marked) {
+        if (!ensure_connected()) return false;
+        try {
+          store_->insert_replayed({}, mark);
+        } catch (const StoreError& again) {
+          smbta::log::error("recording the replay position failed: {}", again.what());
+          store_.reset();
+          connected_ = false;
+          return false;
+        }
+      }
     }
   }
   rejected_rows_ += rejected;
   smbta::log::warning("spool segment stored row by row: {} rows stored, {} rejected",
-                      rows.size() - rejected, rejected);
+                      seg.rows.size() - first - rejected, rejected);
   return true;
 }
 

@@ -81,7 +81,7 @@ class StoreWriter {
   static constexpr int kMaxSegmentFailures = 3;
   int segment_failures_ = 0;
   std::atomic<std::uint64_t> rejected_rows_{0};
-  bool quarantine(const std::vector<smbta::store::Row>& rows);
+  bool quarantine(const Spool::Segment& segment);
   std::unique_ptr<smbta::store::EventStore> store_;
   std::thread thread_;
 

@@ -45,6 +45,14 @@ struct ModuleInfo {
   int common_blocks_overflow = 1;  // common block count - 6
 };
 
+// How far the replay of one spool generation (the segments one smbtad process spooled) got: the
+// first `rows` rows of segment `segment` are stored, and every earlier segment.
+struct ReplayMark {
+  std::string generation;
+  std::uint64_t segment = 0;
+  std::uint64_t rows = 0;
+};
+
 // The running configuration written into the `status` table at start.
 struct StatusInfo {
   std::string version;
@@ -90,6 +98,12 @@ class EventStore {
 
   // Inserts all rows in one transaction, or none (throws StoreError, transaction rolled back).
   virtual void insert(std::span<const Row> rows) = 0;
+  // As insert(), and records `mark` in the same transaction (rows may be empty: then only the
+  // mark moves). Why: a spool segment is removed only after its rows committed; when removing
+  // fails, or smbtad dies in between, the mark says it is stored and replay skips it.
+  virtual void insert_replayed(std::span<const Row> rows, const ReplayMark& mark) = 0;
+  // The mark last recorded for `generation`; segment 0 and rows 0 when there is none.
+  virtual ReplayMark replay_mark(std::string_view generation) = 0;
   virtual void note_module(const ModuleInfo& m) = 0;
   virtual void write_status(const StatusInfo& s) = 0;
   // Deletes rows whose timestamp is older than cutoff_ms (naive local ms, see Record); returns

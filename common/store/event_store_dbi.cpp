@@ -95,29 +95,22 @@ class DbiEventStore final : public EventStore {
   void create_schema() override { schema::create(db_); }
   bool schema_ready() override { return schema::ready(db_); }
 
-  void insert(std::span<const Row> rows) override {
-    if (rows.empty()) return;
-    if (strings_.size() > kMaxCachedIds || users_.size() > kMaxCachedIds ||
-        cached_bytes_ > kMaxCachedBytes) {
-      strings_.clear();
-      users_.clear();
-      cached_bytes_ = 0;
+  void insert(std::span<const Row> rows) override { insert_marked(rows, nullptr); }
+
+  void insert_replayed(std::span<const Row> rows, const ReplayMark& mark) override {
+    insert_marked(rows, &mark);
+  }
+
+  ReplayMark replay_mark(std::string_view generation) override {
+    ReplayMark m{std::string(generation)};
+    auto r = db_.query(
+        fmt::format("SELECT segment, segment_rows FROM smbta_spool_replay WHERE generation = {}",
+                    db_.quote(generation)));
+    if (r.next()) {
+      m.segment = static_cast<std::uint64_t>(r.get_int(1).value_or(0));
+      m.rows = static_cast<std::uint64_t>(r.get_int(2).value_or(0));
     }
-    db_.begin();
-    try {
-      resolve_ids(rows);
-      write_events(rows);
-      db_.commit();
-      for (const auto* added : {&new_strings_, &new_users_})
-        for (const auto& key : *added) cached_bytes_ += key.size() + kBytesPerCacheEntry;
-      new_strings_.clear();
-      new_users_.clear();
-    } catch (...) {
-      if (fast_) fast_->discard();
-      db_.rollback();
-      forget_new_ids();
-      throw;
-    }
+    return m;
   }
 
   void note_module(const ModuleInfo& m) override {
@@ -463,6 +456,42 @@ class DbiEventStore final : public EventStore {
       }
       db_.exec(sql);
     }
+  }
+
+  void insert_marked(std::span<const Row> rows, const ReplayMark* mark) {
+    if (rows.empty() && !mark) return;
+    if (strings_.size() > kMaxCachedIds || users_.size() > kMaxCachedIds ||
+        cached_bytes_ > kMaxCachedBytes) {
+      strings_.clear();
+      users_.clear();
+      cached_bytes_ = 0;
+    }
+    db_.begin();
+    try {
+      if (!rows.empty()) {
+        resolve_ids(rows);
+        write_events(rows);
+      }
+      if (mark) write_mark(*mark);
+      db_.commit();
+      for (const auto* added : {&new_strings_, &new_users_})
+        for (const auto& key : *added) cached_bytes_ += key.size() + kBytesPerCacheEntry;
+      new_strings_.clear();
+      new_users_.clear();
+    } catch (...) {
+      if (fast_) fast_->discard();
+      db_.rollback();
+      forget_new_ids();
+      throw;
+    }
+  }
+
+  void write_mark(const ReplayMark& m) {
+    db_.exec(fmt::format(
+        "INSERT INTO smbta_spool_replay (generation, segment, segment_rows) VALUES ({}, {}, {}) "
+        "ON CONFLICT (generation) DO UPDATE SET segment = excluded.segment, "
+        "segment_rows = excluded.segment_rows",
+        db_.quote(m.generation), m.segment, m.rows));
   }
 
   // Ids handed out inside a rolled-back transaction no longer exist (sqlite even hands the

@@ -36,6 +36,13 @@ constexpr std::string_view kModulesTable = R"(CREATE TABLE IF NOT EXISTS modules
   module_common_blocks_overflow integer,
   module_ip_address varchar UNIQUE))";
 
+// How far smbtad's replay of each spool generation got, written in the transaction that stores
+// the rows: a segment whose file cannot be removed after its commit is not stored twice.
+constexpr std::string_view kSpoolReplayTable = R"(CREATE TABLE IF NOT EXISTS smbta_spool_replay (
+  generation varchar PRIMARY KEY,
+  segment bigint NOT NULL,
+  segment_rows bigint NOT NULL))";
+
 // Event columns: ids instead of strings keep a row near 30 bytes. length/mode/result are NULL
 // where the op has no such field, so the `data` view can pass them through unchanged.
 constexpr std::string_view kEventColumns = R"(
@@ -94,6 +101,7 @@ std::vector<std::string> sqlite_ddl() {
       std::string(kEventIndex),
       std::string(kStatusTable),
       std::string(kModulesTable),
+      std::string(kSpoolReplayTable),
       // The 1.2.6 sqlite timestamp column held text; strftime's %f gives SS.SSS and the
       // unixepoch modifier rounds to whole milliseconds, so the text is exact (tested).
       "CREATE VIEW IF NOT EXISTS data AS " +
@@ -118,6 +126,7 @@ std::vector<std::string> pgsql_ddl() {
       std::string(kEventIndex),
       std::string(kStatusTable),
       std::string(kModulesTable),
+      std::string(kSpoolReplayTable),
       // Integer arithmetic on the naive epoch keeps the value exact to the millisecond and
       // free of the session time zone (the stored time already is local wall-clock time).
       "CREATE OR REPLACE VIEW data AS " +
