@@ -13,7 +13,7 @@
 #include "smbta/stream_decoder.h"
 #include "smbta/unique_fd.h"
 
-namespace smbta {
+namespace smbta::client {
 
 enum class MonitorKind : int { kAdd = 0, kLog = 2, kRead = 3, kWrite = 4, kThroughput = 5 };
 
@@ -62,4 +62,4 @@ class MonitorConnection {
   StreamDecoder decoder_;
 };
 
-}  // namespace smbta
+}  // namespace smbta::client
