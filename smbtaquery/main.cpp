@@ -11,12 +11,12 @@
 
 #include <optional>
 
+#include "client/query_client.h"
 #include "options.h"
 #include "query/convert.h"
 #include "query/engine.h"
 #include "query/format.h"
 #include "query/parser.h"
-#include "query/result_codec.h"
 #include "query/rollup.h"
 #include "smbta/key_file.h"
 #include "smbta/net.h"
@@ -139,8 +139,8 @@ int run_queries(const Options& o) {
     db = std::make_unique<smbta::store::DbiConnection>(o.db);
   for (const auto& s : sources) {
     try {
-      auto part = o.network ? smbta::query::query_over_socket(fd.get(), s.text, 600'000,
-                                                              key ? &*key : nullptr)
+      auto part = o.network ? smbta::client::query_over_socket(fd.get(), s.text, 600'000,
+                                                               key ? &*key : nullptr)
                             : smbta::query::run(s.text, *db, qo);
       for (auto& t : part) tables.push_back(std::move(t));
     } catch (const QueryError& e) {

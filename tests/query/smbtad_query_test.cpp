@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "client/query_client.h"
 #include "common/test_records.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
@@ -14,6 +15,8 @@
 
 namespace smbta::query::testing {
 namespace {
+
+using smbta::client::query_over_socket;
 
 using smbtad::testing::SmbtadProcess;
 
