@@ -85,7 +85,8 @@ void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
 
 enum LongOnly : int { kDryRun = 1000, kInstallRollups, kInstallFileRollup, kLimit, kDbPort, kHelp };
 
-// One command line option: its names, whether it takes an argument, and what it does.
+// Why: one row per option keeps its names, its argument and its effect together; the getopt
+// tables and the parse loop are derived from the rows.
 struct OptionRow {
   const char* long_name;
   int val;  // the short letter, or a LongOnly value
@@ -222,8 +223,8 @@ const OptionRow* find_option(int val) {
   return nullptr;
 }
 
-// getopt_long's view of the table. A leading ':' tells a missing argument apart from an unknown
-// option; '?' is an option of its own (help).
+// Why: getopt_long wants its own two tables; built once from kOptions. A leading ':' tells a
+// missing argument apart from an unknown option; '?' is an option of its own (help).
 struct GetoptTables {
   std::vector<option> longopts;
   std::string shortopts = ":";

@@ -30,7 +30,8 @@ class Backoff {
   std::chrono::milliseconds first_, max_, next_;
 };
 
-// What the feed tells its owner.
+// Why: the screen, --batch and rrddriver react differently to the same events; the feed reports
+// them through this interface and knows nothing of its owner.
 class FeedListener {
  public:
   virtual ~FeedListener() = default;

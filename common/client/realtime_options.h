@@ -11,7 +11,8 @@
 
 namespace smbta::client {
 
-// What is monitored; kNone until an option picks one (a missing object is a usage error).
+// What is monitored. Why kNone: the tools must tell "no object given" (a usage error) from
+// -g, which monitors everything.
 enum class ObjectKind { kNone, kUser, kShare, kFile, kDomain, kGlobal };
 
 // Why: both real-time tools connect to smbtad and pick the monitored object the same way; one
@@ -32,14 +33,16 @@ struct RealtimeOptions : ConnectionOptions {
   std::string describe_object() const;
 };
 
-// An option a tool adds to the common ones (getopt_long conventions; `val` > 255 for long-only).
+// Why: each tool adds a few options of its own to the common ones without copying the parser
+// (getopt_long conventions; `val` > 255 for long-only).
 struct ExtraOption {
   const char* long_name;
   bool has_arg;
   int val;
 };
 
-// --help and --version stop before the config file is read and before any validation.
+// Why: --help and --version must work with any other (even broken) options, so they stop the
+// parse before the config file is read and before any validation.
 enum class ParseOutcome { kRun, kHelp, kVersion };
 
 // Parses argv. The config file (-c, else cli::default_config_file()) is applied first, so the
