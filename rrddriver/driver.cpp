@@ -5,18 +5,21 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 
-#include "monitor_feed.h"
+#include "client/monitor_feed.h"
+#include "client/signal_pipe.h"
 #include "rrd_file.h"
-#include "signal_pipe.h"
 #include "smbta/log.h"
 
 namespace smbta::realtime {
 namespace {
 
-enum LongOnly : int { kGraph = 3001, kTitle };
-
+using client::Clock;
+using client::FeedListener;
+using client::LogEntry;
+using client::MonitorFeed;
+using client::SignalPipe;
+using client::Traffic;
 using std::chrono::milliseconds;
 
 // Why a listener class: the feed reports events; the driver sums bytes until the next update.
@@ -40,64 +43,6 @@ struct Accumulator : FeedListener {
 
 }  // namespace
 
-ParseOutcome parse_driver_options(int argc, char** argv, DriverOptions& out) {
-  const std::vector<ExtraOption> extra = {{"timer", true, 't'},
-                                          {"database", true, 'b'},
-                                          {"rrdtool-setup", true, 'r'},
-                                          {"graph", true, kGraph},
-                                          {"title", true, kTitle}};
-  const auto outcome =
-      parse_command_line(argc, argv, out.conn, extra, [&](int opt, const std::string& arg) {
-        switch (opt) {
-          case 't':
-            out.timer_s = static_cast<int>(parse_number(arg, 1, 86400, "-t/--timer"));
-            break;
-          case 'b':
-            if (arg.empty()) throw UsageError("-b/--database: the file name must not be empty");
-            out.database = arg;
-            break;
-          case 'r':
-            out.setup = arg;
-            break;
-          case kGraph:
-            if (arg.empty()) throw UsageError("--graph: the prefix must not be empty");
-            out.graph_prefix = arg;
-            break;
-          case kTitle:
-            out.title = arg;
-            break;
-        }
-      });
-  if (outcome != ParseOutcome::kRun) return outcome;
-  if (out.graph_prefix.empty()) require_object(out.conn);
-  if (out.setup.empty()) out.setup = default_rrd_setup(out.timer_s);
-  if (out.title.empty())
-    out.title = out.conn.object == ObjectKind::kNone
-                    ? "Throughput (" + std::filesystem::path(out.database).filename().string() + ")"
-                    : "Throughput of " + out.conn.describe_object();
-  return outcome;
-}
-
-std::string driver_help() {
-  return "Usage: rrddriver [options] -u USER | -s SHARE | -f FILE | -D DOMAIN | -g\n"
-         "       rrddriver --graph PREFIX [-b FILE] [--title TEXT]\n"
-         "Feeds an RRD with the bytes read, written and both of one object, per interval, as\n"
-         "smbtad sees them live; or renders that RRD as PNG graphs.\n\n" +
-         common_help() +
-         R"(RRD:
-  -t, --timer SECONDS        RRD step and update interval (default 10)
-  -b, --database FILE        the RRD (default database_rrd); created when missing
-  -r, --rrdtool-setup DEFS   DS and RRA definitions for a new RRD, separated by spaces;
-                             data sources must be named readwrite, read and write
-                             (default: three ABSOLUTE sources, heartbeat max(3 steps, 60 s),
-                             AVERAGE archives of 1 day at full resolution, 35 days of
-                             5 minutes, 2 years of hours)
-      --graph PREFIX         render PREFIX-hour.png, PREFIX-day.png, PREFIX-week.png
-                             (bytes per second, write with read stacked on top) and exit
-      --title TEXT           graph title
-)";
-}
-
 int run_graphs(const DriverOptions& o) {
   for (const auto& f : render_graphs(o.database, o.graph_prefix, o.title))
     std::printf("%s\n", f.c_str());
@@ -116,7 +61,7 @@ int run_driver(const DriverOptions& o) {
   Accumulator acc;
   acc.object = o.conn.describe_object();
   SignalPipe signals;
-  MonitorFeed feed(o.conn, load_key(o.conn), false);
+  MonitorFeed feed(o.conn, client::load_key(o.conn), false);
   const auto step = std::chrono::seconds(o.timer_s);
   auto next_update = Clock::now() + step;
   bool connected_in_interval = false;

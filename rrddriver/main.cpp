@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/usage_error.h"
+#include "client/connection.h"
 #include "driver.h"
 #include "rrd_file.h"
 #include "smbta/log.h"
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
       case ParseOutcome::kRun:
         break;
     }
-  } catch (const UsageError& e) {
+  } catch (const smbta::cli::UsageError& e) {
     std::fprintf(stderr, "rrddriver: %s\nTry 'rrddriver --help'.\n", e.what());
     return 2;
   }
@@ -34,7 +36,10 @@ int main(int argc, char** argv) {
                  o.conn.object_name.c_str());
   try {
     return o.graph_prefix.empty() ? run_driver(o) : run_graphs(o);
-  } catch (const UsageError& e) {
+  } catch (const smbta::cli::UsageError& e) {
+    std::fprintf(stderr, "rrddriver: %s\n", e.what());
+    return 2;
+  } catch (const smbta::client::KeyFileError& e) {  // a setup error, like a usage error
     std::fprintf(stderr, "rrddriver: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {

@@ -95,7 +95,7 @@ RrdInfo read_rrd_info(const std::string& path) {
   return out;
 }
 
-void update_rrd(const std::string& path, const Traffic& t) {
+void update_rrd(const std::string& path, const client::Traffic& t) {
   Argv a;
   a.words.push_back(fmt::format("N:{}:{}:{}", t.rw(), t.read, t.write));
   rrd_clear_error();

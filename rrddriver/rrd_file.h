@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "traffic_model.h"
+#include "client/traffic.h"
 
 namespace smbta::realtime {
 
@@ -37,7 +37,7 @@ RrdInfo read_rrd_info(const std::string& path);
 
 // Feeds one interval's bytes at the current time (sub-second precision) through rrd_update_r with
 // the template readwrite:read:write, so the DS order in the file does not matter.
-void update_rrd(const std::string& path, const Traffic& interval);
+void update_rrd(const std::string& path, const client::Traffic& interval);
 
 // Renders `<prefix>-hour.png`, `-day.png` and `-week.png` (write area with read stacked on top,
 // in bytes per second) with rrd_graph_v. Returns the files written.

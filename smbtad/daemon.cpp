@@ -7,10 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+
+#include "cli/home.h"
 
 namespace smbtad {
 
@@ -35,8 +36,7 @@ void daemonize() {
 
 std::string default_pid_file() {
   if (::geteuid() == 0) return "/run/smbtad.pid";
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : "/tmp") + "/.smbtad/smbtad.pid";
+  return smbta::cli::home_dir() + "/.smbtad/smbtad.pid";
 }
 
 PidFile::PidFile(std::string path) : path_(std::move(path)) {

@@ -3,9 +3,12 @@
 
 #include <getopt.h>
 
-#include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+
+#include "cli/home.h"
+#include "cli/parse_integer.h"
 #include "smbta/ini_config.h"
 #include "smbta/v2_codec.h"
 #include "smbta/version.h"
@@ -13,22 +16,10 @@
 namespace smbtad {
 namespace {
 
-long parse_int(const std::string& text, long lo, long hi, const std::string& what) {
-  std::uint64_t v = 0;
-  bool neg = !text.empty() && text[0] == '-';
-  if (!smbta::parse_decimal(neg ? std::string_view(text).substr(1) : text, v) ||
-      v > static_cast<std::uint64_t>(hi < 0 ? -hi : hi) + 1)
-    throw UsageError(what + ": \"" + text + "\" is not a number between " + std::to_string(lo) +
-                     " and " + std::to_string(hi));
-  const long n = neg ? -static_cast<long>(v) : static_cast<long>(v);
-  if (n < lo || n > hi)
-    throw UsageError(what + ": " + text + " is out of range " + std::to_string(lo) + ".." +
-                     std::to_string(hi));
-  return n;
-}
+using smbta::cli::parse_integer;
 
 int parse_port(const std::string& text, const std::string& what) {
-  return static_cast<int>(parse_int(text, 1, 65535, what));
+  return static_cast<int>(parse_integer(text, 1, 65535, what));
 }
 
 bool parse_bool01(const std::string& text, const std::string& what) {
@@ -105,7 +96,7 @@ void apply(int c, const std::string& arg, Options& o) {
       o.bind_ip = arg;
       break;
     case 'd':
-      o.debug_level = static_cast<int>(parse_int(arg, 0, 10, what));
+      o.debug_level = static_cast<int>(parse_integer(arg, 0, 10, what));
       break;
     case 'o':
       o.interactive = true;
@@ -125,7 +116,7 @@ void apply(int c, const std::string& arg, Options& o) {
       o.keyfile_clients = arg;
       break;
     case 'p':
-      o.precision = static_cast<int>(parse_int(arg, 0, 86400, what));
+      o.precision = static_cast<int>(parse_integer(arg, 0, 86400, what));
       break;
     case 'U':
       o.use_db = parse_bool01(arg, what);
@@ -164,13 +155,13 @@ void apply(int c, const std::string& arg, Options& o) {
       o.client_socket_path = arg;
       break;
     case 1005:
-      o.max_connections = static_cast<int>(parse_int(arg, 1, 1000000, what));
+      o.max_connections = static_cast<int>(parse_integer(arg, 1, 1000000, what));
       break;
     case 1006:
-      o.idle_timeout_s = static_cast<int>(parse_int(arg, 1, 86400, what));
+      o.idle_timeout_s = static_cast<int>(parse_integer(arg, 1, 86400, what));
       break;
     case 1007:
-      o.max_body = static_cast<std::uint64_t>(parse_int(arg, 256, 16 * 1024 * 1024, what));
+      o.max_body = static_cast<std::uint64_t>(parse_integer(arg, 256, 16 * 1024 * 1024, what));
       break;
     case 1010:
       o.rollups = parse_bool01(arg, what);
@@ -262,7 +253,7 @@ void apply_config_file(const std::string& path, Options& o) {
   if (auto v = c.get("database", "sqlite_dbdir")) o.db.sqlite_dbdir = *v;
   if (auto v = c.get("database", "sqlite_timeout"))
     o.db.sqlite_timeout_ms =
-        static_cast<int>(parse_int(*v, 0, 3600000, path + ": [database] sqlite_timeout"));
+        static_cast<int>(parse_integer(*v, 0, 3600000, path + ": [database] sqlite_timeout"));
   set("general", "debug_level", 'd');
   set("general", "precision", 'p');
   set("general", "use_db", 'U');
@@ -305,9 +296,7 @@ ParseOutcome parse_options(int argc, char** argv, Options& o) {
 }
 
 void finalize_options(Options& o) {
-  const char* home = std::getenv("HOME");
-  const std::string base =
-      std::string(home != nullptr && *home != '\0' ? home : "/var/lib") + "/.smbtad";
+  const std::string base = smbta::cli::home_dir() + "/.smbtad";
   if (o.db.driver == "sqlite3") {
     if (o.db.name.empty()) o.db.name = "staddb";
     if (o.db.sqlite_dbdir.empty()) {
@@ -336,17 +325,17 @@ std::string version_text() {
 }
 
 std::string help_text() {
-  return R"(Usage: smbtad [options]
+  return fmt::format(R"(Usage: smbtad [options]
 SMB Traffic Analyzer daemon: receives protocol V2 records from the Samba VFS module
 smb_traffic_analyzer, stores them through libdbi and serves clients.
 
 Network:
-  -i, --inet-port PORT             module port (default 3490)
+  -i, --inet-port PORT             module port (default {})
   -u, --unix-domain-socket         modules connect through the Unix socket
-                                   (--unix-socket-path, default /var/tmp/stadsocket)
+                                   (--unix-socket-path, default {})
   -q, --query-port PORT            client port (default: inet port + 1)
   -n, --unix-domain-socket-cl      clients connect through the Unix socket
-                                   (--client-socket-path, default /var/tmp/stadsocket_client)
+                                   (--client-socket-path, default {})
   -I, --ip ADDRESS                 bind address, IPv4, IPv6 or host name (default localhost)
       --max-connections N          simultaneous connections (default 8192)
       --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
@@ -379,7 +368,9 @@ Process:
                                    command line: later options override it
       --pid-file FILE              pid file when daemonized
   -h, --help                       this text      -V, --version   the version
-)";
+)",
+                     SMBTA_DEFAULT_MODULE_PORT, SMBTA_DEFAULT_MODULE_SOCKET,
+                     SMBTA_DEFAULT_CLIENT_SOCKET);
 }
 
 }  // namespace smbtad

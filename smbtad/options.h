@@ -4,10 +4,11 @@
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "cli/usage_error.h"
+#include "smbta/defaults.h"
 #include "store/event_store.h"
 
 namespace smbtad {
@@ -15,12 +16,12 @@ namespace smbtad {
 // Why: every part of the daemon reads its settings from this one typed value; nothing else looks
 // at argv or the config file.
 struct Options {
-  int inet_port = 3490;
+  int inet_port = SMBTA_DEFAULT_MODULE_PORT;
   bool unix_socket = false;
-  std::string unix_socket_path = "/var/tmp/stadsocket";
+  std::string unix_socket_path = SMBTA_DEFAULT_MODULE_SOCKET;
   std::optional<int> query_port;  // default: inet_port + 1
   bool unix_socket_clients = false;
-  std::string client_socket_path = "/var/tmp/stadsocket_client";
+  std::string client_socket_path = SMBTA_DEFAULT_CLIENT_SOCKET;
   std::string bind_ip = "localhost";
 
   int debug_level = 0;
@@ -52,10 +53,7 @@ struct Options {
 };
 
 // Thrown for bad options; the message names the option. main prints it and the help.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using smbta::cli::UsageError;
 
 enum class ParseOutcome { kRun, kHelp, kVersion };
 

@@ -11,15 +11,17 @@
 #include <ctime>
 #include <optional>
 
-#include "monitor_feed.h"
-#include "signal_pipe.h"
+#include "client/monitor_feed.h"
+#include "client/signal_pipe.h"
 #include "view.h"
 
 namespace smbta::realtime {
 namespace {
 
-enum LongOnly : int { kBatch = 2001, kInterval, kCount };
-
+using client::Clock;
+using client::FeedListener;
+using client::MonitorFeed;
+using client::SignalPipe;
 using std::chrono::milliseconds;
 
 milliseconds until(Clock::time_point t) {
@@ -54,48 +56,6 @@ std::string local_time_text() {
   return buf;
 }
 
-ParseOutcome parse_monitor_options(int argc, char** argv, MonitorOptions& out) {
-  const std::vector<ExtraOption> extra = {
-      {"batch", false, kBatch}, {"interval", true, kInterval}, {"count", true, kCount}};
-  bool interval_given = false, count_given = false;
-  const auto outcome =
-      parse_command_line(argc, argv, out.conn, extra, [&](int opt, const std::string& arg) {
-        switch (opt) {
-          case kBatch:
-            out.batch = true;
-            break;
-          case kInterval:
-            out.interval_s = static_cast<int>(parse_number(arg, 1, 86400, "--interval"));
-            interval_given = true;
-            break;
-          case kCount:
-            out.count = parse_number(arg, 0, 1L << 40, "--count");
-            count_given = true;
-            break;
-        }
-      });
-  if (outcome != ParseOutcome::kRun) return outcome;
-  require_object(out.conn);
-  if ((interval_given || count_given) && !out.batch)
-    throw UsageError("--interval and --count only apply to --batch");
-  return outcome;
-}
-
-std::string monitor_help() {
-  return "Usage: smbtamonitor [options] -u USER | -s SHARE | -f FILE | -D DOMAIN | -g\n"
-         "Shows the live traffic of one object as smbtad sees it: totals since start, current\n"
-         "and peak throughput, a throughput graph and the activity log. Keys: q quits, p or\n"
-         "space pauses the display (data keeps being counted).\n\n" +
-         common_help() +
-         R"(Line mode for scripts:
-      --batch                one line per interval on stdout instead of the screen:
-                             "<time> read R write W rw RW read/s r write/s w rw/s x"
-                             (totals in bytes since start, rates in bytes per second)
-      --interval N           seconds per line (default 1)
-      --count N              exit after N lines (default 0: run until interrupted)
-)";
-}
-
 int run_batch(const MonitorOptions& o) {
   // Why a listener class: the feed reports events; batch mode counts and tells stderr.
   struct Listener : FeedListener {
@@ -117,7 +77,7 @@ int run_batch(const MonitorOptions& o) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
   SignalPipe signals;
-  MonitorFeed feed(o.conn, load_key(o.conn), false);
+  MonitorFeed feed(o.conn, client::load_key(o.conn), false);
   const auto interval = std::chrono::seconds(o.interval_s);
   auto next_line = Clock::now() + interval;
   Traffic previous;
@@ -168,7 +128,7 @@ int run_screen(const MonitorOptions& o) {
   // Before the Screen: ncurses leaves SIGINT/SIGTERM alone when a handler is already installed,
   // so these end the loop below and the Screen's destructor restores the terminal.
   SignalPipe signals;
-  MonitorFeed feed(o.conn, load_key(o.conn), true);
+  MonitorFeed feed(o.conn, client::load_key(o.conn), true);
   Screen screen;
   std::optional<TrafficModel> frozen;  // what the paused display shows
   const milliseconds tick(250);

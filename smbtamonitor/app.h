@@ -1,24 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// smbtamonitor's options and its two front ends: the ncurses screen and the --batch line mode.
+// smbtamonitor's two front ends: the ncurses screen and the --batch line mode.
 #pragma once
 
 #include <string>
 
-#include "realtime_options.h"
+#include "options.h"
 
 namespace smbta::realtime {
-
-// Why: main() stays a dispatcher; the options are testable without a terminal or a daemon.
-struct MonitorOptions {
-  ConnectionOptions conn;
-  bool batch = false;
-  int interval_s = 1;
-  long count = 0;  // --batch lines before exiting; 0 = until interrupted
-};
-
-// Throws UsageError; kHelp/kVersion leave `out` unspecified.
-ParseOutcome parse_monitor_options(int argc, char** argv, MonitorOptions& out);
-std::string monitor_help();
 
 // Both return the process exit status.
 int run_screen(const MonitorOptions& o);

@@ -6,6 +6,8 @@
 #include <exception>
 
 #include "app.h"
+#include "cli/usage_error.h"
+#include "client/connection.h"
 #include "smbta/log.h"
 #include "smbta/version.h"
 
@@ -23,7 +25,7 @@ int main(int argc, char** argv) {
       case ParseOutcome::kRun:
         break;
     }
-  } catch (const UsageError& e) {
+  } catch (const smbta::cli::UsageError& e) {
     std::fprintf(stderr, "smbtamonitor: %s\nTry 'smbtamonitor --help'.\n", e.what());
     return 2;
   }
@@ -39,7 +41,10 @@ int main(int argc, char** argv) {
                  o.conn.object_name.c_str());
   try {
     return o.batch ? run_batch(o) : run_screen(o);
-  } catch (const UsageError& e) {
+  } catch (const smbta::cli::UsageError& e) {
+    std::fprintf(stderr, "smbtamonitor: %s\n", e.what());
+    return 2;
+  } catch (const smbta::client::KeyFileError& e) {  // a setup error, like a usage error
     std::fprintf(stderr, "smbtamonitor: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {

@@ -5,30 +5,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "client/traffic.h"
+
 namespace smbta::realtime {
 
-// Bytes read and written in some span (a second, an interval, since start).
-struct Traffic {
-  std::uint64_t read = 0;
-  std::uint64_t write = 0;
-  std::uint64_t rw() const { return read + write; }
-  bool operator==(const Traffic&) const = default;
-};
-
-// One entry of smbtad's LOG monitor (protocol-v2.md §6.3): the six nested fields.
-struct LogEntry {
-  int op = 0;
-  std::string user, share, file, domain, timestamp;
-  bool operator==(const LogEntry&) const = default;
-};
-
-// Parses a LOG message's fields; nullopt when there are not six or the op id is not a number.
-std::optional<LogEntry> log_entry_from_fields(const std::vector<std::string>& fields);
+using client::LogEntry;
+using client::Traffic;
 
 // Why: the numbers on the screen and in --batch lines must be right whatever the terminal does;
 // keeping them in a plain value that is fed one second (or one log event) at a time makes them

@@ -3,31 +3,23 @@
 
 #include <getopt.h>
 
-#include <charconv>
-#include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "cli/config_aliases.h"
+#include "cli/home.h"
+#include "cli/parse_integer.h"
+#include "smbta/defaults.h"
 #include "smbta/ini_config.h"
 #include "smbta/version.h"
 
 namespace smbtaquery {
 namespace {
 
-int parse_int(const char* arg, int lo, int hi, const std::string& what) {
-  std::string_view s(arg ? arg : "");
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
-    throw UsageError(fmt::format("{}: expected a number from {} to {}, got '{}'", what, lo, hi, s));
-  return v;
-}
-
-std::string home() {
-  const char* h = std::getenv("HOME");
-  return h && *h ? h : "/var/lib";
-}
+using smbta::cli::parse_integer;
 
 // Which values the command line set, so that the config file only fills the rest.
 struct Given {
@@ -36,16 +28,38 @@ struct Given {
   bool smbtad_host = false;  // -h (smbtad), apart from -H (database host)
 };
 
+// Why: the option handlers of the table below share this state: the options, what the command
+// line set, the config file, and whether an action was chosen (only one may be).
+struct Parse {
+  Options o;
+  Given g;
+  std::string config_file;
+  bool config_given = false;
+  bool action_given = false;
+  std::optional<Action> stop;  // -p, -v, --help: nothing else is looked at
+
+  void set_action(Action a, const char* opt) {
+    if (action_given && o.action != a)
+      throw UsageError(
+          fmt::format("{}: only one of -q/-f, -t, -C, --install-rollups, --install-file-rollup, "
+                      "-K may be given",
+                      opt));
+    o.action = a;
+    action_given = true;
+  }
+};
+
 void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
   auto get = [&](const char* s, const char* k) { return c.get(s, k); };
   if (!g.debug)
     if (auto v = get("general", "debug_level"))
-      o.debug_level = parse_int(v->c_str(), 0, 10, c.path() + ": general:debug_level");
+      o.debug_level =
+          static_cast<int>(parse_integer(*v, 0, 10, c.path() + ": general:debug_level"));
   if (!g.keyfile)
-    if (auto v = get("general", "keyfile")) o.keyfile = *v;
+    if (auto v = get("general", "keyfile")) o.smbtad.key_file = *v;
   if (!g.identify)
     if (auto v = get("general", "identify"))
-      o.identify = parse_int(v->c_str(), 0, 1, c.path() + ": general:identify") == 1;
+      o.identify = parse_integer(*v, 0, 1, c.path() + ": general:identify") == 1;
   if (!g.driver)
     if (auto v = get("database", "driver")) o.db.driver = *v;
   if (!g.name)
@@ -59,20 +73,173 @@ void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
   if (!g.dbport)
     if (auto v = get("database", "port")) o.db.port = *v;
   if (auto v = get("database", "dbpath")) o.db.sqlite_dbdir = *v;
-  // The real-time tools spelled the network keys three ways; accept them all.
+  // The real-time tools spelled the network keys several ways; all are accepted, in the one
+  // order smbtamonitor and rrddriver use too.
   if (!g.smbtad_host)
-    for (const char* k : {"smbta_host_name", "smbtad_host_name", "smbta_host"})
-      if (auto v = get("network", k)) {
-        o.host = *v;
-        break;
-      }
+    if (auto v = smbta::cli::smbtad_host(c)) o.smbtad.host = v->value;
   if (!g.port)
-    for (const char* k : {"smbta_port_number", "smbtad_port_number"})
-      if (auto v = get("network", k)) {
-        o.port = parse_int(v->c_str(), 1, 65535, c.path() + ": network:" + k);
-        break;
-      }
+    if (auto v = smbta::cli::smbtad_port(c))
+      o.smbtad.port =
+          static_cast<int>(parse_integer(v->value, 1, 65535, c.path() + ": network:" + v->key));
 }
+
+enum LongOnly : int { kDryRun = 1000, kInstallRollups, kInstallFileRollup, kLimit, kDbPort, kHelp };
+
+// Why: one row per option keeps its names, its argument and its effect together; the getopt
+// tables and the parse loop are derived from the rows.
+struct OptionRow {
+  const char* long_name;
+  int val;  // the short letter, or a LongOnly value
+  int has_arg;
+  void (*apply)(Parse& p, const std::string& arg);
+};
+
+const OptionRow kOptions[] = {
+    {"query", 'q', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.set_action(Action::kQuery, "-q");
+       p.o.queries.push_back(a);
+     }},
+    {"file", 'f', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.set_action(Action::kQuery, "-f");
+       p.o.query_files.push_back(a);
+     }},
+    {"output", 'o', required_argument,
+     [](Parse& p, const std::string& a) {
+       auto f = smbta::query::parse_format(a);
+       if (!f)
+         throw UsageError(fmt::format(
+             "-o/--output: unknown format '{}' (use ascii, html, xml, json or csv)", a));
+       p.o.format = *f;
+       p.o.format_given = true;
+     }},
+    {"xml", 'x', required_argument,
+     [](Parse& p, const std::string& a) {
+       if (a.empty()) throw UsageError("-x/--xml: the file name is empty");
+       p.o.xml_file = a;
+     }},
+    {"identify", 'I', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.identify = parse_integer(a, 0, 1, "-I/--identify") == 1;
+       p.g.identify = true;
+     }},
+    {"debug-level", 'd', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.debug_level = static_cast<int>(parse_integer(a, 0, 10, "-d/--debug-level"));
+       p.g.debug = true;
+     }},
+    {"command-help", 'p', no_argument,
+     [](Parse& p, const std::string&) { p.stop = Action::kLanguageHelp; }},
+    {"dbdriver", 'M', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.db.driver = a;
+       p.g.driver = true;
+     }},
+    {"dbname", 'N', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.db.name = a;
+       p.g.name = true;
+     }},
+    {"dbuser", 'S', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.db.user = a;
+       p.g.user = true;
+     }},
+    {"dbhost", 'H', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.db.host = a;
+       p.g.host = true;
+     }},
+    {"dbpassword", 'P', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.db.password = a;
+       p.g.password = true;
+     }},
+    {"dbport", kDbPort, required_argument,
+     [](Parse& p, const std::string& a) {
+       parse_integer(a, 1, 65535, "--dbport");
+       p.o.db.port = a;
+       p.g.dbport = true;
+     }},
+    {"host", 'h', required_argument,
+     [](Parse& p, const std::string& a) {
+       if (a.empty()) throw UsageError("-h/--host: the host name is empty");
+       p.o.smbtad.host = a;
+       p.o.network = true;
+       p.g.smbtad_host = true;
+     }},
+    {"port", 'i', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.smbtad.port = static_cast<int>(parse_integer(a, 1, 65535, "-i/--port"));
+       p.o.network = true;
+       p.g.port = true;
+     }},
+    {"unix", 'u', no_argument,
+     [](Parse& p, const std::string&) {
+       p.o.smbtad.unix_socket = true;
+       p.o.network = true;
+     }},
+    {"config-file", 'c', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.config_file = a;
+       p.config_given = true;
+     }},
+    {"test-db", 't', no_argument,
+     [](Parse& p, const std::string&) { p.set_action(Action::kTest, "-t"); }},
+    {"convert", 'C', no_argument,
+     [](Parse& p, const std::string&) { p.set_action(Action::kConvert, "-C"); }},
+    {"dry-run", kDryRun, no_argument, [](Parse& p, const std::string&) { p.o.dry_run = true; }},
+    {"install-rollups", kInstallRollups, no_argument,
+     [](Parse& p, const std::string&) {
+       p.set_action(Action::kInstallRollups, "--install-rollups");
+     }},
+    {"install-file-rollup", kInstallFileRollup, no_argument,
+     [](Parse& p, const std::string&) {
+       p.set_action(Action::kInstallRollups, "--install-file-rollup");
+       p.o.file_rollup = true;
+     }},
+    {"limit", kLimit, required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.max_rows = static_cast<std::uint32_t>(parse_integer(a, 1, 100'000'000, "--limit"));
+     }},
+    {"keyfile", 'k', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.smbtad.key_file = a;
+       p.g.keyfile = true;
+     }},
+    {"create-key", 'K', required_argument,
+     [](Parse& p, const std::string& a) {
+       p.set_action(Action::kCreateKey, "-K");
+       p.o.create_key = a;
+     }},
+    {"version", 'v', no_argument, [](Parse& p, const std::string&) { p.stop = Action::kVersion; }},
+    {"help", kHelp, no_argument, [](Parse& p, const std::string&) { p.stop = Action::kHelp; }},
+};
+
+const OptionRow* find_option(int val) {
+  for (const auto& row : kOptions)
+    if (row.val == val) return &row;
+  return nullptr;
+}
+
+// Why: getopt_long wants its own two tables; built once from kOptions. A leading ':' tells a
+// missing argument apart from an unknown option; '?' is an option of its own (help).
+struct GetoptTables {
+  std::vector<option> longopts;
+  std::string shortopts = ":";
+  GetoptTables() {
+    for (const auto& row : kOptions) {
+      longopts.push_back({row.long_name, row.has_arg, nullptr, row.val});
+      if (row.val < 256) {
+        shortopts += static_cast<char>(row.val);
+        if (row.has_arg == required_argument) shortopts += ':';
+      }
+    }
+    longopts.push_back({nullptr, 0, nullptr, 0});
+    shortopts += '?';
+  }
+};
 
 Options only(Action a) {
   Options o;
@@ -80,10 +247,42 @@ Options only(Action a) {
   return o;
 }
 
+// After the command line: cross-option rules, the config file, and the database defaults.
+Options finish(Parse& p) {
+  Options& o = p.o;
+  if (!p.action_given)
+    throw UsageError("nothing to do: give -q QUERY, -f FILE, -t, -C, -K FILE or -p");
+  if (o.dry_run && o.action != Action::kConvert) throw UsageError("--dry-run: only with -C");
+
+  if (!p.config_given) p.config_file = smbta::cli::default_config_file().value_or("");
+  if (!p.config_file.empty()) {
+    try {
+      apply_config(smbta::IniConfig::load(p.config_file), o, p.g);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw UsageError(fmt::format("-c/--config-file: {}", e.what()));
+    }
+  }
+  if (o.db.driver != "sqlite3" && o.db.driver != "pgsql")
+    throw UsageError(
+        fmt::format("-M/--dbdriver: unsupported driver '{}' (use sqlite3 or pgsql)", o.db.driver));
+  if (o.db.driver == "sqlite3") {
+    if (o.db.name.empty()) o.db.name = "staddb";
+    if (o.db.sqlite_dbdir.empty() && !std::filesystem::path(o.db.name).has_parent_path())
+      o.db.sqlite_dbdir = smbta::cli::home_dir() + "/.smbtad";
+  } else if (o.db.name.empty() && !o.network) {
+    throw UsageError("-N/--dbname: a database name is required for driver pgsql");
+  }
+  if (o.network && (o.action == Action::kConvert || o.action == Action::kInstallRollups))
+    throw UsageError("-C and --install-rollups work on the database directly, not over -h/-i/-u");
+  return std::move(o);
+}
+
 }  // namespace
 
-const char* help_text() {
-  return "smbtaquery " SMBTA_VERSION R"( - reports on the traffic SMB Traffic Analyzer recorded
+std::string help_text() {
+  return fmt::format(R"(smbtaquery {} - reports on the traffic SMB Traffic Analyzer recorded
 Copyright (C) 2011 Benjamin Brunner, Michael Haefner, Holger Hetterich; smbta authors
 License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>
 
@@ -110,8 +309,8 @@ Database (direct mode, the default; default: sqlite3 at $HOME/.smbtad/staddb):
 
 smbtad's client port (network mode, chosen by any of these):
   -h, --host HOST          smbtad host (default localhost)
-  -i, --port PORT          smbtad client port (default 3491)
-  -u, --unix               use smbtad's client socket /var/tmp/stadsocket_client
+  -i, --port PORT          smbtad client port (default {})
+  -u, --unix               use smbtad's client socket {}
 
 Other:
   -c, --config-file FILE   config file (default $HOME/.smbtatools/smbtatools.config if present);
@@ -129,169 +328,25 @@ Other:
 
 Exit status: 0 success, 1 usage or query syntax error, 2 database or connection error,
 3 no such object or ambiguous object.
-)";
+)",
+                     SMBTA_VERSION, SMBTA_DEFAULT_CLIENT_PORT, SMBTA_DEFAULT_CLIENT_SOCKET);
 }
 
 Options parse_options(int argc, char** argv) {
-  enum { kDryRun = 1000, kInstallRollups, kInstallFileRollup, kLimit, kDbPort, kHelp };
-  static const option kLong[] = {
-      {"query", required_argument, nullptr, 'q'},
-      {"file", required_argument, nullptr, 'f'},
-      {"output", required_argument, nullptr, 'o'},
-      {"xml", required_argument, nullptr, 'x'},
-      {"identify", required_argument, nullptr, 'I'},
-      {"debug-level", required_argument, nullptr, 'd'},
-      {"command-help", no_argument, nullptr, 'p'},
-      {"dbdriver", required_argument, nullptr, 'M'},
-      {"dbname", required_argument, nullptr, 'N'},
-      {"dbuser", required_argument, nullptr, 'S'},
-      {"dbhost", required_argument, nullptr, 'H'},
-      {"dbpassword", required_argument, nullptr, 'P'},
-      {"dbport", required_argument, nullptr, kDbPort},
-      {"host", required_argument, nullptr, 'h'},
-      {"port", required_argument, nullptr, 'i'},
-      {"unix", no_argument, nullptr, 'u'},
-      {"config-file", required_argument, nullptr, 'c'},
-      {"test-db", no_argument, nullptr, 't'},
-      {"convert", no_argument, nullptr, 'C'},
-      {"dry-run", no_argument, nullptr, kDryRun},
-      {"install-rollups", no_argument, nullptr, kInstallRollups},
-      {"install-file-rollup", no_argument, nullptr, kInstallFileRollup},
-      {"limit", required_argument, nullptr, kLimit},
-      {"keyfile", required_argument, nullptr, 'k'},
-      {"create-key", required_argument, nullptr, 'K'},
-      {"version", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, kHelp},
-      {nullptr, 0, nullptr, 0},
-  };
-  Options o;
-  Given g;
-  std::string config_file;
-  bool config_given = false;
-  bool action_given = false;
-  auto set_action = [&](Action a, const char* opt) {
-    if (action_given && o.action != a)
-      throw UsageError(
-          fmt::format("{}: only one of -q/-f, -t, -C, --install-rollups, --install-file-rollup, "
-                      "-K may be given",
-                      opt));
-    o.action = a;
-    action_given = true;
-  };
+  static const GetoptTables kGetopt;
   if (argc <= 1) throw UsageError("not enough arguments");
+  Parse p;
   opterr = 0;
   optind = 1;
   int c;
-  while ((c = getopt_long(argc, argv, ":q:f:o:x:I:d:pM:N:S:H:P:h:i:uc:tCk:K:v?", kLong, nullptr)) !=
-         -1) {
-    const std::string arg = optarg ? optarg : "";
+  while ((c = getopt_long(argc, argv, kGetopt.shortopts.c_str(), kGetopt.longopts.data(),
+                          nullptr)) != -1) {
+    if (const OptionRow* row = find_option(c)) {
+      row->apply(p, optarg != nullptr ? optarg : "");
+      if (p.stop) return only(*p.stop);
+      continue;
+    }
     switch (c) {
-      case 'q':
-        set_action(Action::kQuery, "-q");
-        o.queries.push_back(arg);
-        break;
-      case 'f':
-        set_action(Action::kQuery, "-f");
-        o.query_files.push_back(arg);
-        break;
-      case 'o': {
-        auto f = smbta::query::parse_format(arg);
-        if (!f)
-          throw UsageError(fmt::format(
-              "-o/--output: unknown format '{}' (use ascii, html, xml, json or csv)", arg));
-        o.format = *f;
-        o.format_given = true;
-        break;
-      }
-      case 'x':
-        if (arg.empty()) throw UsageError("-x/--xml: the file name is empty");
-        o.xml_file = arg;
-        break;
-      case 'I':
-        o.identify = parse_int(optarg, 0, 1, "-I/--identify") == 1;
-        g.identify = true;
-        break;
-      case 'd':
-        o.debug_level = parse_int(optarg, 0, 10, "-d/--debug-level");
-        g.debug = true;
-        break;
-      case 'p':
-        return only(Action::kLanguageHelp);
-      case 'M':
-        o.db.driver = arg;
-        g.driver = true;
-        break;
-      case 'N':
-        o.db.name = arg;
-        g.name = true;
-        break;
-      case 'S':
-        o.db.user = arg;
-        g.user = true;
-        break;
-      case 'H':
-        o.db.host = arg;
-        g.host = true;
-        break;
-      case 'P':
-        o.db.password = arg;
-        g.password = true;
-        break;
-      case kDbPort:
-        parse_int(optarg, 1, 65535, "--dbport");
-        o.db.port = arg;
-        g.dbport = true;
-        break;
-      case 'h':
-        if (arg.empty()) throw UsageError("-h/--host: the host name is empty");
-        o.host = arg;
-        o.network = true;
-        g.smbtad_host = true;
-        break;
-      case 'i':
-        o.port = parse_int(optarg, 1, 65535, "-i/--port");
-        o.network = true;
-        g.port = true;
-        break;
-      case 'u':
-        o.unix_socket = true;
-        o.network = true;
-        break;
-      case 'c':
-        config_file = arg;
-        config_given = true;
-        break;
-      case 't':
-        set_action(Action::kTest, "-t");
-        break;
-      case 'C':
-        set_action(Action::kConvert, "-C");
-        break;
-      case kDryRun:
-        o.dry_run = true;
-        break;
-      case kInstallRollups:
-        set_action(Action::kInstallRollups, "--install-rollups");
-        break;
-      case kInstallFileRollup:
-        set_action(Action::kInstallRollups, "--install-file-rollup");
-        o.file_rollup = true;
-        break;
-      case kLimit:
-        o.max_rows = static_cast<std::uint32_t>(parse_int(optarg, 1, 100'000'000, "--limit"));
-        break;
-      case 'k':
-        o.keyfile = arg;
-        g.keyfile = true;
-        break;
-      case 'K':
-        set_action(Action::kCreateKey, "-K");
-        o.create_key = arg;
-        break;
-      case 'v':
-        return only(Action::kVersion);
-      case kHelp:
-        return only(Action::kHelp);
       case '?':
         if (optopt == 0 && std::string_view(argv[optind - 1]) == "-?") return only(Action::kHelp);
         if (optopt != 0 && optopt != '?')
@@ -305,37 +360,7 @@ Options parse_options(int argc, char** argv) {
     }
   }
   if (optind < argc) throw UsageError(fmt::format("unexpected argument '{}'", argv[optind]));
-  if (!action_given)
-    throw UsageError("nothing to do: give -q QUERY, -f FILE, -t, -C, -K FILE or -p");
-  if (o.dry_run && o.action != Action::kConvert) throw UsageError("--dry-run: only with -C");
-
-  if (!config_given) {
-    const std::string def = home() + "/.smbtatools/smbtatools.config";
-    std::error_code ec;
-    if (std::filesystem::exists(def, ec)) config_file = def;
-  }
-  if (!config_file.empty()) {
-    try {
-      apply_config(smbta::IniConfig::load(config_file), o, g);
-    } catch (const UsageError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw UsageError(fmt::format("-c/--config-file: {}", e.what()));
-    }
-  }
-  if (o.db.driver != "sqlite3" && o.db.driver != "pgsql")
-    throw UsageError(
-        fmt::format("-M/--dbdriver: unsupported driver '{}' (use sqlite3 or pgsql)", o.db.driver));
-  if (o.db.driver == "sqlite3") {
-    if (o.db.name.empty()) o.db.name = "staddb";
-    if (o.db.sqlite_dbdir.empty() && !std::filesystem::path(o.db.name).has_parent_path())
-      o.db.sqlite_dbdir = home() + "/.smbtad";
-  } else if (o.db.name.empty() && !o.network) {
-    throw UsageError("-N/--dbname: a database name is required for driver pgsql");
-  }
-  if (o.network && (o.action == Action::kConvert || o.action == Action::kInstallRollups))
-    throw UsageError("-C and --install-rollups work on the database directly, not over -h/-i/-u");
-  return o;
+  return finish(p);
 }
 
 }  // namespace smbtaquery

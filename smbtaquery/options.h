@@ -2,22 +2,19 @@
 // smbtaquery's command line and config file (smbtaquery.md §2), parsed into one value.
 #pragma once
 
-#include <optional>
-#include <stdexcept>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "cli/usage_error.h"
+#include "client/connection.h"
 #include "query/format.h"
 #include "store/event_store.h"
 
 namespace smbtaquery {
 
-// Why: an option error must name the option and end the program with exit code 1 and the
-// help text, whatever part of the parsing found it.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// Ends the program with exit code 1 and the help text, whatever part of the parsing threw it.
+using smbta::cli::UsageError;
 
 enum class Action {
   kQuery,           // -q / -f
@@ -41,7 +38,6 @@ struct Options {
   std::string xml_file;  // -x
   int debug_level = 0;
   bool identify = true;
-  std::string keyfile;       // -k
   std::string create_key;    // -K
   bool file_rollup = false;  // --install-file-rollup
   bool dry_run = false;      // --dry-run (with -C)
@@ -49,18 +45,14 @@ struct Options {
 
   // Direct mode (default): the database.
   smbta::store::DbParams db;
-  // Network mode (-h, -i or -u): smbtad's client port.
+  // Network mode (-h, -i or -u): smbtad's client port; -k encrypts the exchange.
   bool network = false;
-  std::string host = "localhost";
-  int port = 3491;
-  bool unix_socket = false;
-  std::string unix_path = "/var/tmp/stadsocket_client";
+  smbta::client::ConnectionOptions smbtad;
 };
 
-// Parses argv and the config file (-c, or $HOME/.smbtatools/smbtatools.config if present).
-// Throws UsageError.
+// Parses argv and the config file (-c, or smbta::cli::default_config_file()). Throws UsageError.
 Options parse_options(int argc, char** argv);
 
-const char* help_text();
+std::string help_text();
 
 }  // namespace smbtaquery

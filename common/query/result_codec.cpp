@@ -1,19 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "query/result_codec.h"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "query/parser.h"
-#include "smbta/net.h"
 #include "smbta/v2_codec.h"
 
 namespace smbta::query {
@@ -93,28 +87,6 @@ bool integral(ColumnType t) {
 }
 bool floating(ColumnType t) {
   return t == ColumnType::kPercent || t == ColumnType::kRate;
-}
-
-void read_exact(int fd, char* p, std::size_t n, int timeout_ms) {
-  while (n > 0) {
-    if (timeout_ms > 0) {
-      pollfd pfd{fd, POLLIN, 0};
-      const int r = ::poll(&pfd, 1, timeout_ms);
-      if (r == 0) throw std::runtime_error("no reply from smbtad (timeout)");
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        throw std::runtime_error(fmt::format("poll: {}", std::strerror(errno)));
-      }
-    }
-    const ssize_t got = ::read(fd, p, n);
-    if (got == 0) throw std::runtime_error("smbtad closed the connection");
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(fmt::format("read from smbtad: {}", std::strerror(errno)));
-    }
-    p += got;
-    n -= static_cast<std::size_t>(got);
-  }
 }
 
 }  // namespace
@@ -228,10 +200,7 @@ std::string encode_results(std::span<const ResultTable> tables) {
   return out;
 }
 
-namespace {
-
-// `max_trailing`: bytes allowed after the tables (the filler of a decrypted reply).
-std::vector<ResultTable> decode_results_padded(std::string_view bytes, std::size_t max_trailing) {
+std::vector<ResultTable> decode_results(std::string_view bytes, std::size_t max_trailing) {
   Reader in(bytes);
   in.expect(kMultiMagic);
   const auto n = in.count(kTableMagic.size() + 2);
@@ -240,14 +209,6 @@ std::vector<ResultTable> decode_results_padded(std::string_view bytes, std::size
   if (in.remaining() > max_trailing) throw std::runtime_error("malformed result: trailing bytes");
   return out;
 }
-
-}  // namespace
-
-std::vector<ResultTable> decode_results(std::string_view bytes) {
-  return decode_results_padded(bytes, 0);
-}
-
-namespace {
 
 std::string query_request_body(std::string_view text) {
   if (text.size() > kMaxSubBlockValue)
@@ -258,8 +219,6 @@ std::string query_request_body(std::string_view text) {
   append_sub_block(body, text);
   return body;
 }
-
-}  // namespace
 
 std::string encode_query_request(std::string_view text) {
   return frame_body(query_request_body(text));
@@ -293,51 +252,6 @@ std::string serve_query_body(std::string_view body, store::DbiConnection& db,
   } catch (const std::exception& e) {
     return error_reply_body(QueryError::Kind::kDatabase, e.what());
   }
-}
-
-std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms,
-                                           const AesKey* key) {
-  std::optional<LegacyCipher> cipher;
-  if (key != nullptr) cipher.emplace(*key);
-  const std::string req = frame_body(query_request_body(text), cipher ? &*cipher : nullptr);
-  net::write_all(fd, req.data(), req.size());
-  char head[kHeaderSize];
-  read_exact(fd, head, sizeof head, timeout_ms);
-  FrameHeader h;
-  if (parse_header(std::string_view(head, sizeof head), kMaxReplyBody, h) != ProtocolError::kNone)
-    throw std::runtime_error("smbtad sent a malformed reply header");
-  if (h.encrypted && !cipher)
-    throw std::runtime_error("smbtad sent an encrypted reply; give the key (-k)");
-  std::string body(h.body_length, '\0');
-  read_exact(fd, body.data(), body.size(), timeout_ms);
-  if (h.encrypted) {
-    std::string plain;
-    cipher->decrypt(body, plain);
-    body = std::move(plain);
-  }
-  if (body.starts_with("QR"))
-    return decode_results_padded(std::string_view(body).substr(2), h.encrypted ? 16 : 0);
-  if (body.starts_with("QE")) {
-    SubBlockReader rd(std::string_view(body).substr(2));
-    std::string_view msg, kind;
-    if (rd.next(msg) != ProtocolError::kNone)
-      throw std::runtime_error("smbtad sent a malformed error reply");
-    int k = static_cast<int>(QueryError::Kind::kDatabase);
-    if (rd.next(kind) == ProtocolError::kNone && kind.size() == 1 && kind[0] >= '1' &&
-        kind[0] <= '4')
-      k = kind[0] - '0';
-    throw QueryError(static_cast<QueryError::Kind>(k), std::string(msg));
-  }
-  {
-    // smbtad's generic error reply: monitor id 0, then "ERROR: <reason>".
-    SubBlockReader rd(body);
-    std::string_view id, msg;
-    if (rd.next(id) == ProtocolError::kNone && id == "0" && rd.next(msg) == ProtocolError::kNone &&
-        msg.starts_with("ERROR: "))
-      throw QueryError(QueryError::Kind::kDatabase,
-                       "smbtad: " + std::string(msg.substr(std::string_view("ERROR: ").size())));
-  }
-  throw std::runtime_error("smbtad sent an unexpected reply (not QR/QE)");
 }
 
 }  // namespace smbta::query

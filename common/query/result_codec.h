@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Wire format of query results on smbtad's client port, and both ends of the query exchange.
+// Wire format of query results on smbtad's client port, and the server end of the query exchange
+// (the client end is client/query_client.h).
 //
 // Exchange (V2 framing, protocol-v2.md §2): the client sends header + body
 //   "QQ" + sub-block(query text)                       (text at most 9999 bytes)
@@ -18,7 +19,6 @@
 
 #include "query/engine.h"
 #include "query/result.h"
-#include "smbta/legacy_cipher.h"
 
 namespace smbta::query {
 
@@ -31,10 +31,8 @@ ResultTable decode_result(std::string_view bytes);
 
 // Several tables (one per function of a query): "SMBTAM1:" + count + length-prefixed tables.
 std::string encode_results(std::span<const ResultTable> tables);
-std::vector<ResultTable> decode_results(std::string_view bytes);
-
-// Upper bound of a reply body a client accepts (a `list files` answer can be large).
-inline constexpr std::size_t kMaxReplyBody = 256 * 1024 * 1024;
+// `max_trailing`: bytes allowed after the tables (the filler block of a decrypted reply).
+std::vector<ResultTable> decode_results(std::string_view bytes, std::size_t max_trailing = 0);
 
 // Server side, for smbtad: given the body of one received frame (already decrypted), returns
 // the complete framed reply (header included). Bodies that are no "QQ" request give a "QE"
@@ -51,16 +49,10 @@ inline bool is_query_request(std::string_view body) {
   return body.size() >= 2 && body[0] == 'Q' && body[1] == 'Q';
 }
 
-// The client side: sends `text` on a connected blocking socket and reads the reply. Throws
-// QueryError with the server's kind and message for "QE", std::runtime_error for transport
-// and format problems (connection closed, malformed or oversized reply, query over 9999
-// bytes). `timeout_ms` bounds the wait for the reply (0 = forever).
-// With `key`, the request is encrypted with the legacy cipher (as smbtad --require-client-key
-// demands) and encrypted replies are decrypted; their filler block is ignored.
-std::vector<ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms = 0,
-                                           const AesKey* key = nullptr);
-
-// The request frame, for tests and other clients.
+// The body of a request: "QQ" + sub-block(text). Throws std::length_error for a query over
+// 9999 bytes.
+std::string query_request_body(std::string_view text);
+// The request frame (unencrypted), for tests and other clients.
 std::string encode_query_request(std::string_view text);
 
 }  // namespace smbta::query

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "smbta/defaults.h"
 #include "smbta/record.h"
 
 namespace smbta::store {
@@ -56,7 +57,7 @@ struct ReplayMark {
 // The running configuration written into the `status` table at start.
 struct StatusInfo {
   std::string version;
-  int client_port = 3491;
+  int client_port = SMBTA_DEFAULT_CLIENT_PORT;
   bool unix_socket_clients = false;
   std::string dbname, dbhost, dbuser, dbdriver;
   std::string maintenance_timer;  // "HH:MM:SS"

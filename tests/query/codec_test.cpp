@@ -6,12 +6,15 @@
 #include <random>
 #include <thread>
 
+#include "client/query_client.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
 #include "smbta/v2_codec.h"
 
 namespace smbta::query {
 namespace {
+
+using smbta::client::query_over_socket;
 
 ResultTable sample() {
   ResultTable t;

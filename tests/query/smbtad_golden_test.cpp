@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "client/query_client.h"
 #include "query/engine.h"
 #include "query/format.h"
 #include "query/golden_queries.h"
@@ -42,6 +43,8 @@
 
 namespace smbta::query::testing {
 namespace {
+
+using smbta::client::query_over_socket;
 
 namespace fs = std::filesystem;
 using smbtad::testing::SmbtadProcess;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "client/query_client.h"
 #include "common/test_records.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
@@ -17,6 +18,8 @@
 
 namespace smbta::query::testing {
 namespace {
+
+using smbta::client::query_over_socket;
 
 using smbtad::testing::SmbtadProcess;
 
@@ -152,7 +155,7 @@ TEST(SmbtadQuery, ClosedClientSessionsAreFreed) {
   EXPECT_LT(after - before, 3 * 1024)
       << "RSS grew from " << before << " KiB to " << after << " KiB over 4000 client connections";
   EXPECT_TRUE(smbtad.running());
-  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_EQ(smbtad.stop(), 0) << smbtad.log();
 }
 
 }  // namespace

@@ -2,11 +2,14 @@
 // TrafficModel, the text formats and the backoff of the real-time tools, without any I/O.
 #include <gtest/gtest.h>
 
-#include "monitor_feed.h"
+#include "client/monitor_feed.h"
 #include "traffic_model.h"
 
 namespace smbta::realtime {
 namespace {
+
+using client::Backoff;
+using client::log_entry_from_fields;
 
 TEST(TrafficModel, TotalsCurrentAndPeak) {
   TrafficModel m;

@@ -10,46 +10,22 @@
 #include <vector>
 
 #include "app.h"
+#include "cli/usage_error.h"
 #include "driver.h"
 #include "rrd_file.h"
+#include "support/command_line.h"
 
 namespace smbta::realtime {
 namespace {
 
-// getopt wants mutable C strings that outlive the call.
-class Args {
- public:
-  Args(std::initializer_list<std::string> words) : words_(words) {
-    words_.insert(words_.begin(), "prog");
-    for (auto& w : words_) ptrs_.push_back(w.data());
-    ptrs_.push_back(nullptr);
-  }
-  int argc() { return static_cast<int>(words_.size()); }
-  char** argv() { return ptrs_.data(); }
+using client::ObjectKind;
+using smbta::cli::UsageError;
 
- private:
-  std::vector<std::string> words_;
-  std::vector<char*> ptrs_;
-};
+using smbta::testing::Args;
 
 // A HOME without ~/.smbtatools so that the developer's own config cannot leak into the tests.
 class Options : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/smbta-rt-opt-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    home_ = tmpl;
-    const char* old = std::getenv("HOME");
-    if (old != nullptr) old_home_ = old;
-    ::setenv("HOME", home_.c_str(), 1);
-  }
-  void TearDown() override {
-    if (old_home_)
-      ::setenv("HOME", old_home_->c_str(), 1);
-    else
-      ::unsetenv("HOME");
-    std::filesystem::remove_all(home_);
-  }
   std::filesystem::path write_config(const std::string& text, const std::string& name) {
     const auto p = home_ / name;
     std::filesystem::create_directories(p.parent_path());
@@ -62,8 +38,8 @@ class Options : public ::testing::Test {
     EXPECT_EQ(parse_monitor_options(a.argc(), a.argv(), o), ParseOutcome::kRun);
     return o;
   }
-  std::filesystem::path home_;
-  std::optional<std::string> old_home_;
+  smbta::testing::TempHome home;
+  const std::filesystem::path& home_ = home.path();
 };
 
 TEST_F(Options, DefaultsAreSmbtadsClientPortOnLocalhost) {

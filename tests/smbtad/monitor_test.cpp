@@ -8,9 +8,9 @@
 #include <random>
 #include <thread>
 
+#include "client/monitor_client.h"
 #include "common/test_records.h"
 #include "smbta/key_file.h"
-#include "smbta/monitor_client.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
@@ -21,10 +21,10 @@
 namespace smbtad::testing {
 namespace {
 
-using smbta::MonitorConnection;
-using smbta::MonitorFilter;
-using smbta::MonitorKind;
 using smbta::Record;
+using smbta::client::MonitorConnection;
+using smbta::client::MonitorFilter;
+using smbta::client::MonitorKind;
 using namespace std::chrono_literals;
 
 Record rec(smbta::Op op, std::string user, std::string share, std::string file, std::uint64_t len) {
@@ -54,9 +54,10 @@ class Monitors : public ::testing::Test {
     send_all(module_.get(), s);
   }
   // All messages for monitor `id` until `n` arrived or 5 s passed.
-  std::vector<smbta::MonitorMessage> collect(MonitorConnection& c, std::uint32_t id, std::size_t n,
-                                             std::chrono::milliseconds limit = 5s) {
-    std::vector<smbta::MonitorMessage> out;
+  std::vector<smbta::client::MonitorMessage> collect(MonitorConnection& c, std::uint32_t id,
+                                                     std::size_t n,
+                                                     std::chrono::milliseconds limit = 5s) {
+    std::vector<smbta::client::MonitorMessage> out;
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
       auto m = c.next(200ms);
@@ -65,9 +66,9 @@ class Monitors : public ::testing::Test {
     return out;
   }
   // Every message until `n` arrived or 5 s passed, by monitor id.
-  std::map<std::uint32_t, std::vector<smbta::MonitorMessage>> collect_all(MonitorConnection& c,
-                                                                          std::size_t n) {
-    std::map<std::uint32_t, std::vector<smbta::MonitorMessage>> out;
+  std::map<std::uint32_t, std::vector<smbta::client::MonitorMessage>> collect_all(
+      MonitorConnection& c, std::size_t n) {
+    std::map<std::uint32_t, std::vector<smbta::client::MonitorMessage>> out;
     std::size_t got = 0;
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (got < n && std::chrono::steady_clock::now() < deadline) {

@@ -7,7 +7,7 @@
 
 #include "smbta/unique_fd.h"
 
-namespace smbta::realtime {
+namespace smbta::client {
 
 // Why: a tool that draws with ncurses or owns an RRD must leave through its destructors (endwin,
 // a last update) when it is interrupted; the handler only writes a byte, and the loop that polls
@@ -28,4 +28,4 @@ class SignalPipe {
   std::vector<std::pair<int, struct sigaction>> previous_;
 };
 
-}  // namespace smbta::realtime
+}  // namespace smbta::client

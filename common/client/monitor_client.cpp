@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "smbta/monitor_client.h"
+#include "client/monitor_client.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,7 +12,7 @@
 #include "smbta/net.h"
 #include "smbta/v2_codec.h"
 
-namespace smbta {
+namespace smbta::client {
 
 std::string monitor_request(MonitorKind kind, const MonitorFilter& f, std::string_view param) {
   std::string body = "~~";
@@ -103,4 +103,4 @@ std::optional<MonitorMessage> MonitorConnection::next(std::chrono::milliseconds 
   }
 }
 
-}  // namespace smbta
+}  // namespace smbta::client

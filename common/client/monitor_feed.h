@@ -7,11 +7,11 @@
 #include <optional>
 #include <string>
 
-#include "realtime_options.h"
-#include "smbta/monitor_client.h"
-#include "traffic_model.h"
+#include "client/monitor_client.h"
+#include "client/realtime_options.h"
+#include "client/traffic.h"
 
-namespace smbta::realtime {
+namespace smbta::client {
 
 using Clock = std::chrono::steady_clock;
 
@@ -30,7 +30,8 @@ class Backoff {
   std::chrono::milliseconds first_, max_, next_;
 };
 
-// What the feed tells its owner.
+// Why: the screen, --batch and rrddriver react differently to the same events; the feed reports
+// them through this interface and knows nothing of its owner.
 class FeedListener {
  public:
   virtual ~FeedListener() = default;
@@ -46,7 +47,7 @@ class FeedListener {
 // the owner keeps its own poll loop and calls in when the fd is readable or a retry is due.
 class MonitorFeed {
  public:
-  MonitorFeed(ConnectionOptions options, std::optional<AesKey> key, bool want_log,
+  MonitorFeed(RealtimeOptions options, std::optional<AesKey> key, bool want_log,
               Backoff backoff = Backoff(std::chrono::seconds(1), std::chrono::seconds(10)));
   ~MonitorFeed();
 
@@ -68,7 +69,7 @@ class MonitorFeed {
  private:
   void fail(FeedListener& l, const std::string& why);
 
-  ConnectionOptions options_;
+  RealtimeOptions options_;
   std::optional<AesKey> key_;
   bool want_log_;
   Backoff backoff_;
@@ -80,4 +81,4 @@ class MonitorFeed {
   Clock::time_point next_attempt_ = Clock::now();
 };
 
-}  // namespace smbta::realtime
+}  // namespace smbta::client

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "monitor_feed.h"
+#include "client/monitor_feed.h"
 
 #include <cstdlib>
 #include <stdexcept>
 
 #include "smbta/log.h"
 
-namespace smbta::realtime {
+namespace smbta::client {
 
 std::chrono::milliseconds Backoff::next() {
   const auto d = next_;
@@ -14,7 +14,7 @@ std::chrono::milliseconds Backoff::next() {
   return d;
 }
 
-MonitorFeed::MonitorFeed(ConnectionOptions options, std::optional<AesKey> key, bool want_log,
+MonitorFeed::MonitorFeed(RealtimeOptions options, std::optional<AesKey> key, bool want_log,
                          Backoff backoff)
     : options_(std::move(options)), key_(key), want_log_(want_log), backoff_(backoff) {}
 
@@ -108,4 +108,4 @@ void MonitorFeed::tick(FeedListener& l) {
   pending_ = Traffic{};
 }
 
-}  // namespace smbta::realtime
+}  // namespace smbta::client

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "realtime_options.h"
+#include "client/realtime_options.h"
 
 #include <getopt.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <filesystem>
 #include <utility>
 
-#include "smbta/ini_config.h"
-#include "smbta/key_file.h"
-#include "smbta/net.h"
+#include <fmt/format.h>
 
-namespace smbta::realtime {
+#include "cli/config_aliases.h"
+#include "cli/home.h"
+#include "cli/parse_integer.h"
+#include "cli/usage_error.h"
+#include "smbta/ini_config.h"
+
+namespace smbta::client {
 namespace {
+
+using cli::parse_integer;
+using cli::UsageError;
 
 enum LongOnly : int { kSocketPath = 1001, kHelp = 1002, kLegacy = 1003 };
 
@@ -37,7 +41,7 @@ const std::vector<option> kCommon = {
     {"version", no_argument, nullptr, 'V'},
 };
 
-void set_object(ConnectionOptions& o, ObjectKind kind, std::string name) {
+void set_object(RealtimeOptions& o, ObjectKind kind, std::string name) {
   if (kind != ObjectKind::kGlobal && name.empty())
     throw UsageError("the object name must not be empty");
   // Exactly one object is monitored; the last one given wins, as in the original.
@@ -46,11 +50,11 @@ void set_object(ConnectionOptions& o, ObjectKind kind, std::string name) {
 }
 
 bool parse_identify(const std::string& v, const std::string& what) {
-  return parse_number(v, 0, 1, what) == 1;
+  return parse_integer(v, 0, 1, what) == 1;
 }
 
 // Applies one common option; false when `opt` is not a common option.
-bool apply_common(int opt, const std::string& arg, ConnectionOptions& o) {
+bool apply_common(int opt, const std::string& arg, RealtimeOptions& o) {
   switch (opt) {
     case 's':
       set_object(o, ObjectKind::kShare, arg);
@@ -72,7 +76,7 @@ bool apply_common(int opt, const std::string& arg, ConnectionOptions& o) {
       o.host = arg;
       return true;
     case 'i':
-      o.port = static_cast<int>(parse_number(arg, 1, 65535, "-i/--inet-port"));
+      o.port = static_cast<int>(parse_integer(arg, 1, 65535, "-i/--inet-port"));
       return true;
     case 'n':
       o.unix_socket = true;
@@ -92,7 +96,7 @@ bool apply_common(int opt, const std::string& arg, ConnectionOptions& o) {
       o.identify = parse_identify(arg, "-I/--identify");
       return true;
     case 'd':
-      o.debug_level = static_cast<int>(parse_number(arg, 0, 10, "-d/--debug-level"));
+      o.debug_level = static_cast<int>(parse_integer(arg, 0, 10, "-d/--debug-level"));
       return true;
     case 'c':
       return true;  // applied before everything else
@@ -101,18 +105,9 @@ bool apply_common(int opt, const std::string& arg, ConnectionOptions& o) {
   }
 }
 
-std::optional<std::string> default_config_path() {
-  const char* home = std::getenv("HOME");
-  if (home == nullptr || *home == '\0') return std::nullopt;
-  std::filesystem::path p = std::filesystem::path(home) / ".smbtatools" / "smbtatools.config";
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-  return p.string();
-}
-
 }  // namespace
 
-MonitorFilter ConnectionOptions::filter() const {
+MonitorFilter RealtimeOptions::filter() const {
   MonitorFilter f;
   switch (object) {
     case ObjectKind::kUser:
@@ -134,7 +129,7 @@ MonitorFilter ConnectionOptions::filter() const {
   return f;
 }
 
-std::string ConnectionOptions::describe_object() const {
+std::string RealtimeOptions::describe_object() const {
   switch (object) {
     case ObjectKind::kUser:
       return "user '" + object_name + "'";
@@ -152,22 +147,7 @@ std::string ConnectionOptions::describe_object() const {
   return "nothing";
 }
 
-std::string ConnectionOptions::endpoint() const {
-  if (unix_socket) return "unix socket " + socket_path;
-  return host + " port " + std::to_string(port);
-}
-
-long parse_number(const std::string& text, long min, long max, const std::string& what) {
-  errno = 0;
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || end == nullptr || *end != '\0' || errno != 0 || v < min || v > max)
-    throw UsageError(what + ": '" + text + "' is not a number from " + std::to_string(min) +
-                     " to " + std::to_string(max));
-  return v;
-}
-
-void apply_config_file(const std::string& path, ConnectionOptions& o) {
+void apply_config_file(const std::string& path, RealtimeOptions& o) {
   IniConfig c = [&] {
     try {
       return IniConfig::load(path);
@@ -175,21 +155,17 @@ void apply_config_file(const std::string& path, ConnectionOptions& o) {
       throw UsageError(e.what());
     }
   }();
-  // The 1.2.x tools each read a different spelling; all of them are accepted.
-  auto first = [&](const char* section, std::initializer_list<const char*> keys)
-      -> std::optional<std::pair<std::string, std::string>> {
-    for (const char* k : keys)
-      if (auto v = c.get(section, k)) return std::make_pair(std::string(k), *v);
-    return std::nullopt;
+  auto where = [&](std::string_view section, std::string_view key) {
+    return fmt::format("{}: [{}] {}", path, section, key);
   };
-  auto where = [&](const char* section, const std::string& key) {
-    return path + ": [" + section + "] " + key;
-  };
-  if (auto v = first("network", {"smbtad_port_number", "smbta_port_number"}))
-    o.port = static_cast<int>(parse_number(v->second, 1, 65535, where("network", v->first)));
-  if (auto v = first("network", {"smbtad_host_name", "smbta_host_name", "smbta_host"})) {
-    if (v->second.empty()) throw UsageError(where("network", v->first) + ": empty host name");
-    o.host = v->second;
+  // The 1.2.x tools each read a different spelling; all of them are accepted (cli's order).
+  if (auto v = cli::smbtad_port(c))
+    o.port =
+        static_cast<int>(parse_integer(v->value, 1, 65535, where(cli::kNetworkSection, v->key)));
+  if (auto v = cli::smbtad_host(c)) {
+    if (v->value.empty())
+      throw UsageError(where(cli::kNetworkSection, v->key) + ": empty host name");
+    o.host = v->value;
   }
   try {
     if (auto b = c.get_bool("network", "unix_domain_socket")) o.unix_socket = *b;
@@ -198,7 +174,7 @@ void apply_config_file(const std::string& path, ConnectionOptions& o) {
   }
   if (auto v = c.get("network", "client_socket_path"); v && !v->empty()) o.socket_path = *v;
   if (auto v = c.get("general", "debug_level"))
-    o.debug_level = static_cast<int>(parse_number(*v, 0, 10, where("general", "debug_level")));
+    o.debug_level = static_cast<int>(parse_integer(*v, 0, 10, where("general", "debug_level")));
   // 1.2.6 read this key and then ignored its value.
   if (auto v = c.get("general", "keyfile"); v && !v->empty()) o.key_file = *v;
   if (auto v = c.get("general", "identify"))
@@ -206,7 +182,7 @@ void apply_config_file(const std::string& path, ConnectionOptions& o) {
   o.config_file = path;
 }
 
-ParseOutcome parse_command_line(int argc, char** argv, ConnectionOptions& out,
+ParseOutcome parse_command_line(int argc, char** argv, RealtimeOptions& out,
                                 const std::vector<ExtraOption>& extra,
                                 const std::function<void(int, const std::string&)>& on_extra) {
   std::vector<option> longopts = kCommon;
@@ -256,28 +232,28 @@ ParseOutcome parse_command_line(int argc, char** argv, ConnectionOptions& out,
   if (help) return ParseOutcome::kHelp;
   if (version) return ParseOutcome::kVersion;
 
-  if (!config) config = default_config_path();
+  if (!config) config = cli::default_config_file();
   if (config) apply_config_file(*config, out);
   for (const auto& [opt, arg] : given)
     if (!apply_common(opt, arg, out)) on_extra(opt, arg);
   return ParseOutcome::kRun;
 }
 
-void require_object(const ConnectionOptions& o) {
+void require_object(const RealtimeOptions& o) {
   if (o.object == ObjectKind::kNone)
     throw UsageError(
         "please specify an object to monitor: -u USER, -s SHARE, -f FILE, -D DOMAIN or -g");
 }
 
 std::string common_help() {
-  return R"(Object (exactly one; the last one given wins):
+  return fmt::format(R"(Object (exactly one; the last one given wins):
   -u, --user NAME            a user            -s, --share NAME    a share
   -f, --file NAME            a file (path relative to the share root, as Samba reports it)
   -D, --domain NAME          a domain          -g, --global        all traffic
 Connection to smbtad's client port:
   -h, --host HOST            smbtad host (default localhost)
-  -i, --inet-port PORT       smbtad client port (default 3491)
-  -n, --unix-domain-socket   connect through /var/tmp/stadsocket_client instead
+  -i, --inet-port PORT       smbtad client port (default {})
+  -n, --unix-domain-socket   connect through {} instead
       --socket-path PATH     connect through the Unix socket PATH (implies -n)
   -k, --key-file FILE        encrypt requests and decrypt replies with this key
       --legacy               smbtad 1.2.x: use its READ/WRITE monitors (1.2.x exits when it
@@ -289,21 +265,8 @@ General:
                              the command line overrides it
   -d, --debug-level N        0-10 (default 0)
       --help                 this text          -V, --version   the version
-)";
+)",
+                     SMBTA_DEFAULT_CLIENT_PORT, SMBTA_DEFAULT_CLIENT_SOCKET);
 }
 
-std::optional<AesKey> load_key(const ConnectionOptions& o) {
-  if (o.key_file.empty()) return std::nullopt;
-  try {
-    return load_key_file(o.key_file);
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
-  }
-}
-
-UniqueFd connect_to_smbtad(const ConnectionOptions& o) {
-  if (o.unix_socket) return net::connect_unix(o.socket_path);
-  return net::connect_tcp(o.host, o.port);
-}
-
-}  // namespace smbta::realtime
+}  // namespace smbta::client

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Client side of smbtad's real-time monitor channel (protocol-v2.md §6), used by smbtamonitor,
-// rrddriver and the tests.
+// Client side of smbtad's real-time monitor channel (protocol-v2.md §6).
 #pragma once
 
 #include <chrono>
@@ -13,15 +12,18 @@
 #include "smbta/stream_decoder.h"
 #include "smbta/unique_fd.h"
 
-namespace smbta {
+namespace smbta::client {
 
+// The monitor functions of protocol-v2.md §6; the values are on the wire.
 enum class MonitorKind : int { kAdd = 0, kLog = 2, kRead = 3, kWrite = 4, kThroughput = 5 };
 
-// The five filters of a registration; "*" matches anything.
+// The five filters of a registration; "*" matches anything. Why a struct: a registration
+// always carries all five, in this order.
 struct MonitorFilter {
   std::string user = "*", sid = "*", share = "*", file = "*", domain = "*";
 };
 
+// Why: callers dispatch on the id and read LOG and THROUGHPUT fields without re-parsing.
 // One message pushed by smbtad: a monitor id and its value. For LOG, `fields` holds the six
 // nested values (op id, user, share, file, domain, timestamp); for THROUGHPUT, read and write
 // bytes of the last second.
@@ -62,4 +64,4 @@ class MonitorConnection {
   StreamDecoder decoder_;
 };
 
-}  // namespace smbta
+}  // namespace smbta::client

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "signal_pipe.h"
+#include "client/signal_pipe.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace smbta::realtime {
+namespace smbta::client {
 namespace {
 
 // One pipe per process: signal handlers cannot carry context.
@@ -57,4 +57,4 @@ int SignalPipe::take() {
   return got;
 }
 
-}  // namespace smbta::realtime
+}  // namespace smbta::client
