@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
     } else if (!options.pid_file.empty()) {
       pid_file = std::make_unique<smbtad::PidFile>(options.pid_file);
     }
-    smbta::log::notice("smbtad {} started (precision {} s, database {})", SMBTA_VERSION, options.precision,
-                       options.use_db ? options.db.driver : std::string("off"));
+    smbta::log::notice("smbtad {} started (precision {} s, database {})", SMBTA_VERSION,
+                       options.precision, options.use_db ? options.db.driver : std::string("off"));
     server.run();
   } catch (const std::exception& e) {
     smbta::log::error("{}", e.what());
