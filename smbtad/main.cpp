@@ -6,12 +6,12 @@
 
 #include "daemon.h"
 #include "options.h"
-#include "query/rollup.h"
 #include "server.h"
 #include "smbta/log.h"
 #include "smbta/version.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "store/rollup.h"
 
 namespace {
 
@@ -21,7 +21,7 @@ int setup_database(const smbtad::Options& o) {
     store->create_schema();
     if (o.rollups || o.file_rollup) {
       smbta::store::DbiConnection c(o.db);
-      smbta::query::install_rollups(c, {o.rollups, o.file_rollup});
+      smbta::store::install_rollups(c, {o.rollups, o.file_rollup});
     }
     std::printf("smbtad: database %s (%s) is ready\n", o.db.name.c_str(), o.db.driver.c_str());
     return 0;

@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <system_error>
 
-#include "query/rollup.h"
 #include "smbta/log.h"
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
+#include "store/rollup.h"
 
 namespace smbtad {
 
@@ -115,9 +115,9 @@ bool StoreWriter::ensure_connected() {
     auto store = smbta::store::EventStore::open(config_.db);
     store->create_schema();
     if (config_.rollups || config_.file_rollup) {
-      // Triggers keep the rollups exact for every insert, growth and purge (query/rollup.h).
+      // Triggers keep the rollups exact for every insert, growth and purge (store/rollup.h).
       smbta::store::DbiConnection c(config_.db);
-      smbta::query::install_rollups(c, {config_.rollups, config_.file_rollup});
+      smbta::store::install_rollups(c, {config_.rollups, config_.file_rollup});
     }
     store->write_status(config_.status);
     store_ = std::move(store);

@@ -42,7 +42,7 @@ struct QueryOptions {
   // listing the candidates with their SIDs). Off: names match whatever is stored, possibly
   // nothing or several users.
   bool identify = true;
-  // Use the hourly rollup table (see rollup.h) when it is installed. Off only for comparisons.
+  // Read the rollups (store/rollup.h) that are installed. Off only for comparisons.
   bool use_rollups = true;
   // Bound of rows for list/search output (a `list files` over years must not exhaust memory);
   // a truncated table carries the note "truncated".

@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "query/engine.h"
-#include "query/rollup.h"
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
+#include "store/rollup.h"
 
 namespace smbta::query {
 
@@ -21,7 +21,7 @@ namespace smbta::query {
 // functions build SQL only from quoted literals and integers.
 class ExecContext {
  public:
-  ExecContext(store::DbiConnection& db, const QueryOptions& opts, RollupSet rollups)
+  ExecContext(store::DbiConnection& db, const QueryOptions& opts, store::RollupSet rollups)
       : db_(db), opts_(opts), now_(opts.now_ms ? opts.now_ms : local_now_ms()), rollups_(rollups) {}
 
   store::DbiConnection& db() const { return db_; }
@@ -29,7 +29,7 @@ class ExecContext {
   // "now" of the query: throughput's last interval ends here, search notes it.
   std::int64_t now() const { return now_; }
   // The rollups the statements may read (none when QueryOptions::use_rollups is off).
-  const RollupSet& rollups() const { return rollups_; }
+  const store::RollupSet& rollups() const { return rollups_; }
 
   store::DbiResult query(const std::string& sql) const {
     if (opts_.on_sql) opts_.on_sql(sql);
@@ -47,7 +47,7 @@ class ExecContext {
   store::DbiConnection& db_;
   const QueryOptions& opts_;
   std::int64_t now_;
-  RollupSet rollups_;
+  store::RollupSet rollups_;
 };
 
 }  // namespace smbta::query

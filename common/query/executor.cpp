@@ -26,7 +26,7 @@ std::vector<ResultTable> execute(const QueryPlan& plan, store::DbiConnection& db
       throw QueryError(QueryError::Kind::kDatabase,
                        "the database holds no smbta schema yet (smbtad creates it on its first "
                        "start, or run smbtad -T)");
-    ExecContext ctx(db, opts, opts.use_rollups ? installed_rollups(db) : RollupSet{});
+    ExecContext ctx(db, opts, opts.use_rollups ? store::installed_rollups(db) : store::RollupSet{});
     std::vector<ResultTable> out;
     for (const Step& step : plan.steps) {
       const Resolved r = resolve(ctx, step.filter);

@@ -74,7 +74,7 @@ std::string raw_time(std::int64_t from, std::int64_t to) {
   return out;
 }
 
-std::string byte_source(const Resolved& r, Mode m, const RollupSet& rollups) {
+std::string byte_source(const Resolved& r, Mode m, const store::RollupSet& rollups) {
   // The hourly rollup has no file column.
   if (!rollups.hourly || r.files || r.empty) return raw_bytes(r, m, r.range.from, r.range.to);
   return split_range(
@@ -86,7 +86,7 @@ std::string byte_source(const Resolved& r, Mode m, const RollupSet& rollups) {
       [&](std::int64_t from, std::int64_t to) { return raw_bytes(r, m, from, to); });
 }
 
-std::string file_source(const Resolved& r, Mode m, const RollupSet& rollups) {
+std::string file_source(const Resolved& r, Mode m, const store::RollupSet& rollups) {
   if (!rollups.files || r.empty) return raw_files(r, m, r.range.from, r.range.to);
   return split_range(
       r, kDayMs, "day",
