@@ -54,8 +54,9 @@ struct QueryOptions {
 // Parses and runs `text` against the smbta schema on `db`, one ResultTable per function in
 // query order. Only reads. Throws QueryError (kSyntax carries the formatted position: the
 // message is parser.h describe()'s text). Safe to call from any thread with a connection used
-// by that thread only. This is what smbtad runs for a "QQ" request on its client port (see
-// result_codec.h serve_query_request, which wraps it and the wire format).
+// by that thread only. This is what smbtad runs for a "QQ" request on its client port:
+// smbtad/query_service.cpp calls result_codec.h serve_query_body, which wraps it in the reply
+// format (smbtad frames and encrypts the reply itself).
 std::vector<ResultTable> run(std::string_view text, store::DbiConnection& db,
                              const QueryOptions& opts);
 

@@ -11,8 +11,8 @@
 
 namespace smbta::query {
 
-// Each computes one ResultTable for the traffic that `r` selects; `phrase` (filter_phrase) goes
-// into the title. One overload per function of the plan, so that executor.cpp can std::visit.
+// Each computes one ResultTable from what `r` selects; `phrase` (filter_phrase) goes into the
+// title. One overload per function of the plan, so that executor.cpp can std::visit.
 // traffic_functions.cpp: byte sums of the R/W events.
 ResultTable run_function(ExecContext& ctx, const Total& fn, const Resolved& r,
                          const std::string& phrase);

@@ -13,8 +13,8 @@
 namespace smbta::query {
 
 // Why: the SQL of every function restricts by ids, not names; resolving once per step also
-// lets identification (QueryOptions::identify) reject unknown or ambiguous names before any
-// traffic is read. nullopt = no restriction; an empty vector = nothing matches.
+// lets identification (QueryOptions::identify) reject unknown or ambiguous names before the
+// function's statements run. nullopt = no restriction; an empty vector = nothing matches.
 struct Resolved {
   std::optional<std::vector<std::int64_t>> users, shares, files;
   TimeRange range;
@@ -28,7 +28,7 @@ Resolved resolve(ExecContext& ctx, const Filter& f);
 // The filter as the titles say it ("by user holger on share pool since 2024-01-02 00:00:00").
 std::string filter_phrase(const Filter& f);
 
-// The sorted, distinct ids of `b` that `a` admits (all of them when `a` is no restriction).
+// The sorted, distinct ids of `b` that the sorted `a` admits (all when `a` is no restriction).
 std::vector<std::int64_t> intersect(const std::optional<std::vector<std::int64_t>>& a,
                                     std::vector<std::int64_t> b);
 

@@ -11,9 +11,10 @@
 
 namespace smbta::query {
 
-// Both read the status and modules tables, not the traffic: the filter does not change them
-// (it is resolved all the same, so identification errors are reported for every step). The
-// signature is that of functions.h for executor.cpp's std::visit.
+// Both read what smbtad notes (the status table; self-check also the modules table), not the
+// traffic: the filter does not change them (it is resolved all the same, so identification
+// errors are reported for every step). The signature is that of functions.h, for executor.cpp's
+// std::visit.
 ResultTable run_function(ExecContext& ctx, const Report& fn, const Resolved& r,
                          const std::string& phrase);
 ResultTable run_function(ExecContext& ctx, const SelfCheck& fn, const Resolved& r,
