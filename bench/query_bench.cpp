@@ -24,10 +24,10 @@
 
 #include "common/test_records.h"
 #include "query/engine.h"
-#include "query/rollup.h"
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "store/rollup.h"
 
 namespace {
 
@@ -170,16 +170,16 @@ void bench(const DbParams& p, std::int64_t n) {
   const std::int64_t layout = clustered() ? 3 : 1;
   if (scalar(db, "SELECT COUNT(*) FROM smbta_events") != n ||
       scalar(db, "SELECT MAX(layout) FROM smbta_bench_layout") != layout) {
-    smbta::query::drop_rollups(db);
+    smbta::store::drop_rollups(db);
     fill(db, n);
     db.exec("DELETE FROM smbta_bench_layout");
     db.exec(fmt::format("INSERT INTO smbta_bench_layout (layout) VALUES ({})", layout));
   }
-  smbta::query::drop_rollups(db);
+  smbta::store::drop_rollups(db);
   std::vector<double> raw;
   for (const auto& c : cases()) raw.push_back(time_query(db, c.query, false));
   auto t0 = std::chrono::steady_clock::now();
-  smbta::query::install_rollups(db, {true, true});
+  smbta::store::install_rollups(db, {true, true});
   const double install = seconds_since(t0);
   std::cout << fmt::format(
       "{}: {} events ({} layout), rollups: hourly {} rows, files {} rows, installed in {:.1f} s\n",
@@ -218,7 +218,7 @@ void insert_cost(const DbParams& base) {
   constexpr std::size_t kRows = 200'000, kBatch = 1000;
   std::vector<smbta::store::Row> rows;
   for (auto& r : smbta::testing::realistic_mix(kRows, 2012)) rows.push_back({r, 1});
-  const std::pair<const char*, smbta::query::RollupSet> kinds[] = {
+  const std::pair<const char*, smbta::store::RollupSet> kinds[] = {
       {"no rollup", {false, false}},
       {"hourly rollup", {true, false}},
       {"hourly and file rollups", {true, true}}};
@@ -232,11 +232,11 @@ void insert_cost(const DbParams& base) {
     store->create_schema();
     DbiConnection db(p);
     if (p.driver == "pgsql") {
-      smbta::query::drop_rollups(db);
+      smbta::store::drop_rollups(db);
       for (const char* t : {"smbta_events", "smbta_strings", "smbta_users"})
         db.exec(fmt::format("DELETE FROM {}", t));
     }
-    smbta::query::install_rollups(db, rollups);
+    smbta::store::install_rollups(db, rollups);
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < rows.size(); i += kBatch)
       store->insert(std::span(rows).subspan(i, std::min(kBatch, rows.size() - i)));

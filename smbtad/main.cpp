@@ -6,23 +6,17 @@
 
 #include "daemon.h"
 #include "options.h"
-#include "query/rollup.h"
 #include "server.h"
 #include "smbta/log.h"
 #include "smbta/version.h"
 #include "store/dbi_connection.h"
-#include "store/event_store.h"
+#include "store/prepare.h"
 
 namespace {
 
 int setup_database(const smbtad::Options& o) {
   try {
-    auto store = smbta::store::EventStore::open(o.db);
-    store->create_schema();
-    if (o.rollups || o.file_rollup) {
-      smbta::store::DbiConnection c(o.db);
-      smbta::query::install_rollups(c, {o.rollups, o.file_rollup});
-    }
+    smbta::store::prepare_database(o.db, {o.rollups, o.file_rollup});
     std::printf("smbtad: database %s (%s) is ready\n", o.db.name.c_str(), o.db.driver.c_str());
     return 0;
   } catch (const std::exception& e) {

@@ -7,10 +7,9 @@
 #include <cerrno>
 #include <system_error>
 
-#include "query/rollup.h"
 #include "smbta/log.h"
 #include "smbta/timestamp.h"
-#include "store/dbi_connection.h"
+#include "store/prepare.h"
 
 namespace smbtad {
 
@@ -112,13 +111,7 @@ bool StoreWriter::ensure_connected() {
   const auto now = Clock::now();
   if (now < next_connect_) return false;
   try {
-    auto store = smbta::store::EventStore::open(config_.db);
-    store->create_schema();
-    if (config_.rollups || config_.file_rollup) {
-      // Triggers keep the rollups exact for every insert, growth and purge (query/rollup.h).
-      smbta::store::DbiConnection c(config_.db);
-      smbta::query::install_rollups(c, {config_.rollups, config_.file_rollup});
-    }
+    auto store = smbta::store::prepare_database(config_.db, {config_.rollups, config_.file_rollup});
     store->write_status(config_.status);
     store_ = std::move(store);
     connected_ = true;

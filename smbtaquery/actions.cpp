@@ -15,14 +15,14 @@
 #include "client/connection.h"
 #include "client/query_client.h"
 #include "exit_status.h"
-#include "query/convert.h"
 #include "query/engine.h"
 #include "query/format.h"
 #include "query/parser.h"
-#include "query/rollup.h"
 #include "smbta/key_file.h"
 #include "smbta/timestamp.h"
+#include "store/convert.h"
 #include "store/dbi_connection.h"
+#include "store/rollup.h"
 #include "store/schema.h"
 
 namespace smbtaquery {
@@ -141,7 +141,7 @@ int run_test(const Options& o) {
 int run_convert(const Options& o) {
   smbta::store::DbiConnection db(o.db);
   ProgressBar bar;
-  const auto rep = smbta::query::convert_legacy(db, o.dry_run, std::ref(bar));
+  const auto rep = smbta::store::convert_legacy(db, o.dry_run, std::ref(bar));
   if (!rep.needed) {
     std::cout << "Nothing to convert: the database holds no SMBTA 1.2.x data table.\n";
     return kOk;
@@ -159,7 +159,7 @@ int run_convert(const Options& o) {
 int run_install_rollups(const Options& o) {
   smbta::store::DbiConnection db(o.db);
   require_schema(db, "the database holds no smbta schema");
-  smbta::query::install_rollups(db, {true, o.file_rollup});
+  smbta::store::install_rollups(db, {true, o.file_rollup});
   std::cout << (o.file_rollup ? "The hourly and the file rollup are installed.\n"
                               : "Rollup table and triggers are installed.\n");
   return kOk;

@@ -42,7 +42,7 @@ struct QueryOptions {
   // listing the candidates with their SIDs). Off: names match whatever is stored, possibly
   // nothing or several users.
   bool identify = true;
-  // Use the hourly rollup table (see rollup.h) when it is installed. Off only for comparisons.
+  // Read the rollups (store/rollup.h) that are installed. Off only for comparisons.
   bool use_rollups = true;
   // Bound of rows for list/search output (a `list files` over years must not exhaust memory);
   // a truncated table carries the note "truncated".
@@ -54,8 +54,9 @@ struct QueryOptions {
 // Parses and runs `text` against the smbta schema on `db`, one ResultTable per function in
 // query order. Only reads. Throws QueryError (kSyntax carries the formatted position: the
 // message is parser.h describe()'s text). Safe to call from any thread with a connection used
-// by that thread only. This is what smbtad runs for a "QQ" request on its client port (see
-// result_codec.h serve_query_request, which wraps it and the wire format).
+// by that thread only. This is what smbtad runs for a "QQ" request on its client port:
+// smbtad/query_service.cpp calls result_codec.h serve_query_body, which wraps it in the reply
+// format (smbtad frames and encrypts the reply itself).
 std::vector<ResultTable> run(std::string_view text, store::DbiConnection& db,
                              const QueryOptions& opts);
 

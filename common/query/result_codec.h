@@ -34,12 +34,14 @@ std::string encode_results(std::span<const ResultTable> tables);
 // `max_trailing`: bytes allowed after the tables (the filler block of a decrypted reply).
 std::vector<ResultTable> decode_results(std::string_view bytes, std::size_t max_trailing = 0);
 
-// Server side, for smbtad: given the body of one received frame (already decrypted), returns
-// the complete framed reply (header included). Bodies that are no "QQ" request give a "QE"
-// reply too. Never throws for bad input; database exceptions become "QE" kind 2.
+// Server side: given the body of one received frame (already decrypted), returns the complete
+// framed reply (header included), for a caller that sends it as it is (the codec tests).
+// Bodies that are no "QQ" request give a "QE" reply too. Never throws for bad input; database
+// exceptions become "QE" kind 2.
 std::string serve_query_request(std::string_view body, store::DbiConnection& db,
                                 const QueryOptions& opts);
-// The same reply without the header, for a server that frames (and encrypts) replies itself.
+// The same reply without the header, for a server that frames (and encrypts) replies itself:
+// smbtad's query service.
 std::string serve_query_body(std::string_view body, store::DbiConnection& db,
                              const QueryOptions& opts);
 // A "QE" reply body.

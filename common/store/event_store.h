@@ -82,8 +82,10 @@ class StoreError : public std::runtime_error {
   bool connection_lost_;
 };
 
-// Why: smbtad's writer thread, smbtaquery's direct mode and the tests all need the same schema
-// and the same way of writing rows; libdbi is the only SQL layer (sqlite3, pgsql, mysql).
+// Why: smbtad's writer thread, smbtad -T, the tests and the benchmarks all need the same schema
+// and the same way of writing rows. Connection and transactions are libdbi's (the schema
+// exists for sqlite3 and pgsql); on sqlite3 the rows and dictionary entries bypass libdbi's SQL
+// text and go through prepared statements on the driver's own sqlite3 handle (sqlite_writer.h).
 // Not thread-safe: one EventStore per thread.
 class EventStore {
  public:

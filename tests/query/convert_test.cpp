@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "query/convert.h"
 #include "query/engine.h"
+#include "store/convert.h"
 #include "store/schema.h"
 #include "store/store_fixture.h"
 
@@ -60,7 +60,7 @@ TEST_P(ConvertTest, ConvertsKeepingEveryByteAndIsIdempotent) {
   EXPECT_THROW(store::schema::ready(*db), store::StoreError);
   const std::int64_t bytes = 40960 + 2000000000LL + 7 + 300 * 299 / 2;
 
-  auto dry = convert_legacy(*db, true, {});
+  auto dry = store::convert_legacy(*db, true, {});
   EXPECT_TRUE(dry.needed);
   EXPECT_EQ(dry.rows, 305u);
   EXPECT_EQ(dry.rw_rows, 303u);
@@ -69,7 +69,8 @@ TEST_P(ConvertTest, ConvertsKeepingEveryByteAndIsIdempotent) {
   EXPECT_THROW(store::schema::ready(*db), store::StoreError);  // dry run changed nothing
 
   std::uint64_t last = 0;
-  auto rep = convert_legacy(*db, false, [&](std::uint64_t done, std::uint64_t) { last = done; });
+  auto rep =
+      store::convert_legacy(*db, false, [&](std::uint64_t done, std::uint64_t) { last = done; });
   EXPECT_EQ(rep.rw_bytes, bytes);
   EXPECT_EQ(last, 305u);
   EXPECT_TRUE(store::schema::ready(*db));
@@ -87,7 +88,7 @@ TEST_P(ConvertTest, ConvertsKeepingEveryByteAndIsIdempotent) {
   EXPECT_EQ(r.get_int(1).value_or(0), 1310980200250);
 
   // A second run finds nothing to do and changes nothing.
-  EXPECT_FALSE(convert_legacy(*db, false, {}).needed);
+  EXPECT_FALSE(store::convert_legacy(*db, false, {}).needed);
   EXPECT_EQ(std::get<std::int64_t>(run("global, total rw;", *db, o)[0].rows[0][0]), bytes);
 }
 
@@ -97,7 +98,7 @@ TEST_P(ConvertTest, ResumesAfterAnInterruptedRun) {
   // As if step 1 had committed and the process had died.
   db->exec("ALTER TABLE data RENAME TO smbta_legacy_data");
   db->exec("UPDATE status SET smbtad_database_version = '2.0.0'");
-  auto rep = convert_legacy(*db, false, {});
+  auto rep = store::convert_legacy(*db, false, {});
   EXPECT_TRUE(rep.needed);
   QueryOptions o;
   o.now_ms = 1'400'000'000'000;
@@ -108,7 +109,7 @@ TEST_P(ConvertTest, ResumesAfterAnInterruptedRun) {
 TEST_P(ConvertTest, CurrentDatabaseNeedsNothing) {
   db_->open()->create_schema();
   auto db = db_->raw();
-  EXPECT_FALSE(convert_legacy(*db, false, {}).needed);
+  EXPECT_FALSE(store::convert_legacy(*db, false, {}).needed);
 }
 
 SMBTA_STORE_DRIVERS(ConvertTest);

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "query/query_fixture.h"
-#include "query/rollup.h"
 #include "smbta/timestamp.h"
+#include "store/rollup.h"
 
 namespace smbta::query::testing {
 namespace {
@@ -161,7 +161,7 @@ TEST_P(EngineTest, SystemFunctions) {
 }
 
 TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
-  install_rollups(*conn_, {true, true});
+  store::install_rollups(*conn_, {true, true});
   auto store = db_->open();
   // An accumulate row grows holger's read at 09:10 by 5 bytes.
   store::Row grow = known_rows()[2];
@@ -187,7 +187,7 @@ TEST_P(EngineTest, RollupFollowsPurgeAndAccumulate) {
 // The file rollup serves the whole days of a range; the partial days at its edges come from the
 // events. Every split must give what the events alone give.
 TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
-  install_rollups(*conn_, {true, true});
+  store::install_rollups(*conn_, {true, true});
   QueryOptions with, without;
   with.now_ms = without.now_ms = test_now();
   without.use_rollups = false;

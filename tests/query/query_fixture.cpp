@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "query/query_fixture.h"
 
-#include "query/rollup.h"
 #include "smbta/timestamp.h"
+#include "store/rollup.h"
 #include "store/schema.h"
 
 namespace smbta::query::testing {
@@ -95,7 +95,7 @@ void QueryTest::SetUp() {
   const auto rows = known_rows();
   const std::size_t half = rows.size() / 2;
   store->insert(std::span(rows).first(half));
-  if (GetParam().rollups) install_rollups(*conn_, {true, true});
+  if (GetParam().rollups) store::install_rollups(*conn_, {true, true});
   store->insert(std::span(rows).subspan(half));
   store::ModuleInfo m;
   m.peer = "192.168.1.10";

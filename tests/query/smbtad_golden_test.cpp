@@ -33,12 +33,12 @@
 #include "query/golden_queries.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
-#include "query/rollup.h"
 #include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
 #include "smbtad/smbtad_process.h"
+#include "store/rollup.h"
 #include "store/store_fixture.h"
 
 namespace smbta::query::testing {
@@ -361,8 +361,9 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
   })) << "stored rows "
       << st.rows << ", records " << st.records << ", modules " << st.modules << "\n"
       << smbtad_->log();
-  ASSERT_TRUE(installed_rollups(*conn_).hourly) << "smbtad did not install the rollups";
-  ASSERT_TRUE(installed_rollups(*conn_).files) << "smbtad --file-rollup 1 did not install it";
+  ASSERT_TRUE(store::installed_rollups(*conn_).hourly) << "smbtad did not install the rollups";
+  ASSERT_TRUE(store::installed_rollups(*conn_).files)
+      << "smbtad --file-rollup 1 did not install it";
 
   // --- Totals against the bytes sent, in both modes. ---
   std::vector<Record> sent = s.first;

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "query/query_fixture.h"
-#include "query/rollup.h"
 #include "store/event_store.h"
+#include "store/rollup.h"
 
 namespace smbta::query::testing {
 namespace {
@@ -219,7 +219,7 @@ TEST_F(SmbtaqueryTest, ConvertOption) {
     store::DbParams p;
     p.name = db_.string();
     store::DbiConnection db(p);
-    const RollupSet s = installed_rollups(db);
+    const store::RollupSet s = store::installed_rollups(db);
     EXPECT_TRUE(s.hourly);
     EXPECT_FALSE(s.files) << "the file rollup is opt-in";
   }
@@ -230,7 +230,7 @@ TEST_F(SmbtaqueryTest, ConvertOption) {
     store::DbParams p;
     p.name = db_.string();
     store::DbiConnection db(p);
-    EXPECT_TRUE(installed_rollups(db).files);
+    EXPECT_TRUE(store::installed_rollups(db).files);
   }
   r = run(with_db({"-q", "global, top 1 files r;", "-o", "csv"}));
   EXPECT_TRUE(contains(r.out, "1,f,sh,123")) << r.out;

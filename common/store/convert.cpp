@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "query/convert.h"
+#include "store/convert.h"
 
 #include <fmt/format.h>
 
@@ -7,11 +7,8 @@
 
 #include "store/schema.h"
 
-namespace smbta::query {
+namespace smbta::store {
 namespace {
-
-using store::DbiConnection;
-using store::DbiResult;
 
 constexpr const char* kLegacy = "smbta_legacy_data";
 // Rows per copy statement on sqlite3 (by rowid), so that progress can be shown.
@@ -65,7 +62,7 @@ void in_transaction(DbiConnection& db, const std::function<void()>& body) {
 ConvertReport convert_legacy(DbiConnection& db, bool dry_run,
                              const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   if (!db.is_sqlite() && !db.is_pgsql())
-    throw store::StoreError("conversion supports sqlite3 and pgsql databases", false);
+    throw StoreError("conversion supports sqlite3 and pgsql databases", false);
   ConvertReport rep;
   std::string source;
   if (relation_type(db, "data") == "table")
@@ -107,12 +104,12 @@ ConvertReport convert_legacy(DbiConnection& db, bool dry_run,
         db.exec(fmt::format(
             "UPDATE status SET smbtad_database_version = {} WHERE smbtad_control_entry = "
             "'SMBTAD'",
-            db.quote(store::schema::kSchemaVersion)));
+            db.quote(schema::kSchemaVersion)));
     });
     source = kLegacy;
   }
   // Step 2: the current schema (idempotent).
-  store::schema::create(db);
+  schema::create(db);
   // Step 3: copy, verify, drop.
   in_transaction(db, [&] {
     const std::string L = kLegacy;
@@ -164,4 +161,4 @@ ConvertReport convert_legacy(DbiConnection& db, bool dry_run,
   return rep;
 }
 
-}  // namespace smbta::query
+}  // namespace smbta::store

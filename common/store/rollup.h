@@ -5,7 +5,7 @@
 
 #include "store/dbi_connection.h"
 
-namespace smbta::query {
+namespace smbta::store {
 
 // Why: `total`, `top users|shares|domains`, `list users|shares|domains` and `usage` over the
 // whole history would otherwise scan every event row (seconds at 10 million rows on sqlite3),
@@ -34,12 +34,12 @@ struct RollupSet {
 // Creates the missing tables and triggers of the chosen rollups and fills new tables from the
 // events, in one transaction (idempotent; a second call changes nothing). Rollups not chosen are
 // left as they are. sqlite3 and pgsql.
-void install_rollups(store::DbiConnection& db, RollupSet which);
+void install_rollups(DbiConnection& db, RollupSet which);
 
 // Drops all triggers and tables (for benchmarks and for a database that should not pay the
 // per-insert cost).
-void drop_rollups(store::DbiConnection& db);
+void drop_rollups(DbiConnection& db);
 
-RollupSet installed_rollups(store::DbiConnection& db);
+RollupSet installed_rollups(DbiConnection& db);
 
-}  // namespace smbta::query
+}  // namespace smbta::store

@@ -8,7 +8,7 @@
 
 #include "store/dbi_connection.h"
 
-namespace smbta::query {
+namespace smbta::store {
 
 // What a conversion found (dry run) or did.
 struct ConvertReport {
@@ -28,9 +28,9 @@ struct ConvertReport {
 // a state from which a second run finishes the job; a finished database converts to nothing.
 //
 // `progress(done, total)` is called as the copy advances (done rows of total). `dry_run`
-// reports without changing anything. Throws store::StoreError (nothing committed in the
+// reports without changing anything. Throws StoreError (nothing committed in the
 // failing step) or std::runtime_error when the byte sums disagree.
-ConvertReport convert_legacy(store::DbiConnection& db, bool dry_run,
+ConvertReport convert_legacy(DbiConnection& db, bool dry_run,
                              const std::function<void(std::uint64_t, std::uint64_t)>& progress);
 
-}  // namespace smbta::query
+}  // namespace smbta::store

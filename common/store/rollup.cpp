@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "query/rollup.h"
+#include "store/rollup.h"
 
 #include <fmt/format.h>
 
 #include <string>
 #include <vector>
 
-namespace smbta::query {
+namespace smbta::store {
 namespace {
 
 // One rollup: a table of byte and record sums of the R/W events (vfs_id <= 3) grouped by key
@@ -173,8 +173,8 @@ std::string backfill(const RollupDef& d) {
       d.table, names(d), exprs(d, ""), exprs(d, ""));
 }
 
-bool table_exists(store::DbiConnection& db, const char* table) {
-  store::DbiResult r =
+bool table_exists(DbiConnection& db, const char* table) {
+  DbiResult r =
       db.is_sqlite()
           ? db.query(fmt::format("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
                                  "name = {}",
@@ -184,11 +184,11 @@ bool table_exists(store::DbiConnection& db, const char* table) {
   return r.next() && r.get_int(1).value_or(0) > 0;
 }
 
-bool installed(store::DbiConnection& db, const RollupDef& d) {
+bool installed(DbiConnection& db, const RollupDef& d) {
   const std::string trigs = fmt::format("{0}, {1}, {2}", db.quote(std::string(d.triggers) + "_ins"),
                                         db.quote(std::string(d.triggers) + "_del"),
                                         db.quote(std::string(d.triggers) + "_upd"));
-  store::DbiResult r =
+  DbiResult r =
       db.is_sqlite()
           ? db.query(fmt::format("SELECT COUNT(*) FROM sqlite_master WHERE (type = 'table' AND "
                                  "name = {}) OR (type = 'trigger' AND name IN ({}))",
@@ -203,13 +203,12 @@ bool installed(store::DbiConnection& db, const RollupDef& d) {
 
 }  // namespace
 
-RollupSet installed_rollups(store::DbiConnection& db) {
+RollupSet installed_rollups(DbiConnection& db) {
   return {installed(db, kHourly), installed(db, kFiles)};
 }
 
-void install_rollups(store::DbiConnection& db, RollupSet which) {
-  if (!db.is_sqlite() && !db.is_pgsql())
-    throw store::StoreError("rollups need sqlite3 or pgsql", false);
+void install_rollups(DbiConnection& db, RollupSet which) {
+  if (!db.is_sqlite() && !db.is_pgsql()) throw StoreError("rollups need sqlite3 or pgsql", false);
   db.begin();
   try {
     // Serializes installers on pgsql (sqlite: the write lock taken by the first DDL does).
@@ -233,7 +232,7 @@ void install_rollups(store::DbiConnection& db, RollupSet which) {
   }
 }
 
-void drop_rollups(store::DbiConnection& db) {
+void drop_rollups(DbiConnection& db) {
   db.begin();
   try {
     for (const RollupDef* d : kRollups) {
@@ -251,4 +250,4 @@ void drop_rollups(store::DbiConnection& db) {
   }
 }
 
-}  // namespace smbta::query
+}  // namespace smbta::store

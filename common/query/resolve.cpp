@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Object resolution: names to ids, identification errors, and the filter phrase of titles.
+#include "query/resolve.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "query/sql_source.h"
+#include "smbta/timestamp.h"
+
+namespace smbta::query {
+namespace {
+
+using store::DbiResult;
+
+// The objects of a filter are ANDed, so are their time ranges.
+void narrow(TimeRange& range, const ObjectRef& o) {
+  if (!o.range) return;
+  range.from = std::max(range.from, o.range->from);
+  range.to = std::min(range.to, o.range->to);
+}
+
+std::string where(const ObjectRef& o) {
+  return fmt::format(" (the object at column {})", o.pos + 1);
+}
+
+std::optional<std::int64_t> string_id(ExecContext& ctx, const std::string& value) {
+  const std::string v = ctx.db().quote(value);
+  DbiResult res = ctx.query(ctx.db().is_pgsql()
+                                ? fmt::format("SELECT id FROM smbta_strings WHERE md5(value) "
+                                              "= md5({0}) AND value = {0}",
+                                              v)
+                                : fmt::format("SELECT id FROM smbta_strings WHERE value = {}", v));
+  if (res.next()) return res.get_int(1);
+  return std::nullopt;
+}
+
+// A relative path such as "desktop.ini" exists on many shares; without a share object the
+// question would silently add them up, so identification asks which share is meant (the
+// original asked interactively; -I 0 takes them all).
+void check_file_on_one_share(ExecContext& ctx, const ObjectRef& o, std::int64_t file_id) {
+  // The file rollup holds the R/W traffic in far fewer rows than the events.
+  const std::string source = ctx.rollups().files
+                                 ? fmt::format("smbta_rollup_files e WHERE e.file_id = {}", file_id)
+                                 : fmt::format("smbta_events e WHERE {} AND e.file_id = {}",
+                                               raw_kind(Mode::kReadWrite), file_id);
+  const std::string sql = fmt::format(
+      "SELECT sh.value FROM (SELECT DISTINCT e.share_id FROM {}) x JOIN smbta_strings sh ON "
+      "sh.id = x.share_id ORDER BY {} LIMIT 11",
+      source, ctx.ordered("sh.value"));
+  std::vector<std::string> shares;
+  for (DbiResult res = ctx.query(sql); res.next();) shares.push_back(res.get_text(1).value_or(""));
+  if (shares.size() <= 1) return;
+  std::string list;
+  for (std::size_t i = 0; i < shares.size() && i < 10; ++i) list += "\n  " + shares[i];
+  if (shares.size() > 10) list += "\n  ...";
+  throw QueryError(
+      QueryError::Kind::kAmbiguous,
+      fmt::format("file '{}' is ambiguous{}: it was read or written on {} shares:{}\nsay which "
+                  "one with \"share SHARE, file {}\" (or use -I 0 to take them all)",
+                  o.name, where(o),
+                  shares.size() > 10 ? "more than 10" : std::to_string(shares.size()), list,
+                  o.name));
+}
+
+}  // namespace
+
+std::string ts_text(std::int64_t ms) {
+  return format_timestamp(ms).substr(0, 19);
+}
+
+std::vector<std::int64_t> intersect(const std::optional<std::vector<std::int64_t>>& a,
+                                    std::vector<std::int64_t> b) {
+  std::sort(b.begin(), b.end());
+  b.erase(std::unique(b.begin(), b.end()), b.end());
+  if (!a) return b;
+  std::vector<std::int64_t> out;
+  std::set_intersection(a->begin(), a->end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+Resolved resolve(ExecContext& ctx, const Filter& f) {
+  Resolved r;
+  for (const ObjectRef& o : f.objects) {
+    narrow(r.range, o);
+    switch (o.kind) {
+      case ObjectKind::kGlobal:
+      case ObjectKind::kSystem:
+        break;
+      case ObjectKind::kShare:
+      case ObjectKind::kFile: {
+        auto id = string_id(ctx, o.name);
+        const char* what = o.kind == ObjectKind::kShare ? "share" : "file";
+        if (!id && ctx.options().identify)
+          throw QueryError(
+              QueryError::Kind::kNoSuchObject,
+              fmt::format("{} '{}' does not exist in the database{}", what, o.name, where(o)));
+        std::vector<std::int64_t> ids;
+        if (id) ids.push_back(*id);
+        auto& slot = o.kind == ObjectKind::kShare ? r.shares : r.files;
+        slot = intersect(slot, ids);
+        break;
+      }
+      case ObjectKind::kDomain: {
+        std::vector<std::int64_t> ids;
+        DbiResult res = ctx.query(
+            fmt::format("SELECT id FROM smbta_users WHERE domain = {}", ctx.db().quote(o.name)));
+        while (res.next()) ids.push_back(res.get_int(1).value_or(0));
+        if (ids.empty() && ctx.options().identify)
+          throw QueryError(
+              QueryError::Kind::kNoSuchObject,
+              fmt::format("domain '{}' does not exist in the database{}", o.name, where(o)));
+        r.users = intersect(r.users, std::move(ids));
+        break;
+      }
+      case ObjectKind::kUser: {
+        std::string sql =
+            fmt::format("SELECT id, usersid, domain FROM smbta_users WHERE username = {}",
+                        ctx.db().quote(o.name));
+        if (!o.sid.empty()) sql += fmt::format(" AND usersid = {}", ctx.db().quote(o.sid));
+        DbiResult res = ctx.query(sql);
+        std::vector<std::int64_t> ids;
+        std::map<std::int64_t, std::pair<std::string, std::string>> who;
+        while (res.next()) {
+          const auto id = res.get_int(1).value_or(0);
+          ids.push_back(id);
+          who[id] = {res.get_text(2).value_or(""), res.get_text(3).value_or("")};
+        }
+        if (ids.empty() && ctx.options().identify)
+          throw QueryError(
+              QueryError::Kind::kNoSuchObject,
+              o.sid.empty()
+                  ? fmt::format("user '{}' does not exist in the database{}", o.name, where(o))
+                  : fmt::format("user '{}' with SID {} does not exist in the database{}", o.name,
+                                o.sid, where(o)));
+        const bool restricted = r.users.has_value();
+        r.users = intersect(r.users, std::move(ids));
+        if (ctx.options().identify) {
+          std::set<std::pair<std::string, std::string>> distinct;
+          for (auto id : *r.users)
+            if (who.contains(id)) distinct.insert(who[id]);
+          if (distinct.empty() && restricted)
+            throw QueryError(
+                QueryError::Kind::kNoSuchObject,
+                fmt::format("user '{}' does not exist in the given domain{}", o.name, where(o)));
+          if (distinct.size() > 1) {
+            std::string list;
+            for (const auto& [sid, dom] : distinct)
+              list += fmt::format("\n  {} in domain {}", sid, dom);
+            throw QueryError(
+                QueryError::Kind::kAmbiguous,
+                fmt::format("user '{}' is ambiguous{}: the name belongs to {} users:{}\nsay "
+                            "which one with \"user {} sid SID\" or put \"domain DOMAIN\" "
+                            "before it (or use -I 0 to take them all)",
+                            o.name, where(o), distinct.size(), list, o.name));
+          }
+        }
+        break;
+      }
+    }
+  }
+  if (ctx.options().identify && !r.shares && r.files && r.files->size() == 1) {
+    for (const ObjectRef& o : f.objects)
+      if (o.kind == ObjectKind::kFile) check_file_on_one_share(ctx, o, r.files->front());
+  }
+  if (r.range.from >= r.range.to) r.empty = true;
+  for (auto* s : {&r.users, &r.shares, &r.files})
+    if (*s && (*s)->empty()) r.empty = true;
+  return r;
+}
+
+std::string filter_phrase(const Filter& f) {
+  std::vector<std::string> parts;
+  TimeRange range;
+  bool system = false;
+  for (const ObjectRef& o : f.objects) {
+    narrow(range, o);
+    switch (o.kind) {
+      case ObjectKind::kGlobal:
+        break;
+      case ObjectKind::kSystem:
+        system = true;
+        break;
+      case ObjectKind::kShare:
+        parts.push_back("on share " + o.name);
+        break;
+      case ObjectKind::kUser:
+        parts.push_back(o.sid.empty() ? "by user " + o.name
+                                      : fmt::format("by user {} ({})", o.name, o.sid));
+        break;
+      case ObjectKind::kFile:
+        parts.push_back("on file " + o.name);
+        break;
+      case ObjectKind::kDomain:
+        parts.push_back("in domain " + o.name);
+        break;
+    }
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : " ") + p;
+  if (out.empty()) out = system ? "on the system" : "globally";
+  if (range.from != kNoLowerBound && range.to != kNoUpperBound)
+    out += fmt::format(" from {} to {}", ts_text(range.from), ts_text(range.to));
+  else if (range.from != kNoLowerBound)
+    out += fmt::format(" since {}", ts_text(range.from));
+  else if (range.to != kNoUpperBound)
+    out += fmt::format(" until {}", ts_text(range.to));
+  return out;
+}
+
+}  // namespace smbta::query

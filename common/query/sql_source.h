@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SQL sources of the functions: R/W traffic from raw events or rollups, with the range split.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/plan.h"
+#include "query/resolve.h"
+#include "store/rollup.h"
+
+namespace smbta::query {
+
+// The condition on smbta_events alias `e` that selects the operations of `m`.
+std::string raw_kind(Mode m);
+
+// Restrictions of `r` on table alias `a` (ids only; time is added by the callers).
+std::string id_conditions(const Resolved& r, std::string_view a, bool with_files);
+
+// The half-open time range [from, to) on smbta_events alias `e` (kNo*Bound: open).
+std::string raw_time(std::int64_t from, std::int64_t to);
+
+// A derived table (h = hour index, user_id, share_id, bytes, recs) of the R/W traffic that
+// `r` selects: whole hours from the hourly rollup when installed, partial hours at the edges
+// from the events (all from the events when `r` names files).
+std::string byte_source(const Resolved& r, Mode m, const store::RollupSet& rollups);
+
+// A derived table (file_id (0: none), share_id, user_id, bytes) of the R/W traffic that `r`
+// selects: whole days from the file rollup when installed, partial days at the edges from the
+// events.
+std::string file_source(const Resolved& r, Mode m, const store::RollupSet& rollups);
+
+// "1,2,3" for an SQL IN list.
+std::string id_list(const std::vector<std::int64_t>& ids);
+
+}  // namespace smbta::query

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The traffic functions: total, top, usage and throughput (byte sums of the R/W events).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "query/functions.h"
+#include "query/sql_source.h"
+
+namespace smbta::query {
+namespace {
+
+using store::DbiResult;
+
+std::string access(Mode m) {
+  return m == Mode::kRead    ? "read access"
+         : m == Mode::kWrite ? "write access"
+                             : "read-write access";
+}
+
+// Why: a ranked user is shown by name, domain and SID, the columns of one smbta_users row.
+struct UserInfo {
+  std::string name, sid, domain;
+};
+std::map<std::int64_t, UserInfo> users_by_id(ExecContext& ctx,
+                                             const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, UserInfo> out;
+  if (ids.empty()) return out;
+  DbiResult res = ctx.query(fmt::format(
+      "SELECT id, username, usersid, domain FROM smbta_users WHERE id IN ({})", id_list(ids)));
+  while (res.next())
+    out[res.get_int(1).value_or(0)] = {res.get_text(2).value_or(""), res.get_text(3).value_or(""),
+                                       res.get_text(4).value_or("")};
+  return out;
+}
+
+std::map<std::int64_t, std::string> strings_by_id(ExecContext& ctx,
+                                                  const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, std::string> out;
+  if (ids.empty()) return out;
+  DbiResult res =
+      ctx.query(fmt::format("SELECT id, value FROM smbta_strings WHERE id IN ({})", id_list(ids)));
+  while (res.next()) out[res.get_int(1).value_or(0)] = res.get_text(2).value_or("");
+  return out;
+}
+
+// Why: `top users` and `top shares` rank ids by byte sum and look up the names of only the
+// ranked ones afterwards, so that the grouping runs on integers.
+struct Ranking {
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;  // (id, bytes) in rank order
+  std::vector<std::int64_t> ids;                            // the ids of `rows`, for the lookup
+};
+
+// Runs a statement that returns (id, bytes) rows.
+Ranking rank_ids(ExecContext& ctx, const std::string& sql) {
+  Ranking out;
+  for (DbiResult res = ctx.query(sql); res.next();) {
+    out.rows.emplace_back(res.get_int(1).value_or(0), res.get_int(2).value_or(0));
+    out.ids.push_back(out.rows.back().first);
+  }
+  return out;
+}
+
+}  // namespace
+
+ResultTable run_function(ExecContext& ctx, const Total& fn, const Resolved& r,
+                         const std::string& t) {
+  ResultTable out;
+  out.function = "total";
+  out.title = fmt::format("Total number of bytes {} {}.",
+                          fn.mode == Mode::kRead    ? "read"
+                          : fn.mode == Mode::kWrite ? "written"
+                                                    : "transferred",
+                          t);
+  out.columns = {{"bytes", "Bytes", ColumnType::kBytes},
+                 {"records", "Records", ColumnType::kCount}};
+  DbiResult res = ctx.query(fmt::format(
+      "SELECT CAST(COALESCE(SUM(s.bytes), 0) AS bigint), CAST(COALESCE(SUM(s.recs), 0) AS "
+      "bigint) FROM ({}) s",
+      byte_source(r, fn.mode, ctx.rollups())));
+  std::int64_t bytes = 0, recs = 0;
+  if (res.next()) {
+    bytes = res.get_int(1).value_or(0);
+    recs = res.get_int(2).value_or(0);
+  }
+  out.rows.push_back({bytes, recs});
+  out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
+  return out;
+}
+
+ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, const std::string& t) {
+  ResultTable out;
+  out.function = "top";
+  out.title = fmt::format("Top {} {} {} by {}.", fn.n, dimension_name(fn.what), t, access(fn.mode));
+  out.notes.emplace_back("dimension", std::string(dimension_name(fn.what)));
+  out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
+  const char* dir = fn.ascending ? "ASC" : "DESC";
+  const std::string src = byte_source(r, fn.mode, ctx.rollups());
+  std::int64_t pos = 0;
+  switch (fn.what) {
+    case Dimension::kUsers: {
+      out.columns = {{"pos", "Pos", ColumnType::kCount},
+                     {"username", "User", ColumnType::kText},
+                     {"domain", "Domain", ColumnType::kText},
+                     {"sid", "SID", ColumnType::kText},
+                     {"bytes", "Bytes", ColumnType::kBytes}};
+      const auto [top, ids] = rank_ids(
+          ctx, fmt::format("SELECT s.user_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s GROUP "
+                           "BY s.user_id ORDER BY b {}, s.user_id LIMIT {}",
+                           src, dir, fn.n));
+      auto who = users_by_id(ctx, ids);
+      for (auto& [id, b] : top) {
+        const UserInfo& u = who[id];
+        out.rows.push_back({++pos, u.name, u.domain, u.sid, b});
+      }
+      break;
+    }
+    case Dimension::kDomains: {
+      out.columns = {{"pos", "Pos", ColumnType::kCount},
+                     {"domain", "Domain", ColumnType::kText},
+                     {"bytes", "Bytes", ColumnType::kBytes}};
+      DbiResult res = ctx.query(fmt::format(
+          "SELECT u.domain, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s JOIN smbta_users u "
+          "ON u.id = s.user_id GROUP BY u.domain ORDER BY b {}, {} LIMIT {}",
+          src, dir, ctx.ordered("u.domain"), fn.n));
+      while (res.next())
+        out.rows.push_back({++pos, res.get_text(1).value_or(""), res.get_int(2).value_or(0)});
+      break;
+    }
+    case Dimension::kShares: {
+      out.columns = {{"pos", "Pos", ColumnType::kCount},
+                     {"sharename", "Share", ColumnType::kText},
+                     {"domain", "Domain", ColumnType::kText},
+                     {"bytes", "Bytes", ColumnType::kBytes}};
+      const auto [top, ids] = rank_ids(
+          ctx, fmt::format("SELECT s.share_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s "
+                           "GROUP BY s.share_id ORDER BY b {}, s.share_id LIMIT {}",
+                           src, dir, fn.n));
+      auto names = strings_by_id(ctx, ids);
+      // The domains of the users who used each share (shares belong to no domain themselves).
+      std::map<std::int64_t, std::string> domains;
+      if (!ids.empty()) {
+        Resolved only = r;
+        only.shares = intersect(r.shares, ids);
+        DbiResult d = ctx.query(fmt::format(
+            "SELECT x.share_id, u.domain FROM (SELECT DISTINCT s.share_id, s.user_id FROM ({}) "
+            "s) x JOIN smbta_users u ON u.id = x.user_id GROUP BY x.share_id, u.domain ORDER BY "
+            "1, {}",
+            byte_source(only, fn.mode, ctx.rollups()), ctx.ordered("u.domain")));
+        while (d.next()) {
+          auto& list = domains[d.get_int(1).value_or(0)];
+          list += (list.empty() ? "" : ", ") + d.get_text(2).value_or("");
+        }
+      }
+      for (auto& [id, b] : top) out.rows.push_back({++pos, names[id], domains[id], b});
+      break;
+    }
+    case Dimension::kFiles: {
+      out.columns = {{"pos", "Pos", ColumnType::kCount},
+                     {"filename", "File", ColumnType::kText},
+                     {"sharename", "Share", ColumnType::kText},
+                     {"bytes", "Bytes", ColumnType::kBytes}};
+      DbiResult res = ctx.query(fmt::format(
+          "SELECT s.file_id, s.share_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s GROUP "
+          "BY s.share_id, s.file_id ORDER BY b {}, s.file_id, s.share_id LIMIT {}",
+          file_source(r, fn.mode, ctx.rollups()), dir, fn.n));
+      std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> top;
+      while (res.next())
+        top.emplace_back(res.get_int(1).value_or(0), res.get_int(2).value_or(0),
+                         res.get_int(3).value_or(0));
+      std::vector<std::int64_t> ids;
+      for (auto& [f, s, b] : top) {
+        ids.push_back(f);
+        ids.push_back(s);
+      }
+      auto names = strings_by_id(ctx, ids);
+      for (auto& [f, s, b] : top) out.rows.push_back({++pos, names[f], names[s], b});
+      break;
+    }
+  }
+  return out;
+}
+
+ResultTable run_function(ExecContext& ctx, const Usage& fn, const Resolved& r,
+                         const std::string& t) {
+  ResultTable out;
+  out.function = "usage";
+  out.title = fmt::format("Traffic per hour of the day {} by {}.", t, access(fn.mode));
+  out.columns = {{"time", "Time", ColumnType::kText},
+                 {"bytes", "Bytes", ColumnType::kBytes},
+                 {"percent", "Share", ColumnType::kPercent}};
+  std::int64_t hours[24] = {};
+  DbiResult res = ctx.query(fmt::format(
+      "SELECT s.h % 24 AS hod, CAST(SUM(s.bytes) AS bigint) FROM ({}) s GROUP BY s.h % 24",
+      byte_source(r, fn.mode, ctx.rollups())));
+  std::int64_t total = 0;
+  while (res.next()) {
+    auto h = res.get_int(1).value_or(0);
+    if (h < 0) h += 24;
+    const auto b = res.get_int(2).value_or(0);
+    if (h >= 0 && h < 24) hours[h] += b;
+    total += b;
+  }
+  for (int h = 0; h < 24; ++h) {
+    const double pct =
+        total > 0 ? static_cast<double>(hours[h]) * 100.0 / static_cast<double>(total) : 0.0;
+    out.rows.push_back({fmt::format("{:02}:00 - {:02}:00", h, h + 1), hours[h], pct});
+  }
+  out.notes.emplace_back("total", std::to_string(total));
+  out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
+  return out;
+}
+
+ResultTable run_function(ExecContext& ctx, const Throughput& fn, const Resolved& r,
+                         const std::string& t) {
+  ResultTable out;
+  out.function = "throughput";
+  out.title =
+      fmt::format("Throughput {} over the last {} {} by {}.", t, fn.n, fn.unit, access(fn.mode));
+  out.columns = {{"start", "Interval start", ColumnType::kTimestamp},
+                 {"bytes", "Bytes", ColumnType::kBytes},
+                 {"rate", "Rate", ColumnType::kRate}};
+  const std::int64_t span = static_cast<std::int64_t>(fn.n) * fn.unit_ms;
+  const std::int64_t start = ctx.now() - span;
+  const std::int64_t from = std::max(start, r.range.from), to = std::min(ctx.now(), r.range.to);
+  std::vector<std::int64_t> buckets(fn.n, 0);
+  if (from < to && !r.empty) {
+    DbiResult res = ctx.query(fmt::format(
+        "SELECT (e.ts - {0}) / {1} AS b, CAST(SUM(e.length) AS bigint) FROM smbta_events e "
+        "WHERE {2}{3}{4} GROUP BY (e.ts - {0}) / {1}",
+        start, fn.unit_ms, raw_kind(fn.mode), id_conditions(r, "e", true), raw_time(from, to)));
+    while (res.next()) {
+      const auto b = res.get_int(1).value_or(-1);
+      if (b >= 0 && b < static_cast<std::int64_t>(fn.n)) buckets[b] += res.get_int(2).value_or(0);
+    }
+  }
+  std::int64_t total = 0;
+  const double seconds = static_cast<double>(fn.unit_ms) / 1000.0;
+  for (std::uint32_t i = 0; i < fn.n; ++i) {
+    total += buckets[i];
+    out.rows.push_back({start + static_cast<std::int64_t>(i) * fn.unit_ms, buckets[i],
+                        static_cast<double>(buckets[i]) / seconds});
+  }
+  out.notes.emplace_back("total", std::to_string(total));
+  out.notes.emplace_back(
+      "average_rate",
+      fmt::format("{:.2f}", static_cast<double>(total) / (static_cast<double>(span) / 1000.0)));
+  out.notes.emplace_back("n", std::to_string(fn.n));
+  out.notes.emplace_back("unit", fn.unit);
+  out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
+  return out;
+}
+
+}  // namespace smbta::query
