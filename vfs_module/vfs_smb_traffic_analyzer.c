@@ -19,14 +19,13 @@
 #include "lib/global_contexts.h"
 
 #include "smbta/v2_c_api.h"
+#include "smbta/version.h"
 #include "smbta_sink.h"
 
 #undef DBGC_CLASS
 #define DBGC_CLASS DBGC_VFS
 
 #define MODULE "smb_traffic_analyzer"
-#define DEFAULT_PORT 3490
-#define DEFAULT_SOCKET_PATH "/var/tmp/stadsocket"
 
 /* Per tree connect. */
 struct smbta_conn {
@@ -191,10 +190,15 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	struct smbta_conn *c;
 	struct smbta_sink_config cfg = {0};
 	const char *proto, *mode, *prefix;
-	static bool v1_logged;
+	static bool v1_logged, version_logged;
 
 	if (ret < 0) {
 		return ret;
+	}
+	if (!version_logged) {
+		DBG_INFO(MODULE ": smbta %s, Samba VFS interface %d\n", SMBTA_VERSION,
+			 SMB_VFS_INTERFACE_VERSION);
+		version_logged = true;
 	}
 	/* From here on nothing may fail the tree connect: without a sink the share simply is
 	 * not reported (and the reason is logged). */
@@ -211,8 +215,9 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	mode = lp_parm_const_string(snum, MODULE, "mode", "internet_socket");
 	cfg.unix_socket = mode != NULL && strstr(mode, "unix_domain_socket") != NULL;
 	cfg.host = lp_parm_const_string(snum, MODULE, "host", "localhost");
-	cfg.port = lp_parm_int(snum, MODULE, "port", DEFAULT_PORT);
-	cfg.socket_path = lp_parm_const_string(snum, MODULE, "socket_path", DEFAULT_SOCKET_PATH);
+	cfg.port = lp_parm_int(snum, MODULE, "port", SMBTA_DEFAULT_MODULE_PORT);
+	cfg.socket_path =
+		lp_parm_const_string(snum, MODULE, "socket_path", SMBTA_DEFAULT_MODULE_SOCKET);
 	cfg.key_file = lp_parm_const_string(snum, MODULE, "key_file", NULL);
 	if (cfg.key_file != NULL && cfg.key_file[0] == '\0') {
 		cfg.key_file = NULL;

@@ -126,10 +126,14 @@ bad_key)
 
 unix_socket)
   start_receiver --unix "$T/stadsocket"
+  SMBD_LOG_LEVEL="1 vfs:5"
   start_smbd "smb_traffic_analyzer:mode = unix_domain_socket
   smb_traffic_analyzer:socket_path = $T/stadsocket"
   standard_session
   check_standard_records "$SMB_USER" "$USER_SID"
+  # The module's release number (smbta/version.h), once per smbd process at level 5 (DBG_INFO).
+  log_has "smb_traffic_analyzer: smbta [0-9][0-9.]*, Samba VFS interface" ||
+    fail "the module's version is not logged"
   ;;
 
 receiver_down)
