@@ -482,8 +482,6 @@ static int sink_destructor(struct smbta_sink *s)
 	return 0;
 }
 
-/* Called at the last tree disconnect of a sink, which is usually just before the smbd process
- * exits: send what is queued if the receiver takes it promptly, never wait long. */
 static int64_t us_since(const struct timespec *t)
 {
 	struct timespec now;
@@ -491,6 +489,8 @@ static int64_t us_since(const struct timespec *t)
 	return nsec_time_diff(&now, t) / 1000;
 }
 
+/* Called at the last tree disconnect of a sink, which is usually just before the smbd process
+ * exits: send what is queued if the receiver takes it promptly, never wait long. */
 static void sink_linger(struct smbta_sink *s)
 {
 	struct timespec start, last_progress;
