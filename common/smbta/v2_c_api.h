@@ -38,7 +38,7 @@ enum smbta_c_op {
 /* Op id of the module's drop notice (smbta addition): after the common blocks come
  * `records` (decimal: records this process could not deliver since the previous notice) and
  * `bytes` (their encoded size). Receivers that do not know the id drop the record and keep the
- * connection (protocol-v2.md §8 rule 5); smbta's own receivers count it. */
+ * connection (docs/protocol.md, Receiver rules, rule 5); smbta's own receivers count it. */
 #define SMBTA_C_OP_DROP_NOTICE 90
 
 struct smbta_c_record {
@@ -83,7 +83,7 @@ size_t smbta_c_encode_drop_notice(const struct smbta_c_record* r, uint64_t recor
 int64_t smbta_c_local_now_ms(void);
 
 /* Samba 4.x str_checksum(): Bob Jenkins' lookup3 hashlittle(s, strlen(s), 0) as int32
- * (protocol-v2.md §4): "holger" -> 489043484. */
+ * (docs/protocol.md, Anonymization): "holger" -> 489043484. */
 int32_t smbta_c_str_checksum(const char* s);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The C encoder API the VFS module uses: byte-exact against protocol-v2.md §7 and against
-// smbta's own decoder, and the anonymization hash against Samba's (libtdb's) implementation.
+// The C encoder API the VFS module uses: byte-exact against the worked examples of
+// docs/protocol.md and against smbta's own decoder, and the anonymization hash against Samba's
+// (libtdb's) implementation.
 #include "smbta/v2_c_api.h"
 
 #include <gtest/gtest.h>

@@ -8,6 +8,20 @@ pass() { echo "PASS: $VFS_CASE"; VFS_PASSED=1; }
 expect_eq() { [ "$1" == "$2" ] || fail "$3: got '$1', want '$2'"; }
 expect_ge() { [ "$1" -ge "$2" ] || fail "$3: got $1, want at least $2"; }
 
+# wait_until SECONDS CMD...: polls CMD every 50 ms until it succeeds; returns 1 after SECONDS.
+# Tests wait for conditions, never for a fixed time: on a loaded machine anything can take
+# longer, so the bound is generous and only ends a wait that would never succeed.
+VFS_WAIT_S=${VFS_WAIT_S:-90}
+wait_until() {
+  local limit=$1 deadline
+  shift
+  deadline=$(( SECONDS + limit ))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
 # A free TCP port on loopback (random, so that parallel tests do not collide).
 free_port() {
   local p
@@ -180,9 +194,10 @@ stop_receiver() {
   local pid
   pid=$(cat "$T/recv.pid")
   kill "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  wait_until "$VFS_WAIT_S" not_running "$pid" || fail "the receiver (pid $pid) did not exit"
   rm -f "$T/recv.pid"
 }
+not_running() { ! kill -0 "$1" 2>/dev/null; }
 
 make_file() { head -c "$2" /dev/urandom >"$1"; }
 
@@ -191,44 +206,43 @@ smbclient_cmds() {
     >"$T/smbclient.log" 2>&1 || fail "smbclient failed: $(tail -n 20 "$T/smbclient.log")"
 }
 
-# Commands for smbclient_stdin, one at a time: smbclient polls stdin, then reads it through
-# stdio, so lines that arrive together wait in its buffer until EOF. `sc CMD [SECONDS]` writes
-# one line and gives smbclient time to take it alone.
-sc() { echo "$1"; sleep "${2:-0.3}"; }
-
-# wait_size PATH SIZE: until the file in the share has SIZE bytes (up to 60 s).
-wait_size() {
-  for _ in $(seq 1 3000); do
-    [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ] && return 0
-    sleep 0.02
-  done
-  echo "timeout waiting for $1" >&2
-  return 1
-}
-
-# wait_files DIR N SIZE: until DIR holds N files of SIZE bytes (up to 60 s).
-wait_files() {
-  for _ in $(seq 1 3000); do
-    [ "$(find "$1" -maxdepth 1 -type f -size "$3c" 2>/dev/null | wc -l)" -ge "$2" ] && return 0
-    sleep 0.02
-  done
-  echo "timeout waiting for $2 files in $1" >&2
-  return 1
-}
-
+# One smbclient session whose commands the test writes one at a time with sc, on stdin:
+#   { sc "put a a.bin"; ...; sc quit; } | smbclient_stdin
+# smbclient polls stdin, then reads it through stdio, so lines that arrive together wait in its
+# buffer until EOF. It therefore runs as if interactive (CLI_FORCE_INTERACTIVE) but without
+# readline (CLI_NO_READLINE): then it prints and flushes its prompt "smb: \dir\> " each time it
+# is ready for the next command, and sc waits for that prompt instead of for a fixed time. One
+# such session per test (the prompts are counted in $SC_LOG).
+SC_LOG=smbclient.stdin.log
 smbclient_stdin() {
-  timeout 300 smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
-    >>"$T/smbclient.log" 2>&1 || fail "smbclient failed: $(tail -n 20 "$T/smbclient.log")"
+  CLI_FORCE_INTERACTIVE=yes CLI_NO_READLINE=yes \
+    timeout 300 smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
+    >>"$T/$SC_LOG" 2>&1 || fail "smbclient failed: $(tail -n 20 "$T/$SC_LOG")"
 }
 
-# wait_for_record OP [PATH]: up to 15 s.
+prompts_at_least() { [ "$(grep -o 'smb: [^>]*> ' "$T/$SC_LOG" 2>/dev/null | wc -l)" -ge "$1" ]; }
+
+# sc CMD: waits until smbclient is ready, writes CMD, and (except for quit) waits until smbclient
+# has carried it out and is ready again. Runs in the pipeline's left side (SC_SENT counts there).
+SC_SENT=0
+sc() {
+  wait_until "$VFS_WAIT_S" prompts_at_least $(( SC_SENT + 1 )) ||
+    fail "smbclient is not ready for '$1': $(tail -n 5 "$T/$SC_LOG")"
+  echo "$1"
+  SC_SENT=$(( SC_SENT + 1 ))
+  [ "$1" = quit ] && return 0
+  wait_until "$VFS_WAIT_S" prompts_at_least $(( SC_SENT + 1 )) ||
+    fail "smbclient did not finish '$1': $(tail -n 5 "$T/$SC_LOG")"
+}
+
+has_record() {
+  awk -F'\t' -v op="$1" -v p="${2-}" '$1 == op && (p == "" || $9 == p) { f = 1 } END { exit !f }' \
+    "$REC"
+}
+
+# wait_for_record OP [PATH]: until the receiver has a record of OP (for PATH).
 wait_for_record() {
-  for _ in $(seq 1 300); do
-    awk -F'\t' -v op="$1" -v p="${2-}" '$1 == op && (p == "" || $9 == p) { f = 1 } END { exit !f }' \
-      "$REC" && return 0
-    sleep 0.05
-  done
-  fail "no $1 record${2:+ for $2} arrived"
+  wait_until "$VFS_WAIT_S" has_record "$@" || fail "no $1 record${2:+ for $2} arrived"
 }
 
 # log_has REGEX: in any smbd log of this test.

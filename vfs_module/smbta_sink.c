@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * smbta_sink: the bounded record queue of an smbd process and its connection to smbtad (see
+ * smbta_sink.h for why it is apart from the VFS hooks).
+ *
+ * Never blocking smbd
+ * -------------------
+ * Each smbd process (smbd forks one per client) owns its sinks: one per distinct target
+ * (TCP host/port or Unix socket path, plus key file), shared by all tree connects of that
+ * process that use it. A sink is a bounded byte queue of whole encoded frames plus a
+ * non-blocking socket driven from smbd's own tevent loop:
+ *   - a hook encodes its record straight into the queue and schedules a tevent immediate,
+ *     so all records produced while serving one request go out in one send() after it;
+ *   - when the socket is full, a TEVENT_FD_WRITE event resumes sending; while the socket is
+ *     down, a tevent timer reconnects with exponential backoff (100 ms .. 10 s);
+ *   - when the queue is full the record is dropped and counted; once there is room again a
+ *     drop notice record (op 90) and a log line report how many records were lost.
+ * Why tevent and not a sender thread: the VFS hooks already run on smbd's event loop thread, so
+ * there is no locking, nothing to re-create after fork, and no thread that smbd's own fork()
+ * calls (printing, notifyd, ...) would leave in an undefined state. The cost of a syscall per
+ * loop iteration is paid only when there is something to send.
+ */
+
+#include "includes.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "smbta_sink.h"
+#include "libcrypto_dl.h"
+
+#undef DBGC_CLASS
+#define DBGC_CLASS DBGC_VFS /* the module's log lines, wherever they come from */
+
+#define MODULE "smb_traffic_analyzer"
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 10000
+#define FLUSH_BYTES (32 * 1024) /* send at once when this much is queued */
+/* at the last tree disconnect: give up after this long without progress */
+#define LINGER_IDLE_MS 50
+#define LINGER_TOTAL_MS 500 /* ... or after this long in total */
+
+enum sink_state { SINK_DOWN, SINK_CONNECTING, SINK_UP };
+
+struct smbta_sink {
+	struct smbta_sink *prev, *next;
+	char *id;    /* "tcp:host:port|keyfile" or "unix:path|keyfile" */
+	char *label; /* for log lines */
+	bool unix_socket;
+	char *host, *port, *socket_path;
+	struct smbta_c_cipher *cipher;
+	int refcount;
+	pid_t pid;
+	pthread_t owner;
+	int send_buffer; /* SO_SNDBUF, 0 = kernel default */
+
+	struct tevent_context *ev;
+	enum sink_state state;
+	int fd;
+	struct tevent_fd *fde;
+	struct tevent_timer *retry;
+	struct tevent_immediate *im;
+	bool im_scheduled;
+	struct tevent_timer *flush_te;
+	unsigned flush_ms; /* 0: send after every request */
+	unsigned backoff_ms;
+	bool down_logged;
+
+	/* Queue: bytes [head, tail) of buf are unsent whole frames, except that the frame starting
+	 * before `boundary` may already be partly sent. */
+	char *buf;
+	size_t cap, max, head, tail, boundary;
+
+	uint64_t drop_records, drop_bytes; /* not yet reported */
+	uint64_t total_drop_records;
+	uint64_t sent_frames;
+	void *last_origin; /* identity for drop notices */
+	smbta_sink_identity_fn identity;
+};
+
+static struct smbta_sink *sinks;
+static pid_t sinks_pid;
+
+static void sink_flush(struct smbta_sink *s);
+static void sink_connect(struct smbta_sink *s);
+
+static size_t frame_size_at(const char *p)
+{
+	/* Header: "V2." + 6 flag bytes + 17-digit body length. */
+	size_t len = 0;
+	int i;
+	for (i = 9; i < 26; i++) {
+		len = len * 10 + (size_t)(p[i] - '0');
+	}
+	return 26 + len;
+}
+
+static void sink_update_fd_flags(struct smbta_sink *s)
+{
+	uint16_t flags = 0;
+	if (s->fde == NULL) {
+		return;
+	}
+	if (s->state == SINK_CONNECTING) {
+		/* tevent reports a socket error (a refused connect) only to fds waiting for READ */
+		flags = TEVENT_FD_READ | TEVENT_FD_WRITE;
+	} else if (s->state == SINK_UP) {
+		flags = TEVENT_FD_READ; /* smbtad never sends: readable means EOF or error */
+		if (s->head < s->tail) {
+			flags |= TEVENT_FD_WRITE;
+		}
+	}
+	tevent_fd_set_flags(s->fde, flags);
+}
+
+static void sink_retry_handler(struct tevent_context *ev, struct tevent_timer *te,
+			       struct timeval now, void *private_data)
+{
+	struct smbta_sink *s = talloc_get_type_abort(private_data, struct smbta_sink);
+	s->retry = NULL;
+	DBG_DEBUG(MODULE ": %s: reconnecting\n", s->label);
+	sink_connect(s);
+}
+
+static void sink_schedule_retry(struct smbta_sink *s)
+{
+	if (s->retry != NULL || s->refcount <= 0) {
+		return;
+	}
+	DBG_DEBUG(MODULE ": %s: reconnecting in %u ms\n", s->label, s->backoff_ms);
+	s->retry = tevent_add_timer(
+		s->ev, s,
+		tevent_timeval_current_ofs(s->backoff_ms / 1000, (s->backoff_ms % 1000) * 1000),
+		sink_retry_handler, s);
+	s->backoff_ms = MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
+}
+
+static void sink_close_fd(struct smbta_sink *s)
+{
+	TALLOC_FREE(s->fde);
+	if (s->fd != -1) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->state = SINK_DOWN;
+}
+
+/* The connection failed or broke: drop the rest of a partly sent frame (the receiver discards
+ * a truncated frame with the connection anyway) and reconnect later. */
+static void sink_down(struct smbta_sink *s, const char *what, int err)
+{
+	if (!s->down_logged) {
+		DBG_WARNING(MODULE ": %s %s: %s; records are queued (up to %zu bytes) "
+				   "and the module reconnects\n",
+			    what, s->label, err != 0 ? strerror(err) : "closed by peer", s->max);
+		s->down_logged = true;
+	} else {
+		DBG_INFO(MODULE ": %s %s: %s\n", what, s->label,
+			 err != 0 ? strerror(err) : "closed by peer");
+	}
+	if (s->boundary > s->head) {
+		s->drop_records += 1;
+		s->drop_bytes += s->boundary - s->head;
+		s->total_drop_records += 1;
+		s->head = s->boundary;
+	}
+	sink_close_fd(s);
+	sink_schedule_retry(s);
+}
+
+static void sink_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, uint16_t flags,
+			    void *private_data)
+{
+	struct smbta_sink *s = talloc_get_type_abort(private_data, struct smbta_sink);
+
+	if (s->state == SINK_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+			err = errno;
+		}
+		if (err != 0) {
+			sink_down(s, "cannot connect to", err);
+			return;
+		}
+		s->state = SINK_UP;
+	} else if (s->state == SINK_UP && (flags & TEVENT_FD_READ)) {
+		char scratch[256];
+		ssize_t n = recv(s->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+		if (n == 0 ||
+		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+			sink_down(s, "lost connection to", n == 0 ? 0 : errno);
+			return;
+		}
+	}
+	if (s->state == SINK_UP) {
+		if (s->down_logged) {
+			DBG_WARNING(MODULE ": connected to %s\n", s->label);
+			s->down_logged = false;
+		}
+		s->backoff_ms = BACKOFF_MIN_MS;
+		sink_flush(s);
+	}
+}
+
+static int sink_connect_addr(struct smbta_sink *s, const struct sockaddr *sa, socklen_t salen)
+{
+	int fd, ret, err;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		return errno;
+	}
+	if (s->send_buffer > 0) {
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s->send_buffer, sizeof(s->send_buffer));
+	}
+	/* A Unix socket may only be writable by root; the connection outlives the privilege. */
+	become_root();
+	ret = connect(fd, sa, salen);
+	err = errno;
+	unbecome_root();
+	if (ret == 0 || err == EINPROGRESS) {
+		s->fd = fd;
+		s->state = ret == 0 ? SINK_UP : SINK_CONNECTING;
+		return 0;
+	}
+	close(fd);
+	return err;
+}
+
+static void sink_connect(struct smbta_sink *s)
+{
+	int err = 0;
+
+	if (s->state != SINK_DOWN || s->refcount <= 0) {
+		return;
+	}
+	if (s->unix_socket) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		if (strlcpy(sun.sun_path, s->socket_path, sizeof(sun.sun_path)) >=
+		    sizeof(sun.sun_path)) {
+			err = ENAMETOOLONG;
+		} else {
+			err = sink_connect_addr(s, (struct sockaddr *)&sun, sizeof(sun));
+		}
+	} else {
+		struct addrinfo hints = {
+			.ai_socktype = SOCK_STREAM,
+			.ai_flags = AI_ADDRCONFIG,
+		};
+		struct addrinfo *res = NULL, *ai;
+		int gai = getaddrinfo(s->host, s->port, &hints, &res);
+		if (gai != 0) {
+			if (!s->down_logged) {
+				DBG_WARNING(MODULE ": cannot resolve %s: %s\n", s->label,
+					    gai_strerror(gai));
+				s->down_logged = true;
+			}
+			sink_schedule_retry(s);
+			return;
+		}
+		err = ENOENT;
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			err = sink_connect_addr(s, ai->ai_addr, ai->ai_addrlen);
+			if (err == 0) {
+				break;
+			}
+		}
+		freeaddrinfo(res);
+	}
+	if (err != 0) {
+		sink_down(s, "cannot connect to", err);
+		return;
+	}
+	s->fde = tevent_add_fd(s->ev, s, s->fd, 0, sink_fd_handler, s);
+	if (s->fde == NULL) {
+		sink_down(s, "out of memory for", ENOMEM);
+		return;
+	}
+	if (s->state == SINK_UP) {
+		sink_fd_handler(s->ev, s->fde, 0, s);
+	} else {
+		sink_update_fd_flags(s);
+	}
+}
+
+static void sink_immediate_handler(struct tevent_context *ev, struct tevent_immediate *im,
+				   void *private_data)
+{
+	struct smbta_sink *s = talloc_get_type_abort(private_data, struct smbta_sink);
+	s->im_scheduled = false;
+	sink_flush(s);
+}
+
+static void sink_flush_timer_handler(struct tevent_context *ev, struct tevent_timer *te,
+				     struct timeval now, void *private_data)
+{
+	struct smbta_sink *s = talloc_get_type_abort(private_data, struct smbta_sink);
+	s->flush_te = NULL;
+	sink_flush(s);
+}
+
+/* Records are sent in batches: after flush_ms, or at once when FLUSH_BYTES are queued. Every
+ * send() wakes the receiver, and on a small machine that shares its CPUs with smbd, waking it
+ * for every SMB request costs more than the module's own work. */
+static void sink_kick(struct smbta_sink *s)
+{
+	if (s->state != SINK_UP || s->im_scheduled) {
+		return;
+	}
+	if (s->flush_ms == 0 || s->tail - s->head >= FLUSH_BYTES) {
+		if (s->im == NULL) {
+			return;
+		}
+		TALLOC_FREE(s->flush_te);
+		tevent_schedule_immediate(s->im, s->ev, sink_immediate_handler, s);
+		s->im_scheduled = true;
+		return;
+	}
+	if (s->flush_te == NULL) {
+		s->flush_te = tevent_add_timer(s->ev, s,
+					       tevent_timeval_current_ofs(0, s->flush_ms * 1000),
+					       sink_flush_timer_handler, s);
+	}
+}
+
+/* Makes room for n more bytes; false when the queue bound does not allow it. */
+static bool sink_reserve(struct smbta_sink *s, size_t n)
+{
+	size_t used = s->tail - s->head;
+	if (s->tail + n <= s->cap) {
+		return true;
+	}
+	if (used + n > s->max) {
+		return false;
+	}
+	if (s->head > 0) {
+		memmove(s->buf, s->buf + s->head, used);
+		s->boundary -= s->head;
+		s->tail = used;
+		s->head = 0;
+		if (s->tail + n <= s->cap) {
+			return true;
+		}
+	}
+	{
+		size_t ncap = MAX(s->cap * 2, used + n);
+		char *nbuf;
+		ncap = MIN(ncap, s->max);
+		nbuf = talloc_realloc(s, s->buf, char, ncap);
+		if (nbuf == NULL) {
+			return false;
+		}
+		s->buf = nbuf;
+		s->cap = ncap;
+	}
+	return true;
+}
+
+/* Encodes into the queue; returns the frame size, or 0 when it was dropped. */
+static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, bool notice,
+		       uint64_t records, uint64_t bytes)
+{
+	size_t n;
+	for (;;) {
+		char *dst = s->buf + s->tail;
+		size_t room = s->cap - s->tail;
+		n = notice ? smbta_c_encode_drop_notice(r, records, bytes, s->cipher, dst, room)
+			   : smbta_c_encode_frame(r, s->cipher, dst, room);
+		if (n == 0) {
+			return 0;
+		}
+		if (n <= room) {
+			s->tail += n;
+			return n;
+		}
+		if (!sink_reserve(s, n)) {
+			return 0;
+		}
+	}
+}
+
+/* Reports drops once the queue has room again (and we know whose identity to use). */
+static void sink_maybe_notice(struct smbta_sink *s)
+{
+	struct smbta_c_record r = {.latency_us = -1};
+	uint64_t records = s->drop_records, bytes = s->drop_bytes;
+
+	if (records == 0 || s->last_origin == NULL || s->state != SINK_UP) {
+		return;
+	}
+	if ((s->tail - s->head) > s->max / 2) {
+		return;
+	}
+	s->identity(s->last_origin, &r);
+	r.latency_us = -1;
+	if (sink_put(s, &r, true, records, bytes) == 0) {
+		return;
+	}
+	DBG_WARNING(MODULE ": %s: dropped %" PRIu64 " records (%" PRIu64 " bytes) while "
+			   "smbtad was unreachable or too slow; %" PRIu64 " dropped since start\n",
+		    s->label, records, bytes, s->total_drop_records);
+	s->drop_records = 0;
+	s->drop_bytes = 0;
+	sink_kick(s);
+}
+
+static void sink_flush(struct smbta_sink *s)
+{
+	while (s->state == SINK_UP && s->head < s->tail) {
+		ssize_t n = send(s->fd, s->buf + s->head, s->tail - s->head,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			s->head += (size_t)n;
+			while (s->boundary < s->head) {
+				s->boundary += frame_size_at(s->buf + s->boundary);
+				s->sent_frames++;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		}
+		sink_down(s, "lost connection to", n < 0 ? errno : 0);
+		return;
+	}
+	if (s->head == s->tail) {
+		s->head = s->tail = s->boundary = 0;
+	}
+	if (s->drop_records > 0) {
+		sink_maybe_notice(s);
+	}
+	sink_update_fd_flags(s);
+}
+
+void smbta_sink_put(struct smbta_sink *s, const struct smbta_c_record *r, void *origin)
+{
+	size_t n;
+
+	if (!pthread_equal(pthread_self(), s->owner)) {
+		/* Not smbd's event loop thread (no hook we wrap does this in 4.17): the queue has
+		 * no lock, so the record is counted as lost rather than risking the process. */
+		s->drop_records++;
+		s->total_drop_records++;
+		return;
+	}
+	s->last_origin = origin;
+	if (s->drop_records > 0) {
+		sink_maybe_notice(s);
+	}
+	n = sink_put(s, r, false, 0, 0);
+	if (n == 0) {
+		if (s->drop_records == 0) {
+			DBG_WARNING(MODULE ": %s: queue full (%zu bytes), dropping records until "
+					   "smbtad takes them again\n",
+				    s->label, s->max);
+		}
+		s->drop_records++;
+		s->drop_bytes += smbta_c_encode_frame(r, s->cipher, NULL, 0);
+		s->total_drop_records++;
+		return;
+	}
+	sink_kick(s);
+}
+
+static int sink_destructor(struct smbta_sink *s)
+{
+	if (s->fd != -1) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	if (s->cipher != NULL) {
+		smbta_c_cipher_free(s->cipher);
+		s->cipher = NULL;
+	}
+	return 0;
+}
+
+static int64_t us_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime_mono(&now);
+	return nsec_time_diff(&now, t) / 1000;
+}
+
+/* Called at the last tree disconnect of a sink, which is usually just before the smbd process
+ * exits: send what is queued if the receiver takes it promptly, never wait long. */
+static void sink_linger(struct smbta_sink *s)
+{
+	struct timespec start, last_progress;
+
+	clock_gettime_mono(&start);
+	last_progress = start;
+
+	while (s->head < s->tail && (s->state == SINK_UP || s->state == SINK_CONNECTING)) {
+		struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+		int64_t idle_us = us_since(&last_progress);
+		int timeout;
+		size_t before = s->head;
+
+		if (idle_us > LINGER_IDLE_MS * 1000 || us_since(&start) > LINGER_TOTAL_MS * 1000) {
+			break;
+		}
+		timeout = (int)((LINGER_IDLE_MS * 1000 - idle_us) / 1000) + 1;
+		if (poll(&pfd, 1, timeout) <= 0) {
+			continue;
+		}
+		if (s->state == SINK_CONNECTING) {
+			sink_fd_handler(s->ev, s->fde, TEVENT_FD_WRITE, s);
+		} else {
+			sink_flush(s);
+		}
+		if (s->head != before) {
+			clock_gettime_mono(&last_progress);
+		}
+	}
+	if (s->head < s->tail || s->drop_records > 0) {
+		uint64_t left = 0;
+		size_t p = s->boundary > s->head ? s->boundary : s->head;
+		left += s->boundary > s->head ? 1 : 0;
+		while (p < s->tail) {
+			p += frame_size_at(s->buf + p);
+			left++;
+		}
+		DBG_WARNING(MODULE ": %s: %" PRIu64 " records could not be delivered before the "
+				   "last disconnect (%" PRIu64
+				   " dropped earlier, not yet reported)\n",
+			    s->label, left, s->drop_records);
+	}
+}
+
+struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_sink_config *cfg,
+				  smbta_sink_identity_fn identity)
+{
+	struct smbta_sink *s;
+	char *id;
+
+	if (sinks_pid != getpid()) {
+		/* Inherited from the parent over fork: the parent owns those sockets and their event
+		 * context. Forget them (their memory belongs to the pre-fork image). */
+		for (s = sinks; s != NULL; s = s->next) {
+			if (s->fd != -1) {
+				close(s->fd);
+			}
+		}
+		sinks = NULL;
+		sinks_pid = getpid();
+	}
+	id = cfg->unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s", cfg->socket_path,
+						cfg->key_file ? cfg->key_file : "")
+			      : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s", cfg->host, cfg->port,
+						cfg->key_file ? cfg->key_file : "");
+	if (id == NULL) {
+		return NULL;
+	}
+	for (s = sinks; s != NULL; s = s->next) {
+		if (strcmp(s->id, id) == 0 && s->ev == ev) {
+			TALLOC_FREE(id);
+			s->refcount++;
+			if (s->state == SINK_DOWN && s->retry == NULL) {
+				sink_connect(s);
+			}
+			return s;
+		}
+	}
+
+	s = talloc_zero(NULL, struct smbta_sink);
+	if (s == NULL) {
+		TALLOC_FREE(id);
+		return NULL;
+	}
+	s->fd = -1;
+	talloc_set_destructor(s, sink_destructor);
+	s->id = talloc_steal(s, id);
+	s->unix_socket = cfg->unix_socket;
+	if (cfg->unix_socket) {
+		s->socket_path = talloc_strdup(s, cfg->socket_path);
+		s->label = talloc_asprintf(s, "smbtad at unix socket %s", cfg->socket_path);
+	} else {
+		s->host = talloc_strdup(s, cfg->host);
+		s->port = talloc_asprintf(s, "%d", cfg->port);
+		s->label = talloc_asprintf(s, "smbtad at %s port %d", cfg->host, cfg->port);
+	}
+	s->ev = ev;
+	s->pid = getpid();
+	s->owner = pthread_self();
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->im = tevent_create_immediate(s);
+	/* The first share to use a target sets its queue bound. */
+	s->max = cfg->queue_size >= SMBTA_SINK_MIN_QUEUE_SIZE ? (size_t)cfg->queue_size
+							      : SMBTA_SINK_DEFAULT_QUEUE_SIZE;
+	s->send_buffer = cfg->send_buffer > 0 ? cfg->send_buffer : 0;
+	s->flush_ms = cfg->flush_ms >= 0 && cfg->flush_ms <= 1000 ? (unsigned)cfg->flush_ms
+								  : SMBTA_SINK_DEFAULT_FLUSH_MS;
+	s->identity = identity;
+	s->refcount = 1;
+	if (s->label == NULL || s->im == NULL ||
+	    (cfg->unix_socket ? s->socket_path == NULL : (s->host == NULL || s->port == NULL))) {
+		TALLOC_FREE(s);
+		return NULL;
+	}
+	if (cfg->key_file != NULL) {
+		unsigned char key[16];
+		char err[256];
+		int ret;
+		become_root();
+		ret = smbta_c_load_key_file(cfg->key_file, key, err, sizeof(err));
+		unbecome_root();
+		if (ret != 0) {
+			DBG_ERR(MODULE ": %s; records to %s are NOT sent (refusing to send them "
+				       "unencrypted)\n",
+				err, s->label);
+			TALLOC_FREE(s);
+			return NULL;
+		}
+		/* libcrypto is loaded here, not linked: processes that encrypt nothing never
+		 * pay for loading it (libcrypto_dl.cpp). */
+		if (smbta_libcrypto_load(err, sizeof(err)) != 0) {
+			memset(key, 0, sizeof(key));
+			DBG_ERR(MODULE ": %s; records to %s are NOT sent (refusing to send them "
+				       "unencrypted)\n",
+				err, s->label);
+			TALLOC_FREE(s);
+			return NULL;
+		}
+		s->cipher = smbta_c_cipher_new(key);
+		memset(key, 0, sizeof(key));
+		if (s->cipher == NULL) {
+			DBG_ERR(MODULE ": cannot set up AES-128 for %s; records to it are NOT "
+				       "sent\n",
+				s->label);
+			TALLOC_FREE(s);
+			return NULL;
+		}
+	}
+	DLIST_ADD(sinks, s);
+	sink_connect(s);
+	return s;
+}
+
+void smbta_sink_release(struct smbta_sink *s, void *origin)
+{
+	if (s->last_origin == origin) {
+		/* The last user keeps its identity for a final drop notice during the linger. */
+		s->last_origin = s->refcount == 1 ? origin : NULL;
+	}
+	if (--s->refcount > 0) {
+		return;
+	}
+	if (s->drop_records > 0 && s->state == SINK_UP) {
+		sink_maybe_notice(s);
+	}
+	sink_linger(s);
+	DBG_INFO(MODULE ": %s: closing after %" PRIu64 " records, %" PRIu64 " dropped\n", s->label,
+		 s->sent_frames, s->total_drop_records);
+	DLIST_REMOVE(sinks, s);
+	TALLOC_FREE(s);
+}
+
+const char *smbta_sink_label(const struct smbta_sink *s)
+{
+	return s->label;
+}
