@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
     smbta::log::notice("smbtad {} started (precision {} s, database {})", SMBTA_VERSION,
                        options.precision, options.use_db ? options.db.driver : std::string("off"));
     server.run();
+  } catch (const smbta::store::StoreError& e) {
+    // A configuration error like a bad option (smbtad(8), EXIT STATUS).
+    smbta::log::error("the database cannot be used: {}", e.what());
+    return 2;
   } catch (const std::exception& e) {
     smbta::log::error("{}", e.what());
     return 1;

@@ -25,6 +25,7 @@ ModuleSession::ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::Decode
 void ModuleSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  closed_on_error_ = !reason.empty();
   if (!reason.empty()) smbta::log::warning("module connection from {} closed: {}", peer_, reason);
   sink_.on_close(*this);
   fd_.reset();

@@ -16,8 +16,9 @@ namespace smbtad {
 
 class ModuleSession;
 
-// Why: the session knows framing, the sink knows what a record is for (monitors, cache, store);
-// keeping them apart lets tests and the client port reuse sessions.
+// Why: the session knows framing and the connection's life, the sink knows what a record is for
+// (monitors, cache, store); the interface keeps that one-way, so a session needs nothing of the
+// server.
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
@@ -46,6 +47,8 @@ class ModuleSession : public EventHandler {
   int fd() const { return fd_.get(); }
   const std::string& peer() const { return peer_; }
   bool closed() const { return closed_; }
+  // Closed by smbtad for a reason (bad framing, idle inside a record), not by the peer.
+  bool closed_on_error() const { return closed_on_error_; }
   bool first_record_seen() const { return records_ > 0; }
   int subrelease() const { return decoder_.last_header().subrelease; }
   std::uint64_t records() const { return records_; }
@@ -63,6 +66,7 @@ class ModuleSession : public EventHandler {
   std::uint64_t records_ = 0;
   std::uint64_t bad_records_ = 0;
   bool closed_ = false;
+  bool closed_on_error_ = false;
 };
 
 }  // namespace smbtad

@@ -3,9 +3,7 @@
 
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -14,7 +12,8 @@
 #include "smbta/key_file.h"
 #include "smbta/log.h"
 #include "smbta/net.h"
-#include "smbta/version.h"
+#include "store/prepare.h"
+#include "writer_config.h"
 
 namespace smbtad {
 
@@ -44,82 +43,6 @@ class Server::Listener : public EventHandler {
   std::string what_;
 };
 
-class Server::SignalHandler : public EventHandler {
- public:
-  explicit SignalHandler(Server& s) : server_(s) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    fd_.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
-  }
-  void on_events(std::uint32_t) override {
-    signalfd_siginfo si{};
-    while (::read(fd_.get(), &si, sizeof si) == sizeof si) {
-      if (si.ssi_signo == SIGHUP) {
-        smbta::log::reopen();
-        smbta::log::notice("SIGHUP: log reopened");
-      } else {
-        smbta::log::notice("signal {}: storing what was received, then exiting", si.ssi_signo);
-        server_.stopping_ = true;
-      }
-    }
-  }
-  int fd() const { return fd_.get(); }
-
- private:
-  Server& server_;
-  smbta::UniqueFd fd_;
-};
-
-class Server::TickHandler : public EventHandler {
- public:
-  explicit TickHandler(Server& s) : server_(s) {
-    fd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-    if (!fd_) throw std::system_error(errno, std::generic_category(), "timerfd_create");
-    // Rows must be visible within 2 s: flush every half second.
-    itimerspec its{};
-    its.it_interval.tv_nsec = 500'000'000;
-    its.it_value.tv_nsec = 500'000'000;
-    ::timerfd_settime(fd_.get(), 0, &its, nullptr);
-  }
-  void on_events(std::uint32_t) override {
-    std::uint64_t expirations;
-    [[maybe_unused]] auto n = ::read(fd_.get(), &expirations, sizeof expirations);
-    server_.tick();
-  }
-  int fd() const { return fd_.get(); }
-
- private:
-  Server& server_;
-  smbta::UniqueFd fd_;
-};
-
-class Server::QueryReplyHandler : public EventHandler {
- public:
-  explicit QueryReplyHandler(Server& s) : server_(s) {}
-  void on_events(std::uint32_t) override { server_.deliver_query_replies(); }
-
- private:
-  Server& server_;
-};
-
-class Server::WakeHandler : public EventHandler {
- public:
-  WakeHandler(Server& s, int fd) : server_(s), fd_(fd) {}
-  void on_events(std::uint32_t) override {
-    std::uint64_t v;
-    [[maybe_unused]] auto n = ::read(fd_, &v, sizeof v);
-    server_.resume_reading();
-  }
-
- private:
-  Server& server_;
-  int fd_;
-};
-
 namespace {
 
 void raise_fd_limit(int wanted) {
@@ -135,6 +58,7 @@ void raise_fd_limit(int wanted) {
 
 Server::Server(const Options& o)
     : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 10000) {
+  if (o.use_db) check_database(o);
   if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
   raise_fd_limit(o.max_connections);
   if (!o.keyfile_clients.empty())
@@ -162,17 +86,29 @@ Server::Server(const Options& o)
           "clients on " + o.bind_ip + " port " + std::to_string(o.client_port())));
   }
   for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
-  // Signals arrive through a signalfd; block them so no thread is interrupted.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // Now, before daemonizing and before any thread starts: every thread inherits the mask, and
+  // the signalfd reads the daemon's signals after the fork.
+  signals_ = std::make_unique<SignalEvents>(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP},
+                                            [this](int signo) { on_signal(signo); });
   ::signal(SIGPIPE, SIG_IGN);
 }
 
 Server::~Server() = default;
+
+void Server::check_database(const Options& o) {
+  // Before daemonizing, so that a database that will never take smbtad's rows stops it here,
+  // with the reason on the terminal and a non-zero exit, instead of a daemon that spools forever.
+  // The connection is not kept: the writer thread makes its own after the fork.
+  try {
+    smbta::store::prepare_database(o.db, {o.rollups, o.file_rollup});
+  } catch (const smbta::store::StoreError& e) {
+    if (!e.connection_lost()) throw;
+    smbta::log::warning(
+        "database {} is not reachable yet: {}; smbtad starts and spools records "
+        "to {} until it answers",
+        o.db.name, e.what(), o.spool_dir);
+  }
+}
 
 void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
   for (int i = 0; i < 64; ++i) {
@@ -238,6 +174,7 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
 void Server::on_close(ModuleSession& s) {
   loop_.remove(s.fd());
   stats_.bad_records += s.bad_records();
+  stats_.connections_closed_on_error += s.closed_on_error();
   auto it = sessions_.find(s.fd());
   if (it != sessions_.end()) {
     // Destroyed after the current dispatch round: a later event of this round may still name it.
@@ -310,7 +247,6 @@ void Server::tick() {
     s->release_buffer_if_quiet(now - std::chrono::seconds(2));
   }
   for (ModuleSession* s : idle) {
-    ++stats_.connections_closed_on_error;
     s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
   }
   if (listeners_paused_) {
@@ -326,41 +262,38 @@ void Server::reap_closed() {
   closed_clients_.clear();
 }
 
+std::string Server::connection_summary() const {
+  return fmt::format(
+      "{} module connections accepted, {} refused (limit), {} closed on errors; {} records "
+      "reported undelivered by modules",
+      stats_.connections_accepted, stats_.connections_refused, stats_.connections_closed_on_error,
+      stats_.dropped_by_modules);
+}
+
+void Server::on_signal(int signo) {
+  if (signo == SIGHUP) {
+    smbta::log::reopen();
+    smbta::log::notice("SIGHUP: log reopened");
+    return;
+  }
+  smbta::log::notice("signal {}: storing what was received, then exiting", signo);
+  stopping_ = true;
+}
+
 void Server::run() {
-  signals_ = std::make_unique<SignalHandler>(*this);
-  ticker_ = std::make_unique<TickHandler>(*this);
+  // Rows must be visible within 2 s: the cache is flushed every half second.
+  ticker_ = std::make_unique<PeriodicTimer>(std::chrono::milliseconds(500), [this] { tick(); });
   loop_.add(signals_->fd(), EPOLLIN, signals_.get());
   loop_.add(ticker_->fd(), EPOLLIN, ticker_.get());
   if (options_.use_db) {
-    WriterConfig wc;
-    wc.db = options_.db;
-    wc.spool_dir = options_.spool_dir;
-    wc.maintenance_interval_s = options_.maintenance_interval_s;
-    wc.retention_s = options_.retention_s;
-    wc.rollups = options_.rollups;
-    wc.file_rollup = options_.file_rollup;
-    auto& st = wc.status;
-    st.version = SMBTA_VERSION;
-    st.client_port = options_.client_port();
-    st.unix_socket_clients = options_.unix_socket_clients;
-    st.dbname = options_.db.name;
-    st.dbhost = options_.db.host;
-    st.dbuser = options_.db.user;
-    st.dbdriver = options_.db.driver;
-    st.maintenance_timer = options_.maintenance_interval_text;
-    st.maintenance_run_time_s = options_.retention_s;
-    st.debug_level = options_.debug_level;
-    st.precision = options_.precision;
-    st.daemon = !options_.interactive;
-    st.use_db = options_.use_db;
-    st.config_file = options_.config_file;
-    st.bind_ip = options_.bind_ip;
-    writer_ = std::make_unique<StoreWriter>(std::move(wc));
+    writer_ = std::make_unique<StoreWriter>(writer_config(options_));
     writer_->start();
-    waker_ = std::make_unique<WakeHandler>(*this, writer_->wake_fd());
+    waker_ = std::make_unique<EventFdReady>(writer_->wake_fd(), true, [this] { resume_reading(); });
     loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
     queries_ = std::make_unique<QueryService>(options_.db);
-    query_replies_ = std::make_unique<QueryReplyHandler>(*this);
+    // take_done() reads the eventfd itself.
+    query_replies_ = std::make_unique<EventFdReady>(queries_->wake_fd(), false,
+                                                    [this] { deliver_query_replies(); });
     loop_.add(queries_->wake_fd(), EPOLLIN, query_replies_.get());
   }
   // Ports open only now: when a peer can connect, the database (if reachable) is ready.
@@ -386,10 +319,13 @@ void Server::run() {
     writer_->stop();
     const auto ws = writer_->stats();
     smbta::log::notice(
-        "stopped: {} records received, {} rows stored, {} rows spooled, {} bad records",
-        stats_.records, ws.stored_rows, ws.spooled_rows, stats_.bad_records);
+        "stopped: {} records received, {} rows stored, {} rows spooled, {} rows rejected by the "
+        "database, {} bad records; {}",
+        stats_.records, ws.stored_rows, ws.spooled_rows, ws.rejected_rows, stats_.bad_records,
+        connection_summary());
   } else {
-    smbta::log::notice("stopped: {} records received", stats_.records);
+    smbta::log::notice("stopped: {} records received, {} bad records; {}", stats_.records,
+                       stats_.bad_records, connection_summary());
   }
 }
 

@@ -11,6 +11,7 @@
 #include "aggregation_cache.h"
 #include "client_session.h"
 #include "event_loop.h"
+#include "loop_handlers.h"
 #include "module_session.h"
 #include "monitor_hub.h"
 #include "options.h"
@@ -19,7 +20,7 @@
 
 namespace smbtad {
 
-// Counters an administrator (and the tests) can read: what came in, what was refused.
+// What came in and what was refused, logged when smbtad stops.
 struct IngestStats {
   std::uint64_t records = 0;
   std::uint64_t bad_records = 0;
@@ -33,7 +34,9 @@ struct IngestStats {
 // only parses options and calls run().
 class Server : public RecordSink, public ClientHost {
  public:
-  // Binds every listener (errors are thrown before daemonizing, so they reach the terminal).
+  // Binds every listener and checks the database (errors are thrown before daemonizing, so they
+  // reach the terminal): smbta::store::StoreError when the database refuses smbtad for good
+  // (driver missing, bad credentials, schema cannot be created); an unreachable one is retried.
   explicit Server(const Options& options);
   ~Server() override;
 
@@ -51,14 +54,13 @@ class Server : public RecordSink, public ClientHost {
 
  private:
   class Listener;
-  class SignalHandler;
-  class TickHandler;
-  class WakeHandler;
-  class QueryReplyHandler;
 
   enum class Kind { kModule, kClient };
+  static void check_database(const Options& o);
   void accept_from(int listen_fd, bool is_unix, Kind kind);
   void tick();
+  void on_signal(int signo);
+  std::string connection_summary() const;
   void flush_cache(bool final);
   void reap_closed();
   void pause_reading();
@@ -68,11 +70,11 @@ class Server : public RecordSink, public ClientHost {
   std::optional<smbta::AesKey> key_;
   EventLoop loop_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::unique_ptr<SignalHandler> signals_;
-  std::unique_ptr<TickHandler> ticker_;
-  std::unique_ptr<WakeHandler> waker_;
+  std::unique_ptr<SignalEvents> signals_;
+  std::unique_ptr<PeriodicTimer> ticker_;
+  std::unique_ptr<EventFdReady> waker_;  // the writer caught up: read module sockets again
   std::unique_ptr<QueryService> queries_;
-  std::unique_ptr<QueryReplyHandler> query_replies_;
+  std::unique_ptr<EventFdReady> query_replies_;
   void deliver_query_replies();
   bool reading_paused_ = false;  // the writer is behind: module sockets are not read
   std::unordered_map<int, std::unique_ptr<ModuleSession>> sessions_;

@@ -100,6 +100,7 @@ WriterStats StoreWriter::stats() const {
   s.spooled_rows = spooled_;
   s.purged_rows = purged_;
   s.failed_transactions = failed_;
+  s.rejected_rows = rejected_rows_;
   s.connected = connected_;
   std::lock_guard lock(mutex_);
   s.queued_rows = queued_rows_;
@@ -119,8 +120,12 @@ bool StoreWriter::ensure_connected() {
     smbta::log::notice("connected to the {} database {}", config_.db.driver, config_.db.name);
     return true;
   } catch (const StoreError& e) {
-    smbta::log::error("database {} unreachable: {}; records are spooled to {}, retry in {} s",
-                      config_.db.name, e.what(), config_.spool_dir.string(), backoff_.count());
+    // At start-up a refusal stopped smbtad (Server::check_database); one that appears later
+    // (a password changed under a running smbtad) is spooled like an outage, because the
+    // records arriving meanwhile have nowhere else to go, and said as what it is.
+    smbta::log::error("database {} {}: {}; records are spooled to {}, retry in {} s",
+                      config_.db.name, e.connection_lost() ? "unreachable" : "refuses smbtad",
+                      e.what(), config_.spool_dir.string(), backoff_.count());
     next_connect_ = now + backoff_;
     backoff_ = std::min(backoff_ * 2, std::chrono::seconds(30));
     return false;

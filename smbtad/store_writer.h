@@ -28,8 +28,6 @@ struct WriterConfig {
   bool rollups = true;
   bool file_rollup = false;
   std::size_t max_rows_per_transaction = 20000;
-  // Rows held in memory before the writer moves them to the spool instead.
-  std::size_t max_queued_rows = 200000;
 };
 
 struct WriterStats {
@@ -37,6 +35,7 @@ struct WriterStats {
   std::uint64_t spooled_rows = 0;
   std::uint64_t purged_rows = 0;
   std::uint64_t failed_transactions = 0;
+  std::uint64_t rejected_rows = 0;  // refused by the database itself, kept in spool/rejected
   std::uint64_t queued_rows = 0;
   bool connected = false;
 };

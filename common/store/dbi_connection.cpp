@@ -41,6 +41,22 @@ bool looks_transient(std::string_view msg) {
   return false;
 }
 
+// Connection refusals that waiting will not cure: the server answered and said no. These stop
+// smbtad at start-up instead of spooling forever (libpq wording; MySQL/MariaDB for later).
+constexpr std::array<std::string_view, 8> kRefusalMarkers = {
+    "authentication failed",  // wrong password, or peer/ident mismatch
+    "no password supplied",  "no pg_hba.conf entry",
+    "does not exist",  // database or role
+    "permission denied",     "Access denied",
+    "Unknown database",      "unable to open database file",
+};
+
+bool looks_refused(std::string_view msg) {
+  for (auto m : kRefusalMarkers)
+    if (msg.find(m) != std::string_view::npos) return true;
+  return false;
+}
+
 // Splits a sqlite3 database name into the directory and file name libdbi wants separately.
 std::pair<std::string, std::string> sqlite_location(const DbParams& p) {
   std::filesystem::path name(p.name);
@@ -161,9 +177,10 @@ DbiConnection::DbiConnection(const DbParams& params) : driver_(params.driver) {
     std::string msg = error_text();
     dbi_conn_close(conn_);
     dbi_shutdown_r(inst_);
-    // A server we cannot reach is the retry-later case; a driver that rejects the options is
-    // a configuration error. Both come back as -1 here, so go by the message.
-    const bool transient = !is_sqlite() || looks_transient(msg);
+    // A server we cannot reach (or one still starting) is the retry-later case; a server that
+    // refuses us, or a driver that rejects the options, is a configuration error. Both come
+    // back as -1 here, so go by the message.
+    const bool transient = is_sqlite() ? looks_transient(msg) : !looks_refused(msg);
     throw StoreError(fmt::format("cannot connect to {} database: {}", driver_, msg), transient);
   }
 }

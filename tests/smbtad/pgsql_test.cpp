@@ -199,5 +199,27 @@ TEST(PgsqlTwoSites, TwoSmbtadInstancesShareOneDatabase) {
   EXPECT_EQ(actual_rows(*conn), expected_rows(all, 0));
 }
 
+// A server that answers and refuses smbtad (wrong password, no such database) stops it at
+// start-up with the server's reason and exit status 2; only an unreachable one is waited for.
+TEST(PgsqlRefusal, BadCredentialsStopSmbtadAtStartUp) {
+  smbta::store::testing::TestDb db("pgsql");
+  ASSERT_TRUE(db.available()) << "run through ctest: it provides SMBTA_TEST_PGSQL_*";
+  const auto& p = db.params();
+  TempDir home;
+  const std::string port = std::to_string(free_port());
+  auto wrong_password = pg_args(std::stoi(p.port), p.name);
+  wrong_password[9] = "not-the-password";
+  auto no_database = pg_args(std::stoi(p.port), "smbta_no_such_database");
+  for (const auto& [args, reason] : {std::pair{wrong_password, "authentication failed"},
+                                     std::pair{no_database, "does not exist"}}) {
+    auto all = args;
+    all.insert(all.end(), {"-i", port, "-p", "0", "-o"});
+    const auto r = run_smbtad(all, home.path());
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("the database cannot be used"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(reason), std::string::npos) << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace smbtad::testing

@@ -269,5 +269,25 @@ TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
   EXPECT_EQ(smbtad.stop(), 0);
 }
 
+// A database that can never take smbtad's rows stops smbtad at start-up (exit 2, the reason on
+// the terminal) instead of a daemon that spools forever; an unreachable server is waited for.
+TEST_F(Daemon, ADatabaseThatCanNeverWorkStopsSmbtadAtStartUp) {
+  const std::string port = std::to_string(free_port());
+  const auto r =
+      run_smbtad({"-o", "-i", port, "-M", "sqlite3", "-N", "/proc/smbta/staddb"}, home_.path());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("the database cannot be used"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/proc/smbta"), std::string::npos) << r.output;
+
+  // Nothing listens on this port: smbtad starts, says so, and spools.
+  const int module_port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(module_port), "-M", "pgsql", "-H", "127.0.0.1",
+                        "--dbport", std::to_string(free_port()), "-N", "x"},
+                       home_.path(), module_port);
+  EXPECT_TRUE(smbtad.running());
+  EXPECT_NE(smbtad.log().find("not reachable yet"), std::string::npos) << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
 }  // namespace
 }  // namespace smbtad::testing
