@@ -11,7 +11,7 @@
 
 namespace smbtad {
 
-// Monitor functions of protocol-v2.md §6.2; THROUGHPUT is smbta's addition (1.2.6 had removed
+// Monitor functions of docs/protocol.md, "Client port"; THROUGHPUT is smbta's addition (1.2.6 had removed
 // throughput from the daemon, leaving every client to compute it).
 enum class MonitorFn : int {
   kAdd = 0,

@@ -22,7 +22,7 @@ namespace smbtad {
 // of that generation got (store::ReplayMark). A segment whose file survives its replay (removal
 // failed, or smbtad died between commit and unlink) is therefore recognised and not stored twice;
 // a new process never matches an old generation's mark, so its segments are never skipped.
-// Segment format (docs/protocol.md, "spool segments"): magic, row count, rows, CRC-32 of all
+// Segment format (docs/protocol.md, "Spool segments"): magic, row count, rows, CRC-32 of all
 // before it; a truncated or damaged segment is refused as a whole.
 class Spool {
  public:

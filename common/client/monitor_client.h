@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Client side of smbtad's real-time monitor channel (protocol-v2.md §6).
+// Client side of smbtad's real-time monitor channel (docs/protocol.md, "Client port").
 #pragma once
 
 #include <chrono>
@@ -14,7 +14,7 @@
 
 namespace smbta::client {
 
-// The monitor functions of protocol-v2.md §6; the values are on the wire.
+// The monitor functions (docs/protocol.md, "Client port"); the values are on the wire.
 enum class MonitorKind : int { kAdd = 0, kLog = 2, kRead = 3, kWrite = 4, kThroughput = 5 };
 
 // The five filters of a registration; "*" matches anything. Why a struct: a registration

@@ -22,7 +22,7 @@ struct Traffic {
 
 // Why: the LOG monitor's six nested fields, typed once where the feed receives them.
 //
-// One entry of smbtad's LOG monitor (protocol-v2.md §6.3).
+// One entry of smbtad's LOG monitor (docs/protocol.md, "Client port").
 struct LogEntry {
   int op = 0;
   std::string user, share, file, domain, timestamp;

@@ -2,7 +2,7 @@
 // Wire format of query results on smbtad's client port, and the server end of the query exchange
 // (the client end is client/query_client.h).
 //
-// Exchange (V2 framing, protocol-v2.md §2): the client sends header + body
+// Exchange (V2 framing, docs/protocol.md, "Framing"): the client sends header + body
 //   "QQ" + sub-block(query text)                       (text at most 9999 bytes)
 // smbtad answers with header + body
 //   "QR" + encode_results(tables)                       on success

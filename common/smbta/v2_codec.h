@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Encoding and decoding of protocol V2 headers and record bodies (protocol-v2.md §2-3).
+// Encoding and decoding of protocol V2 headers and record bodies (docs/protocol.md, "Framing" and "Module records").
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The encrypted worked examples of protocol-v2.md §7.4.
+// The encrypted worked examples of docs/protocol.md.
 #include "smbta/legacy_cipher.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The worked examples of protocol-v2.md §7, byte for byte, in both directions.
+// The worked examples of docs/protocol.md, byte for byte, in both directions.
 #include "smbta/v2_codec.h"
 
 #include <gtest/gtest.h>
