@@ -1,16 +1,48 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs dependencies, builds smbta with -Werror and ASan+UBSan, and runs the whole test suite
-# (ctest starts its own PostgreSQL cluster on loopback). Usage: bash scripts/test.sh
+# (ctest starts its own PostgreSQL cluster and smbd on loopback). Then two more builds that only CI
+# would otherwise miss: everything (benchmarks included) at -O2 -Werror, whose warnings only the
+# optimiser finds, and smbtad under ThreadSanitizer with the tests that drive its three threads.
+# Usage: bash scripts/test.sh        SMBTA_TEST_QUICK=1 skips the -O2 and TSan builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+jobs=$(nproc)
+stamp() { printf '== %s: %s (%d s so far)\n' "$(date +%T)" "$1" "$SECONDS"; }
+
 build=${SMBTA_TEST_BUILD_DIR:-build-test}
+stamp "ASan+UBSan build ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSMBTA_WERROR=ON -DSMBTA_SANITIZE=ON \
   -DSMBTA_BUILD_BENCH=OFF
-cmake --build "$build" -j "$(nproc)"
+cmake --build "$build" -j "$jobs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 # Only known driver leaks are suppressed (see the file); leak detection stays on.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/support/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+stamp "test suite"
 ctest --test-dir "$build" --output-on-failure -j 2 -LE "bench|soak" --timeout 600
+
+if [ -n "${SMBTA_TEST_QUICK:-}" ]; then
+  stamp "done (quick: no -O2 and TSan builds)"
+  exit 0
+fi
+
+stamp "-O2 -Werror build of everything, benchmarks included (build-o2)"
+cmake -S . -B build-o2 -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMBTA_WERROR=ON \
+  -DSMBTA_BUILD_BENCH=ON
+cmake --build build-o2 -j "$jobs"
+
+stamp "ThreadSanitizer build of smbtad and its tests (build-tsan)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMBTA_WERROR=ON \
+  -DSMBTA_TSAN=ON -DSMBTA_BUILD_BENCH=OFF
+cmake --build build-tsan -j "$jobs" --target smbtad smbtad_unit_tests smbtad_tests query_tests
+# halt_on_error: a race report ends that smbtad with an error status, which its test sees.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+stamp "smbtad under ThreadSanitizer"
+build-tsan/tests/smbtad/smbtad_unit_tests --gtest_brief=1
+# The sqlite3 suites that start smbtad: ingest, monitors, robustness, the spool, queries over the
+# client port (the query thread) and the golden streams in both modes.
+build-tsan/tests/smbtad/smbtad_tests --gtest_brief=1 --gtest_filter='-*pgsql*:Pgsql*'
+build-tsan/tests/query/query_tests --gtest_brief=1 --gtest_filter='SmbtadQuery.*:*SmbtadGolden*sqlite3*'
+stamp "done"

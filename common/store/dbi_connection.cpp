@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/dbi_connection.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #include <dlfcn.h>
 #endif
 
@@ -288,7 +288,7 @@ bool DbiConnection::ping() {
 }
 
 bool keep_drivers_loaded_for_sanitizers() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   static const bool pinned = [] {
     dbi_inst inst = nullptr;
     if (dbi_initialize_r(nullptr, &inst) < 0) return false;
