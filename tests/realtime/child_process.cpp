@@ -26,9 +26,9 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out, const 
     ::dup2(in, 0);
     ::dup2(o, 1);
     ::dup2(e, 2);
-    for (const auto& e : env) {
-      const auto eq = e.find('=');
-      ::setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+    for (const auto& var : env) {
+      const auto eq = var.find('=');
+      ::setenv(var.substr(0, eq).c_str(), var.substr(eq + 1).c_str(), 1);
     }
     std::vector<std::string> copy = args;
     std::vector<char*> argv;
