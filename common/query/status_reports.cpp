@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "smbta/defaults.h"
 #include "store/schema.h"
 
 namespace smbta::query {
@@ -27,7 +28,7 @@ constexpr StatusField kStatus[] = {
     {"smbtad_client_port", "client_port", "client port",
      "TCP port on which smbtad serves clients (smbtaquery, smbtamonitor); 0 = none."},
     {"smbtad_unix_socket_clients", "unix_socket_clients", "unix_socket_clients",
-     "1 = clients may also connect through the Unix socket /var/tmp/stadsocket_client."},
+     "1 = clients may also connect through the Unix socket " SMBTA_DEFAULT_CLIENT_SOCKET "."},
     {"smbtad_dbname", "dbname", "database name", "The name of the database."},
     {"smbtad_dbhost", "dbhost", "database host", "The host of the database server."},
     {"smbtad_dbuser", "dbuser", "database user", "The database user smbtad connects as."},
