@@ -42,7 +42,9 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 stamp "smbtad under ThreadSanitizer"
 build-tsan/tests/smbtad/smbtad_unit_tests --gtest_brief=1
 # The sqlite3 suites that start smbtad: ingest, monitors, robustness, the spool, queries over the
-# client port (the query thread) and the golden streams in both modes.
+# client port (the query thread) and the golden streams in both modes. Not the RSS test: TSan's
+# allocator keeps what is freed for a while, which reads as growth.
 build-tsan/tests/smbtad/smbtad_tests --gtest_brief=1 --gtest_filter='-*pgsql*:Pgsql*'
-build-tsan/tests/query/query_tests --gtest_brief=1 --gtest_filter='SmbtadQuery.*:*SmbtadGolden*sqlite3*'
+build-tsan/tests/query/query_tests --gtest_brief=1 \
+  --gtest_filter='SmbtadQuery.*:*SmbtadGolden*sqlite3*:-SmbtadQuery.ClosedClientSessionsAreFreed'
 stamp "done"
