@@ -3,8 +3,6 @@
 // EventStore::insert) and smbtad_golden_test.cpp (a database filled through a real smbtad).
 #pragma once
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 
@@ -36,12 +34,5 @@ inline constexpr std::pair<Format, const char*> kFormats[] = {{Format::kAscii, "
                                                               {Format::kXml, "xml"},
                                                               {Format::kJson, "json"},
                                                               {Format::kCsv, "csv"}};
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace smbta::query::testing

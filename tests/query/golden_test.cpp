@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "query/format.h"
 #include "query/golden_queries.h"
 #include "query/query_fixture.h"
+#include "support/files.h"
 
 namespace smbta::query::testing {
 namespace {
@@ -24,10 +24,10 @@ TEST_P(GoldenTest, EveryFunctionInEveryFormat) {
       const std::string path = std::string(GOLDEN_DIR) + "/" + g.name + "." + ext;
       const std::string got = render(format, tables, ro);
       if (update) {
-        std::ofstream(path, std::ios::binary | std::ios::trunc) << got;
+        smbta::testing::write_file(path, got);
         continue;
       }
-      EXPECT_EQ(got, slurp(path)) << path << " differs for " << g.query;
+      EXPECT_EQ(got, smbta::testing::read_file(path)) << path << " differs for " << g.query;
     }
   }
 }
