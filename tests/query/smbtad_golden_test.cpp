@@ -7,15 +7,15 @@
 // The known rows of query_fixture.cpp are sent as records, so the answers must equal the golden
 // files of golden_test.cpp (tests/query/golden/) byte for byte, except for the two functions
 // that describe the running smbtad rather than the data (smbtad-report, self-check): their
-// golden files are in tests/query/golden_smbtad/ (SMBTA_UPDATE_GOLDEN=1 rewrites those, never
-// the shared ones; then review the diff), with the settings of the run (ports, database) checked
-// and then masked. Direct mode runs at the fixed clock of the golden files; smbtad answers at its
-// wall clock, so its answers to the three clock-dependent queries (usage since today, search's
-// timestamp, throughput) are compared with direct mode at that clock instead (see daemon_now).
+// golden files are in tests/query/golden_smbtad/ (SMBTA_UPDATE_GOLDEN=1 rewrites those that
+// differ, never the shared ones, and fails: review the diff and commit it), with the settings of
+// the run (ports, database) checked and then masked. Direct mode runs at the fixed clock of the
+// golden files; smbtad answers at its wall clock, so its answers to the three clock-dependent
+// queries (usage since today, search's timestamp, throughput) are compared with direct mode at
+// that clock instead (see daemon_now).
 #include <gtest/gtest.h>
 
 #include <array>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -292,7 +292,7 @@ class SmbtadGoldenTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes) {
-  const bool update = std::getenv("SMBTA_UPDATE_GOLDEN") != nullptr;
+  GoldenFiles files;
 
   // --- Fill the database through smbtad's module port. ---
   const Streams s = module_streams();
@@ -369,11 +369,7 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
     for (std::size_t i = 0; i < std::size(kFormats); ++i) {
       const std::string path = std::string(h->own_golden ? GOLDEN_SMBTAD_DIR : GOLDEN_DIR) + "/" +
                                g.name + "." + kFormats[i].second;
-      if (update && h->own_golden) {
-        smbta::testing::write_file(path, golden[i]);
-        continue;
-      }
-      EXPECT_EQ(golden[i], smbta::testing::read_file(path)) << path << " differs (direct mode)";
+      files.check(path, golden[i], "(direct mode)", h->own_golden);
     }
 
     // The client port, against direct mode at the daemon's clock of the answer.
