@@ -2,8 +2,8 @@
 // Decode throughput of the V2 stream decoder on a realistic record mix (goal: >= 1M records/s).
 #include <benchmark/benchmark.h>
 
-#include "common/test_records.h"
 #include "smbta/stream_decoder.h"
+#include "support/test_records.h"
 
 namespace {
 

@@ -12,11 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/test_records.h"
 #include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
+#include "support/test_records.h"
 
 namespace {
 

@@ -22,12 +22,13 @@
 #include <string>
 #include <vector>
 
-#include "common/test_records.h"
 #include "query/engine.h"
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
 #include "store/rollup.h"
+#include "support/pg_conninfo.h"
+#include "support/test_records.h"
 
 namespace {
 
@@ -245,24 +246,6 @@ void insert_cost(const DbParams& base) {
   }
 }
 
-DbParams pg_params(const std::string& conninfo) {
-  DbParams p;
-  p.driver = "pgsql";
-  std::istringstream in(conninfo);
-  std::string kv;
-  while (in >> kv) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-    if (k == "host") p.host = v;
-    if (k == "port") p.port = v;
-    if (k == "user") p.user = v;
-    if (k == "password") p.password = v;
-    if (k == "dbname") p.name = v;
-  }
-  return p;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -278,8 +261,8 @@ int main(int argc, char** argv) {
       insert_cost(p);
     }
     if (const char* pg = std::getenv("SMBTA_BENCH_PGSQL")) {
-      if (n > 0) bench(pg_params(pg), n);
-      insert_cost(pg_params(pg));
+      if (n > 0) bench(smbta::testing::pgsql_params_from_conninfo(pg), n);
+      insert_cost(smbta::testing::pgsql_params_from_conninfo(pg));
     }
   } catch (const std::exception& e) {
     std::cerr << "query_bench: " << e.what() << '\n';

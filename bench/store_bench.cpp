@@ -18,9 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "common/test_records.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "support/pg_conninfo.h"
+#include "support/test_records.h"
 
 namespace {
 
@@ -133,25 +134,6 @@ BENCHMARK(BM_StoreSqlite)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
 
-// "key=value key=value" as libpq writes it (no quoting support needed for a benchmark).
-DbParams pg_params(const char* conninfo) {
-  DbParams p;
-  p.driver = "pgsql";
-  std::istringstream in(conninfo);
-  std::string kv;
-  while (in >> kv) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-    if (k == "host") p.host = v;
-    if (k == "port") p.port = v;
-    if (k == "user") p.user = v;
-    if (k == "password") p.password = v;
-    if (k == "dbname") p.name = v;
-  }
-  return p;
-}
-
 void BM_StorePgsql(benchmark::State& state) {
   const char* conninfo = std::getenv("SMBTA_BENCH_PGSQL");
   if (!conninfo) {
@@ -161,7 +143,7 @@ void BM_StorePgsql(benchmark::State& state) {
     return;
   }
   rows();
-  const DbParams p = pg_params(conninfo);
+  const DbParams p = smbta::testing::pgsql_params_from_conninfo(conninfo);
   for (auto _ : state) {
     {
       DbiConnection db(p);

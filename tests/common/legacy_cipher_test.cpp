@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "common/test_records.h"
 #include "smbta/stream_decoder.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
+#include "support/test_records.h"
 
 namespace smbta {
 namespace {

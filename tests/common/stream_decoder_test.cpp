@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "common/test_records.h"
+#include "support/test_records.h"
 
 namespace smbta {
 namespace {

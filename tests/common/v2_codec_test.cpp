@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/test_records.h"
 #include "smbta/timestamp.h"
+#include "support/test_records.h"
 
 namespace smbta {
 namespace {

@@ -3,12 +3,15 @@
 // EventStore::insert) and smbtad_golden_test.cpp (a database filled through a real smbtad).
 #pragma once
 
-#include <fstream>
-#include <sstream>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "query/format.h"
+#include "support/files.h"
 
 namespace smbta::query::testing {
 
@@ -37,11 +40,41 @@ inline constexpr std::pair<Format, const char*> kFormats[] = {{Format::kAscii, "
                                                               {Format::kJson, "json"},
                                                               {Format::kCsv, "csv"}};
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// Why: SMBTA_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing with them, and a run
+// that rewrote any must not pass: it fails (at destruction, so also after an ASSERT) naming the
+// files, which must then be reviewed and committed. A file that already holds the answer is left
+// alone, so an update run over unchanged output passes.
+class GoldenFiles {
+ public:
+  GoldenFiles() : update_(std::getenv("SMBTA_UPDATE_GOLDEN") != nullptr) {}
+  ~GoldenFiles() {
+    if (rewritten_.empty()) return;
+    std::string list;
+    for (const auto& f : rewritten_) list += "\n  " + f;
+    ADD_FAILURE() << "SMBTA_UPDATE_GOLDEN rewrote " << rewritten_.size()
+                  << " golden file(s); review the diff and commit them, then run again:" << list;
+  }
+  GoldenFiles(const GoldenFiles&) = delete;
+  GoldenFiles& operator=(const GoldenFiles&) = delete;
+
+  // Expects `got` in the file at `path`; in update mode rewrites it instead where it differs,
+  // unless `updatable` is false (files owned by another test).
+  void check(const std::string& path, const std::string& got, const std::string& context,
+             bool updatable = true) {
+    const std::string want = smbta::testing::read_file(path);
+    if (update_ && updatable) {
+      if (got != want) {
+        smbta::testing::write_file(path, got);
+        rewritten_.push_back(path);
+      }
+      return;
+    }
+    EXPECT_EQ(got, want) << path << " differs " << context;
+  }
+
+ private:
+  bool update_;
+  std::vector<std::string> rewritten_;
+};
 
 }  // namespace smbta::query::testing

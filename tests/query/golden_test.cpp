@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Golden output of every function in every format; both drivers, with and without rollups,
-// must produce the same bytes. SMBTA_UPDATE_GOLDEN=1 rewrites the files (then review the diff).
+// must produce the same bytes. SMBTA_UPDATE_GOLDEN=1 rewrites the files that differ and fails:
+// review the diff and commit it.
 #include <gtest/gtest.h>
-
-#include <cstdlib>
-#include <fstream>
 
 #include "query/format.h"
 #include "query/golden_queries.h"
@@ -16,18 +14,13 @@ namespace {
 class GoldenTest : public QueryTest {};
 
 TEST_P(GoldenTest, EveryFunctionInEveryFormat) {
-  const bool update = std::getenv("SMBTA_UPDATE_GOLDEN") != nullptr;
+  GoldenFiles files;
   const RenderOptions ro{test_now(), "2.0.0"};
   for (const auto& g : kGolden) {
     const auto tables = q(g.query);
     for (const auto& [format, ext] : kFormats) {
       const std::string path = std::string(GOLDEN_DIR) + "/" + g.name + "." + ext;
-      const std::string got = render(format, tables, ro);
-      if (update) {
-        std::ofstream(path, std::ios::binary | std::ios::trunc) << got;
-        continue;
-      }
-      EXPECT_EQ(got, slurp(path)) << path << " differs for " << g.query;
+      files.check(path, render(format, tables, ro), std::string("for ") + g.query);
     }
   }
 }

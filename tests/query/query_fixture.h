@@ -10,7 +10,7 @@
 
 #include "query/engine.h"
 #include "store/event_store.h"
-#include "store/store_fixture.h"
+#include "support/store_fixture.h"
 
 namespace smbta::query::testing {
 

@@ -7,20 +7,16 @@
 // The known rows of query_fixture.cpp are sent as records, so the answers must equal the golden
 // files of golden_test.cpp (tests/query/golden/) byte for byte, except for the two functions
 // that describe the running smbtad rather than the data (smbtad-report, self-check): their
-// golden files are in tests/query/golden_smbtad/ (SMBTA_UPDATE_GOLDEN=1 rewrites those, never
-// the shared ones; then review the diff), with the settings of the run (ports, database) checked
-// and then masked. Direct mode runs at the fixed clock of the golden files; smbtad answers at its
-// wall clock, so its answers to the three clock-dependent queries (usage since today, search's
-// timestamp, throughput) are compared with direct mode at that clock instead (see daemon_now).
-#include <fcntl.h>
+// golden files are in tests/query/golden_smbtad/ (SMBTA_UPDATE_GOLDEN=1 rewrites those that
+// differ, never the shared ones, and fails: review the diff and commit it), with the settings of
+// the run (ports, database) checked and then masked. Direct mode runs at the fixed clock of the
+// golden files; smbtad answers at its wall clock, so its answers to the three clock-dependent
+// queries (usage since today, search's timestamp, throughput) are compared with direct mode at
+// that clock instead (see daemon_now).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -34,12 +30,12 @@
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
 #include "smbta/key_file.h"
+#include "smbta/legacy_cipher.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
-#include "smbta/v2_codec.h"
-#include "smbtad/smbtad_process.h"
 #include "store/rollup.h"
-#include "store/store_fixture.h"
+#include "support/smbtad_process.h"
+#include "support/store_fixture.h"
 
 namespace smbta::query::testing {
 namespace {
@@ -241,31 +237,11 @@ std::optional<std::int64_t> daemon_now(Clock clock, const std::vector<ResultTabl
   return std::nullopt;
 }
 
-struct ProgramResult {
-  int status = -1;
-  std::string out, err;
-};
-
 // Runs the smbtaquery program with a private HOME (no stray config file).
-ProgramResult run_smbtaquery(const fs::path& dir, std::vector<std::string> args) {
-  const fs::path out = dir / "smbtaquery.out", err = dir / "smbtaquery.err";
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::setenv("HOME", dir.c_str(), 1);
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(99);
-    std::string bin = SMBTAQUERY_BINARY;
-    std::vector<char*> argv{bin.data()};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(98);
-  }
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out.string()), slurp(err.string())};
+smbta::testing::RunResult run_smbtaquery(const fs::path& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), SMBTAQUERY_BINARY);
+  return smbta::testing::run(
+      args, smbta::testing::output_files(dir, "smbtaquery", {"HOME=" + dir.string()}));
 }
 
 // Why: each driver gets a fresh database, filled by a fresh smbtad from the known streams.
@@ -276,13 +252,7 @@ class SmbtadGoldenTest : public ::testing::TestWithParam<std::string> {
     if (!db_->available()) GTEST_SKIP() << "SMBTA_TEST_PGSQL_* not set (ctest provides it)";
     key_path_ = (home_.path() / "key").string();
     key_ = create_key_file(key_path_);
-    const auto& p = db_->params();
-    if (p.driver == "sqlite3") {
-      db_args_ = {"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name};
-    } else {
-      db_args_ = {"-M", "pgsql", "-H", p.host,     "--dbport", p.port,
-                  "-S", p.user,  "-P", p.password, "-N",       p.name};
-    }
+    db_args_ = smbtad::testing::database_args(db_->params());
     // A port found free may be taken by another test before smbtad binds it: draw again.
     for (int attempt = 1; !smbtad_; ++attempt) {
       port_ = smbtad::testing::free_port();
@@ -322,7 +292,7 @@ class SmbtadGoldenTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes) {
-  const bool update = std::getenv("SMBTA_UPDATE_GOLDEN") != nullptr;
+  GoldenFiles files;
 
   // --- Fill the database through smbtad's module port. ---
   const Streams s = module_streams();
@@ -335,9 +305,7 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
     ASSERT_LT(row.rec.timestamp_ms % width + (row.merged - 1) * 1000, width);
   }
   auto plain = smbtad::testing::connect_module(port_);
-  std::string bytes;
-  for (const auto& r : s.first) bytes += encode_frame(r);
-  smbtad::testing::send_all(plain.get(), bytes);
+  smbtad::testing::send_all(plain.get(), smbtad::testing::frames(s.first));
   Stored st;
   ASSERT_TRUE(smbtad::testing::eventually([&] {
     st = stored(*conn_);
@@ -349,8 +317,7 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
 
   auto encrypted = smbtad::testing::connect_module(port_);
   LegacyCipher cipher(key_);
-  bytes.clear();
-  for (const auto& r : s.second) bytes += encode_frame(r, &cipher);
+  const std::string bytes = smbtad::testing::frames(s.second, &cipher);
   ASSERT_EQ(bytes.at(5), 'E');  // header flag: the body is encrypted
   smbtad::testing::send_all(encrypted.get(), bytes);
   const auto all_rows = static_cast<std::int64_t>(known_rows().size());
@@ -402,11 +369,7 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
     for (std::size_t i = 0; i < std::size(kFormats); ++i) {
       const std::string path = std::string(h->own_golden ? GOLDEN_SMBTAD_DIR : GOLDEN_DIR) + "/" +
                                g.name + "." + kFormats[i].second;
-      if (update && h->own_golden) {
-        std::ofstream(path, std::ios::binary | std::ios::trunc) << golden[i];
-        continue;
-      }
-      EXPECT_EQ(golden[i], slurp(path)) << path << " differs (direct mode)";
+      files.check(path, golden[i], "(direct mode)", h->own_golden);
     }
 
     // The client port, against direct mode at the daemon's clock of the answer.
@@ -432,14 +395,14 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
     // The smbtaquery program in both modes. csv only: it is the one format without the
     // footer, which shows the program's own clock.
     const auto csv = render(Format::kCsv, net, RenderOptions{test_now(), "2.0.0"});
-    const ProgramResult by_net =
+    const auto by_net =
         run_smbtaquery(home_.path(), {"-h", "127.0.0.1", "-i", std::to_string(qport_), "-k",
                                       key_path_, "-o", "csv", "-q", g.query});
     EXPECT_EQ(by_net.status, 0) << by_net.err;
     EXPECT_EQ(by_net.out, csv) << "smbtaquery over the client port";
     auto direct_args = db_args_;
     direct_args.insert(direct_args.end(), {"-o", "csv", "-q", g.query});
-    const ProgramResult by_db = run_smbtaquery(home_.path(), direct_args);
+    const auto by_db = run_smbtaquery(home_.path(), direct_args);
     EXPECT_EQ(by_db.status, 0) << by_db.err;
     EXPECT_EQ(by_db.out, csv) << "smbtaquery in direct mode";
   }

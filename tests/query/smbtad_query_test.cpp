@@ -8,13 +8,13 @@
 #include <fstream>
 
 #include "client/query_client.h"
-#include "common/test_records.h"
 #include "query/query_fixture.h"
 #include "query/result_codec.h"
 #include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/v2_codec.h"
-#include "smbtad/smbtad_process.h"
+#include "support/smbtad_process.h"
+#include "support/test_records.h"
 
 namespace smbta::query::testing {
 namespace {

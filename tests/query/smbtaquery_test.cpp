@@ -2,46 +2,30 @@
 // The smbtaquery program: options, exit codes, output files, conversion, keys, network errors.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "query/query_fixture.h"
 #include "store/event_store.h"
 #include "store/rollup.h"
+#include "support/files.h"
+#include "support/legacy_schema.h"
+#include "support/process.h"
 
 namespace smbta::query::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using smbta::testing::read_file;
+using smbta::testing::RunResult;
 
 // Why: each test gets a private HOME (no stray config file) and a sqlite database filled with
 // the known records.
 class SmbtaqueryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "smbtaquery-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    db_ = dir_ / "staddb";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { db_ = dir_ / "staddb"; }
   void fill() {
     store::DbParams p;
     p.name = db_.string();
@@ -50,23 +34,10 @@ class SmbtaqueryTest : public ::testing::Test {
     const auto rows = known_rows();
     s->insert(rows);
   }
-  Result run(std::vector<std::string> args) {
-    const fs::path out = dir_ / "out", err = dir_ / "err";
-    const pid_t pid = fork();
-    if (pid == 0) {
-      setenv("HOME", dir_.c_str(), 1);
-      if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(99);
-      std::vector<char*> argv;
-      std::string bin = SMBTAQUERY_BINARY;
-      argv.push_back(bin.data());
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(98);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(out), slurp(err)};
+  RunResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), SMBTAQUERY_BINARY);
+    return smbta::testing::run(
+        args, smbta::testing::output_files(dir_, "smbtaquery", {"HOME=" + dir_.string()}));
   }
   std::vector<std::string> db_args() { return {"-M", "sqlite3", "-N", db_.string()}; }
   std::vector<std::string> with_db(std::vector<std::string> more) {
@@ -74,7 +45,9 @@ class SmbtaqueryTest : public ::testing::Test {
     a.insert(a.end(), more.begin(), more.end());
     return a;
   }
-  fs::path dir_, db_;
+  const smbta::testing::TempDir home_{"smbtaquery"};
+  const fs::path& dir_ = home_.path();
+  fs::path db_;
 };
 
 bool contains(const std::string& s, std::string_view what) {
@@ -156,7 +129,7 @@ TEST_F(SmbtaqueryTest, QueriesAndExitCodes) {
   r = run(with_db({"-x", xml.string(), "-q", "global, total r;"}));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
-  EXPECT_TRUE(contains(slurp(xml), "<totalvalue>"));
+  EXPECT_TRUE(contains(read_file(xml), "<totalvalue>"));
 
   const fs::path qf = dir_ / "queries";
   std::ofstream(qf) << "# comment\n\nglobal, total r;\nshare pool, list files;";
@@ -192,10 +165,7 @@ TEST_F(SmbtaqueryTest, ConvertOption) {
     store::DbParams p;
     p.name = db_.string();
     store::DbiConnection db(p);
-    db.exec(
-        "CREATE TABLE data (vfs_id integer, username varchar, usersid varchar, share varchar, "
-        "domain varchar, timestamp timestamp, string1 varchar, length integer, result bigint, "
-        "string2 varchar)");
+    smbta::testing::create_126_schema(db);
     db.exec(
         "INSERT INTO data VALUES (0, 'u', 's', 'sh', 'd', '2011-07-18 10:00:00.000', 'f', "
         "123, NULL, NULL)");

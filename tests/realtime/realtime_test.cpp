@@ -10,41 +10,37 @@
 #include <regex>
 #include <sstream>
 
-#include "common/test_records.h"
-#include "realtime/child_process.h"
-#include "smbta/v2_codec.h"
-#include "smbtad/smbtad_process.h"
+#include "support/process.h"
+#include "support/smbtad_process.h"
+#include "support/terminal.h"
+#include "support/test_records.h"
 
 namespace smbta::realtime::testing {
 namespace {
 
 using smbta::Op;
 using smbta::Record;
+using smbta::testing::ChildProcess;
+using smbta::testing::eventually;
+using smbta::testing::example_record;
+using smbta::testing::read_file;
+using smbta::testing::TempDir;
+using smbta::testing::Tmux;
 using smbtad::testing::SmbtadProcess;
-using smbtad::testing::TempDir;
 using namespace std::chrono_literals;
-
-Record rec(Op op, std::string user, std::string share, std::string file, std::uint64_t len) {
-  Record r = smbta::testing::example_record(op);
-  r.user = std::move(user);
-  r.share = std::move(share);
-  r.path = std::move(file);
-  r.length = len;
-  return r;
-}
 
 // Traffic of three users on two shares; every filter below sees a different subset.
 std::vector<Record> mixed_traffic() {
   return {
-      rec(Op::kRead, "anna", "data", "a.odt", 1000000),
-      rec(Op::kWrite, "anna", "data", "a.odt", 4096),
-      rec(Op::kPread, "anna", "home", "notes.txt", 777),
-      rec(Op::kRead, "bert", "data", "a.odt", 65536),
-      rec(Op::kPwrite, "bert", "data", "b.bin", 123456),
-      rec(Op::kMkdir, "anna", "data", "newdir", 0),
-      rec(Op::kOpen, "anna", "data", "a.odt", 0),
-      rec(Op::kWrite, "carl", "home", "c.txt", 5),
-      rec(Op::kRead, "carl", "home", "a.odt", 1),
+      example_record(Op::kRead, "anna", "data", "a.odt", 1000000),
+      example_record(Op::kWrite, "anna", "data", "a.odt", 4096),
+      example_record(Op::kPread, "anna", "home", "notes.txt", 777),
+      example_record(Op::kRead, "bert", "data", "a.odt", 65536),
+      example_record(Op::kPwrite, "bert", "data", "b.bin", 123456),
+      example_record(Op::kMkdir, "anna", "data", "newdir", 0),
+      example_record(Op::kOpen, "anna", "data", "a.odt", 0),
+      example_record(Op::kWrite, "carl", "home", "c.txt", 5),
+      example_record(Op::kRead, "carl", "home", "a.odt", 1),
   };
 }
 
@@ -108,11 +104,9 @@ class Realtime : public ::testing::Test {
         port_ + 1);
   }
   void send(const std::vector<Record>& records) {
-    std::string s;
-    for (const auto& r : records) s += smbta::encode_frame(r);
     // A fresh module connection each time: smbtad may have been restarted in between.
     module_ = smbtad::testing::connect_module(port_);
-    smbtad::testing::send_all(module_.get(), s);
+    smbtad::testing::send_all(module_.get(), smbtad::testing::frames(records));
   }
   std::vector<std::string> monitor_args(std::vector<std::string> extra) {
     std::vector<std::string> a{SMBTAMONITOR_BINARY, "-h", "127.0.0.1", "-i",
@@ -182,7 +176,7 @@ TEST_F(Realtime, BatchRetriesUntilSmbtadStartsAndReconnectsAfterARestart) {
   start_smbtad();
   ASSERT_TRUE(eventually([&] { return count(mon.err(), "connected to smbtad") == 1; }, 15s))
       << mon.err();
-  send({rec(Op::kRead, "anna", "data", "a", 1000)});
+  send({example_record(Op::kRead, "anna", "data", "a", 1000)});
   ASSERT_TRUE(eventually([&] {
     auto t = last_totals(mon.out());
     return t && t->read == 1000;
@@ -196,7 +190,7 @@ TEST_F(Realtime, BatchRetriesUntilSmbtadStartsAndReconnectsAfterARestart) {
   start_smbtad();
   ASSERT_TRUE(eventually([&] { return count(mon.err(), "connected to smbtad") == 2; }, 20s))
       << mon.err();
-  send({rec(Op::kWrite, "anna", "data", "a", 500)});
+  send({example_record(Op::kWrite, "anna", "data", "a", 500)});
   ASSERT_TRUE(eventually([&] {
     auto t = last_totals(mon.out());
     return t && t->read == 1000 && t->write == 500;
@@ -249,7 +243,7 @@ TEST_F(Realtime, ScreenInTmuxShowsTotalsAndLogResizesPausesAndQuits) {
   // Paused: the display keeps the old numbers while traffic goes on; resuming shows it.
   tmux.keys("p");
   ASSERT_TRUE(eventually([&] { return tmux.capture().find("PAUSED") != std::string::npos; }));
-  send({rec(Op::kRead, "anna", "data", "a.odt", 1000)});
+  send({example_record(Op::kRead, "anna", "data", "a.odt", 1000)});
   std::this_thread::sleep_for(2s);
   screen = tmux.capture();
   EXPECT_NE(screen.find("(1000777 B)"), std::string::npos) << screen;
@@ -274,7 +268,7 @@ TEST_F(Realtime, ScreenRestoresTheTerminalOnSigterm) {
   Tmux tmux(screen_command(monitor_args({"-g"}), pid_file.string()), 80, 24);
   ASSERT_TRUE(eventually([&] { return tmux.capture().find("connected to") != std::string::npos; }))
       << tmux.capture();
-  const pid_t pid = static_cast<pid_t>(std::stol(read_text(pid_file)));
+  const pid_t pid = static_cast<pid_t>(std::stol(read_file(pid_file)));
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   ASSERT_TRUE(eventually([&] { return tmux.capture().find("checked") != std::string::npos; }))
       << tmux.capture();
@@ -323,7 +317,8 @@ TEST_F(Realtime, RrddriverStoresTheBytesOfTheObjectAndGraphsThem) {
   const auto traffic = mixed_traffic();
   send(traffic);
   std::this_thread::sleep_for(1500ms);
-  send({rec(Op::kWrite, "anna", "data", "x", 3000), rec(Op::kRead, "bert", "data", "x", 9)});
+  send({example_record(Op::kWrite, "anna", "data", "x", 3000),
+        example_record(Op::kRead, "bert", "data", "x", 9)});
   // Let the seconds with traffic become complete data points: RRD keeps the current, unfinished
   // step out of fetch results.
   std::this_thread::sleep_for(3500ms);
@@ -344,7 +339,7 @@ TEST_F(Realtime, RrddriverStoresTheBytesOfTheObjectAndGraphsThem) {
       {std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":fast_unwind_on_malloc=0"});
   ASSERT_EQ(graph.wait(30s), 0) << graph.err();
   for (const char* span : {"hour", "day", "week"}) {
-    const auto png = read_text(prefix + "-" + span + ".png");
+    const auto png = read_file(prefix + "-" + span + ".png");
     ASSERT_GT(png.size(), 1000u) << span;
     EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << span;
   }

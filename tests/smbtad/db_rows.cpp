@@ -5,7 +5,7 @@
 #include <map>
 
 #include "smbta/timestamp.h"
-#include "store/store_fixture.h"
+#include "support/store_fixture.h"
 
 namespace smbtad::testing {
 namespace {

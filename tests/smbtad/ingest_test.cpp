@@ -6,14 +6,14 @@
 #include <random>
 #include <thread>
 
-#include "common/test_records.h"
 #include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
 #include "smbtad/db_rows.h"
-#include "smbtad/smbtad_process.h"
-#include "store/store_fixture.h"
+#include "support/smbtad_process.h"
+#include "support/store_fixture.h"
+#include "support/test_records.h"
 
 namespace smbtad::testing {
 namespace {
@@ -22,29 +22,12 @@ using smbta::Record;
 using smbta::store::DbiConnection;
 using smbta::store::testing::StoreTest;
 
-std::vector<std::string> db_args(const smbta::store::DbParams& p) {
-  if (p.driver == "sqlite3") return {"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name};
-  return {"-M", "pgsql", "-H", p.host,     "--dbport", p.port,
-          "-S", p.user,  "-P", p.password, "-N",       p.name};
-}
-
-std::vector<Record> random_records(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Record> v;
-  for (std::size_t i = 0; i < n; ++i) v.push_back(smbta::testing::random_record(rng));
-  return v;
-}
-
-std::string frames(const std::vector<Record>& records, smbta::LegacyCipher* cipher = nullptr) {
-  std::string s;
-  for (const auto& r : records) s += smbta::encode_frame(r, cipher);
-  return s;
-}
+using smbta::testing::random_records;
 
 class Ingest : public StoreTest {
  protected:
   std::vector<std::string> args(int port, int precision) {
-    auto a = db_args(db_->params());
+    auto a = database_args(db_->params());
     a.insert(a.end(), {"-i", std::to_string(port), "-p", std::to_string(precision)});
     return a;
   }

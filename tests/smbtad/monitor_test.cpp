@@ -9,14 +9,13 @@
 #include <thread>
 
 #include "client/monitor_client.h"
-#include "common/test_records.h"
 #include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
-#include "smbta/v2_codec.h"
 #include "smbtad/db_rows.h"
-#include "smbtad/smbtad_process.h"
 #include "store/dbi_connection.h"
+#include "support/smbtad_process.h"
+#include "support/test_records.h"
 
 namespace smbtad::testing {
 namespace {
@@ -27,14 +26,7 @@ using smbta::client::MonitorFilter;
 using smbta::client::MonitorKind;
 using namespace std::chrono_literals;
 
-Record rec(smbta::Op op, std::string user, std::string share, std::string file, std::uint64_t len) {
-  Record r = smbta::testing::example_record(op);
-  r.user = std::move(user);
-  r.share = std::move(share);
-  r.path = std::move(file);
-  r.length = len;
-  return r;
-}
+using smbta::testing::example_record;
 
 class Monitors : public ::testing::Test {
  protected:
@@ -48,10 +40,8 @@ class Monitors : public ::testing::Test {
     return MonitorConnection(smbta::net::connect_tcp("127.0.0.1", port_ + 1));
   }
   void send(const std::vector<Record>& records) {
-    std::string s;
-    for (const auto& r : records) s += smbta::encode_frame(r);
     if (!module_) module_ = connect_module(port_);
-    send_all(module_.get(), s);
+    send_all(module_.get(), frames(records));
   }
   // All messages for monitor `id` until `n` arrived or 5 s passed.
   std::vector<smbta::client::MonitorMessage> collect(MonitorConnection& c, std::uint32_t id,
@@ -94,7 +84,7 @@ TEST_F(Monitors, SpecExchangeByteForByte) {
   EXPECT_EQ(std::string(buf, 40),
             "V2.00000000000000000000014"
             "00100000000001");
-  send({rec(smbta::Op::kRead, "holger", "data", "a", 4096)});
+  send({example_record(smbta::Op::kRead, "holger", "data", "a", 4096)});
   ASSERT_EQ(::recv(fd.get(), buf, 39, MSG_WAITALL), 39);
   EXPECT_EQ(std::string(buf, 39),
             "V2.00000000000000000000013"
@@ -109,10 +99,11 @@ TEST_F(Monitors, EveryKindDeliversExactCountsAndBytes) {
   const auto write = c.add(MonitorKind::kWrite, {});
   const auto log = c.add(MonitorKind::kLog, {});
   EXPECT_EQ(read, add + 1) << "ids count up";
-  std::vector<Record> sent{
-      rec(smbta::Op::kRead, "u", "s", "f1", 100), rec(smbta::Op::kPread, "u", "s", "f1", 50),
-      rec(smbta::Op::kWrite, "u", "s", "f2", 7), rec(smbta::Op::kMkdir, "u", "s", "d", 0),
-      rec(smbta::Op::kPwrite, "u", "s", "f2", 3)};
+  std::vector<Record> sent{example_record(smbta::Op::kRead, "u", "s", "f1", 100),
+                           example_record(smbta::Op::kPread, "u", "s", "f1", 50),
+                           example_record(smbta::Op::kWrite, "u", "s", "f2", 7),
+                           example_record(smbta::Op::kMkdir, "u", "s", "d", 0),
+                           example_record(smbta::Op::kPwrite, "u", "s", "f2", 3)};
   send(sent);
   auto all = collect_all(c, 5 + 2 + 2 + 5);
   auto adds = all[add];
@@ -140,7 +131,8 @@ TEST_F(Monitors, ThroughputReportsBytesPerSecond) {
   start();
   auto c = client();
   const auto id = c.add(MonitorKind::kThroughput, {});
-  send({rec(smbta::Op::kRead, "u", "s", "f", 1000), rec(smbta::Op::kWrite, "u", "s", "f", 24)});
+  send({example_record(smbta::Op::kRead, "u", "s", "f", 1000),
+        example_record(smbta::Op::kWrite, "u", "s", "f", 24)});
   std::uint64_t read = 0, written = 0;
   for (const auto& m : collect(c, id, 4)) {
     ASSERT_EQ(m.fields.size(), 2u);
@@ -161,10 +153,10 @@ TEST_F(Monitors, FiltersMatchExactly) {
   share_file.file = "x.txt";
   const auto a = c.add(MonitorKind::kAdd, anna);
   const auto sf = c.add(MonitorKind::kAdd, share_file);
-  send({rec(smbta::Op::kRead, "ann", "data", "x.txt", 1),
-        rec(smbta::Op::kRead, "annabel", "data", "x.txt2", 1),
-        rec(smbta::Op::kRead, "anna", "dat", "x.txt", 1),
-        rec(smbta::Op::kRead, "anna", "data", "x.txt", 1)});
+  send({example_record(smbta::Op::kRead, "ann", "data", "x.txt", 1),
+        example_record(smbta::Op::kRead, "annabel", "data", "x.txt2", 1),
+        example_record(smbta::Op::kRead, "anna", "dat", "x.txt", 1),
+        example_record(smbta::Op::kRead, "anna", "data", "x.txt", 1)});
   auto all = collect_all(c, 4);
   auto ma = all[a];
   auto msf = all[sf];
@@ -198,7 +190,7 @@ TEST_F(Monitors, BadRequestsGetAnErrorAndTheConnectionStaysUsable) {
   }
   // Still usable on the same connection.
   const auto id = c.add(MonitorKind::kRead, {});
-  send({rec(smbta::Op::kRead, "u", "s", "f", 42)});
+  send({example_record(smbta::Op::kRead, "u", "s", "f", 42)});
   auto got = collect(c, id, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].value, "42");
@@ -240,7 +232,7 @@ TEST_F(Monitors, AClientThatStopsReadingDoesNotSlowIngest) {
   // Other clients are still served promptly.
   auto c = client();
   const auto id = c.add(MonitorKind::kRead, {});
-  send({rec(smbta::Op::kRead, "u", "s", "f", 5)});
+  send({example_record(smbta::Op::kRead, "u", "s", "f", 5)});
   EXPECT_EQ(collect(c, id, 1).size(), 1u);
   // The notice comes when that client goes (its session is freed then), not at shutdown.
   { MonitorConnection gone = std::move(lazy); }
@@ -258,7 +250,7 @@ TEST_F(Monitors, EncryptedClientsWithTheSharedKeyAndRequiredKey) {
   EXPECT_THROW(plain.add(MonitorKind::kRead, {}), std::runtime_error) << "unencrypted: refused";
   MonitorConnection enc(smbta::net::connect_tcp("127.0.0.1", port_ + 1), key);
   const auto id = enc.add(MonitorKind::kRead, {});
-  send({rec(smbta::Op::kRead, "u", "s", "f", 77)});
+  send({example_record(smbta::Op::kRead, "u", "s", "f", 77)});
   auto got = collect(enc, id, 1);
   ASSERT_EQ(got.size(), 1u) << "encrypted replies decrypt with the same key";
   EXPECT_EQ(got[0].value, "77");
@@ -269,7 +261,7 @@ TEST_F(Monitors, WorkWithoutADatabase) {
   start({"-U", "0"});
   auto c = client();
   const auto id = c.add(MonitorKind::kWrite, {});
-  send({rec(smbta::Op::kWrite, "u", "s", "f", 9)});
+  send({example_record(smbta::Op::kWrite, "u", "s", "f", 9)});
   auto got = collect(c, id, 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].value, "9");

@@ -8,29 +8,17 @@
 #include <random>
 #include <thread>
 
-#include "common/test_records.h"
-#include "smbta/v2_codec.h"
 #include "smbtad/db_rows.h"
-#include "smbtad/smbtad_process.h"
-#include "store/store_fixture.h"
+#include "support/smbtad_process.h"
+#include "support/store_fixture.h"
+#include "support/test_records.h"
 
 namespace smbtad::testing {
 namespace {
 
 using smbta::Record;
 
-std::string frames(const std::vector<Record>& records) {
-  std::string s;
-  for (const auto& r : records) s += smbta::encode_frame(r);
-  return s;
-}
-
-std::vector<Record> random_records(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<Record> v;
-  for (std::size_t i = 0; i < n; ++i) v.push_back(smbta::testing::random_record(rng));
-  return v;
-}
+using smbta::testing::random_records;
 
 // A private PostgreSQL cluster this test may stop and start at will.
 class OwnCluster {

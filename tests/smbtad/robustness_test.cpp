@@ -7,14 +7,14 @@
 #include <fstream>
 #include <thread>
 
-#include "common/test_records.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
 #include "smbta/version.h"
 #include "smbtad/db_rows.h"
-#include "smbtad/smbtad_process.h"
 #include "store/dbi_connection.h"
+#include "support/smbtad_process.h"
+#include "support/test_records.h"
 
 namespace smbtad::testing {
 namespace {

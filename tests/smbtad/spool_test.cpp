@@ -4,37 +4,26 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <random>
-#include <sstream>
 
-#include "common/test_records.h"
 #include "smbtad/db_rows.h"
-#include "smbtad/smbtad_process.h"
 #include "store/dbi_connection.h"
 #include "store_writer.h"
+#include "support/smbtad_process.h"
+#include "support/test_records.h"
 
 namespace smbtad::testing {
 namespace {
 
 using smbta::store::Row;
+using smbta::testing::read_file;
+using smbta::testing::write_file;
 
 std::vector<Row> some_rows(std::size_t n, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<Row> rows;
   for (std::size_t i = 0; i < n; ++i) rows.push_back({smbta::testing::random_record(rng)});
   return rows;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::filesystem::path& p, std::string_view data) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc).write(data.data(), data.size());
 }
 
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir,

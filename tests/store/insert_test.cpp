@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "common/test_records.h"
 #include "smbta/timestamp.h"
-#include "store/store_fixture.h"
+#include "support/store_fixture.h"
+#include "support/test_records.h"
 
 namespace smbta::store::testing {
 namespace {
@@ -146,18 +146,7 @@ std::vector<Row> hostile_rows() {
   return rows;
 }
 
-class InsertTest : public StoreTest {
- protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    if (IsSkipped()) return;
-    store_ = db_->open();
-    store_->create_schema();
-    raw_ = db_->raw();
-  }
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<DbiConnection> raw_;
-};
+class InsertTest : public StoreWithSchemaTest {};
 
 TEST_P(InsertTest, EveryOpRoundTripsThroughDataView) {
   const auto rows = hostile_rows();

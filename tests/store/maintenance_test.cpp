@@ -7,29 +7,20 @@
 #include <thread>
 #include <vector>
 
-#include "common/test_records.h"
 #include "smbta/timestamp.h"
-#include "store/store_fixture.h"
+#include "support/store_fixture.h"
+#include "support/test_records.h"
 
 namespace smbta::store::testing {
 namespace {
 
-class MaintenanceTest : public StoreTest {
+class MaintenanceTest : public StoreWithSchemaTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    if (IsSkipped()) return;
-    store_ = db_->open();
-    store_->create_schema();
-    raw_ = db_->raw();
-  }
   std::int64_t scalar(const std::string& sql) {
     DbiResult r = raw_->query(sql);
     EXPECT_TRUE(r.next()) << sql;
     return r.get_int(1).value_or(-1);
   }
-  std::unique_ptr<EventStore> store_;
-  std::unique_ptr<DbiConnection> raw_;
 };
 
 TEST_P(MaintenanceTest, PurgeDeletesExactlyTheOlderRows) {

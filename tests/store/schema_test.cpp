@@ -4,7 +4,8 @@
 #include <string>
 
 #include "store/schema.h"
-#include "store/store_fixture.h"
+#include "support/legacy_schema.h"
+#include "support/store_fixture.h"
 
 namespace smbta::store::testing {
 namespace {
@@ -55,28 +56,6 @@ TEST_P(SchemaTest, SecondConnectionSeesSchema) {
   EXPECT_TRUE(db_->open()->schema_ready());
 }
 
-// The schema `smbtad -T` of SMBTA 1.2.6 created (smbtad.md §5).
-void create_126_schema(DbiConnection& db) {
-  db.exec(
-      "CREATE TABLE data (vfs_id integer, username varchar, usersid varchar, share varchar, "
-      "domain varchar, timestamp timestamp, string1 varchar, length integer, result bigint, "
-      "string2 varchar)");
-  db.exec(
-      "CREATE TABLE status (smbtad_control_entry varchar, smbtad_version varchar, "
-      "smbtad_database_version varchar, smbtad_client_port integer, "
-      "smbtad_unix_socket_clients integer, smbtad_dbname varchar, smbtad_dbhost varchar, "
-      "smbtad_dbuser varchar, smbtad_dbdriver varchar, smbtad_maintenance_timer_str varchar, "
-      "smbtad_maintenance_run_time integer, smbtad_debug_level integer, smbtad_precision "
-      "integer, smbtad_daemon integer, smbtad_use_db integer, smbtad_config_file varchar, "
-      "smbtad_ip varchar)");
-  db.exec(
-      "INSERT INTO status (smbtad_control_entry, smbtad_version, smbtad_database_version) "
-      "VALUES ('SMBTAD', '1.2.6', '1.2.6')");
-  db.exec(
-      "CREATE TABLE modules (module_subrelease_number integer, module_common_blocks_overflow "
-      "integer, module_ip_address varchar UNIQUE)");
-}
-
 void expect_convert_advice(EventStore& store) {
   try {
     store.schema_ready();
@@ -88,7 +67,7 @@ void expect_convert_advice(EventStore& store) {
 }
 
 TEST_P(SchemaTest, Version126DatabaseAsksForConversion) {
-  create_126_schema(*db_->raw());
+  smbta::testing::create_126_schema(*db_->raw());
   auto store = db_->open();
   expect_convert_advice(*store);
   // create_schema must not mix new tables into the old database either.

@@ -10,6 +10,7 @@
 #include "smbta/record.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "support/files.h"
 
 namespace smbta::store::testing {
 
@@ -33,8 +34,8 @@ class TestDb {
  private:
   bool available_ = false;
   DbParams params_;
-  DbParams admin_;      // pgsql: the fixture database, used to create and drop ours
-  std::string tmpdir_;  // sqlite3: removed at the end
+  DbParams admin_;  // pgsql: the fixture database, used to create and drop ours
+  std::unique_ptr<smbta::testing::TempDir> tmpdir_;  // sqlite3: the database file's
 };
 
 // Base of the tests parameterized by driver name; skips pgsql when no server is configured.
@@ -45,6 +46,21 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     if (!db_->available()) GTEST_SKIP() << "SMBTA_TEST_PGSQL_* not set (ctest provides it)";
   }
   std::unique_ptr<TestDb> db_;
+};
+
+// Why: most store tests start from smbta's schema with the store and a second, raw connection
+// open.
+class StoreWithSchemaTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (IsSkipped()) return;
+    store_ = db_->open();
+    store_->create_schema();
+    raw_ = db_->raw();
+  }
+  std::unique_ptr<EventStore> store_;
+  std::unique_ptr<DbiConnection> raw_;
 };
 
 // Timestamp text of the `data` view, driver-independent.

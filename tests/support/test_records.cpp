@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "common/test_records.h"
+#include "support/test_records.h"
 
 #include <string>
 
@@ -61,6 +61,16 @@ Record example_record(Op op) {
   return r;
 }
 
+Record example_record(Op op, std::string user, std::string share, std::string path,
+                      std::uint64_t length) {
+  Record r = example_record(op);
+  r.user = std::move(user);
+  r.share = std::move(share);
+  r.path = std::move(path);
+  r.length = length;
+  return r;
+}
+
 Record random_record(std::mt19937_64& rng) {
   Record r;
   r.op = static_cast<Op>(rng() % (kMaxKnownOp + 1));
@@ -76,6 +86,13 @@ Record random_record(std::mt19937_64& rng) {
   if (blocks >= 2) r.latency_us = rng() % 1000000;
   fill_op_fields(r, rng);
   return r;
+}
+
+std::vector<Record> random_records(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Record> v;
+  for (std::size_t i = 0; i < n; ++i) v.push_back(random_record(rng));
+  return v;
 }
 
 std::vector<Record> realistic_mix(std::size_t n, std::uint64_t seed) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "store/store_fixture.h"
+#include "support/store_fixture.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -24,11 +24,9 @@ std::string env(const char* name) {
 TestDb::TestDb(const std::string& driver) {
   params_.driver = driver;
   if (driver == "sqlite3") {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "smbta-store-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    tmpdir_ = tmpl;
+    tmpdir_ = std::make_unique<smbta::testing::TempDir>("smbta-store");
     // A missing subdirectory: the store has to create it.
-    params_.sqlite_dbdir = tmpdir_ + "/sub/dir";
+    params_.sqlite_dbdir = (tmpdir_->path() / "sub" / "dir").string();
     params_.name = "test.db";
     available_ = true;
     return;
@@ -50,10 +48,6 @@ TestDb::TestDb(const std::string& driver) {
 }
 
 TestDb::~TestDb() {
-  if (!tmpdir_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(tmpdir_, ec);
-  }
   if (available_ && params_.driver == "pgsql") {
     try {
       DbiConnection admin(admin_);

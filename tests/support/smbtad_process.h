@@ -1,22 +1,31 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Runs a real smbtad process for the integration tests and speaks V2 to it like a module.
+// A real smbtad process for the integration tests, and a client that speaks V2 to it like a module.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "smbta/legacy_cipher.h"
 #include "smbta/record.h"
 #include "smbta/unique_fd.h"
+#include "store/event_store.h"
+#include "support/eventually.h"
+#include "support/files.h"
+#include "support/ports.h"
+#include "support/process.h"
 
 namespace smbtad::testing {
 
-// A loopback port nobody listens on right now.
-int free_port();
+// The smbtad tests live in this namespace and use the generic helpers unqualified.
+using smbta::testing::eventually;
+using smbta::testing::free_port;
+using smbta::testing::TempDir;
 
 // Why: the tests must exercise the daemon users run, with its options, sockets, threads and
 // signal handling, not a library call that skips them.
@@ -26,47 +35,32 @@ class SmbtadProcess {
   // accepts connections. Throws std::runtime_error with the log if it does not come up.
   SmbtadProcess(std::vector<std::string> args, std::filesystem::path home, int port,
                 std::string unix_path = {});
-  ~SmbtadProcess();
-  SmbtadProcess(const SmbtadProcess&) = delete;
-  SmbtadProcess& operator=(const SmbtadProcess&) = delete;
 
   // SIGTERM, then waits up to `timeout` for the exit; returns the exit status (or -signal).
   int stop(std::chrono::seconds timeout = std::chrono::seconds(30));
-  bool running();
-  std::string log() const;
-  pid_t pid() const { return pid_; }
+  bool running() { return child_->running(); }
+  // stdout and stderr, in the order written.
+  std::string log() const { return child_->out(); }
+  pid_t pid() const { return child_->pid(); }
 
  private:
-  pid_t pid_ = -1;
-  std::filesystem::path log_path_;
-  int status_ = 0;
-  bool exited_ = false;
+  std::unique_ptr<smbta::testing::ChildProcess> child_;
 };
 
-// Runs smbtad to completion (option errors, -T) and returns exit status and combined output.
+// What smbtad run to completion (option errors, -T) did; its two streams as one text.
 struct RunResult {
   int status;
   std::string output;
 };
 RunResult run_smbtad(const std::vector<std::string>& args, const std::filesystem::path& home);
 
+// smbtad's (and smbtaquery's) options for the database `p`.
+std::vector<std::string> database_args(const smbta::store::DbParams& p);
+
 smbta::UniqueFd connect_module(int port);
 void send_all(int fd, std::string_view bytes);
-
-// Polls `condition` every 50 ms for at most `limit`; true when it held.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds limit = std::chrono::milliseconds(10000));
-
-// A scratch directory removed at destruction (world-traversable so PostgreSQL's user can read
-// nothing in it but smbtad's root-owned files stay private).
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// `records` as V2 frames the way a module sends them, encrypted with `cipher` if given.
+std::string frames(const std::vector<smbta::Record>& records,
+                   smbta::LegacyCipher* cipher = nullptr);
 
 }  // namespace smbtad::testing
