@@ -11,8 +11,8 @@
 
 namespace smbtad {
 
-// Monitor functions of docs/protocol.md, "Client port"; THROUGHPUT is smbta's addition (1.2.6 had removed
-// throughput from the daemon, leaving every client to compute it).
+// Monitor functions of docs/protocol.md, "Client port"; THROUGHPUT is smbta's addition (1.2.6 had
+// removed throughput from the daemon, leaving every client to compute it).
 enum class MonitorFn : int {
   kAdd = 0,
   kSmbtaLoad = 1,  // never implemented; refused with an error reply

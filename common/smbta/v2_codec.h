@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Encoding and decoding of protocol V2 headers and record bodies (docs/protocol.md, "Framing" and "Module records").
+// Encoding and decoding of protocol V2 headers and record bodies (docs/protocol.md, "Framing" and
+// "Module records").
 #pragma once
 
 #include <cstdint>
