@@ -35,7 +35,11 @@ TEST(Timestamp, RejectsMalformedText) {
 // across second boundaries it must agree with localtime_r() and never run backwards.
 TEST(Timestamp, LocalNowFollowsTheLocalClockAcrossSeconds) {
   auto reference_sec = [] {
-    const std::time_t t = std::time(nullptr);
+    // Not std::time(): glibc reads the coarse clock there, which can trail the clock
+    // local_now_ms() reads by a few milliseconds at a second boundary.
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    const std::time_t t = ts.tv_sec;
     std::tm local{};
     localtime_r(&t, &local);
     char text[32];
