@@ -24,9 +24,13 @@ wait_until() {
 
 # A free TCP port on loopback (random, so that parallel tests do not collide).
 free_port() {
-  local p
+  local p low
+  # Below the kernel's ephemeral range (as tests/support/ports.cpp): there a client
+  # connection's source port can take it before the receiver binds, or the module reconnecting
+  # to it can connect to itself.
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
   for _ in $(seq 1 100); do
-    p=$(( 20000 + RANDOM % 25000 ))
+    p=$(( 16384 + RANDOM % (low - 16384) ))
     if ! ss -Htln "sport = :$p" | grep -q . && ! ss -Htn "sport = :$p" | grep -q .; then
       echo "$p"
       return 0
