@@ -43,12 +43,18 @@ inline constexpr std::pair<Format, const char*> kFormats[] = {{Format::kAscii, "
 // Why: SMBTA_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing with them, and a run
 // that rewrote any must not pass: it fails (at destruction, so also after an ASSERT) naming the
 // files, which must then be reviewed and committed. A file that already holds the answer is left
-// alone, so an update run over unchanged output passes.
+// alone, and an update run that rewrote nothing fails too: update mode never passes, so a CI or
+// script that leaves the variable set cannot go green without comparing.
 class GoldenFiles {
  public:
   GoldenFiles() : update_(std::getenv("SMBTA_UPDATE_GOLDEN") != nullptr) {}
   ~GoldenFiles() {
-    if (rewritten_.empty()) return;
+    if (!update_) return;
+    if (rewritten_.empty()) {
+      ADD_FAILURE() << "SMBTA_UPDATE_GOLDEN is set: nothing was compared and no golden file "
+                       "differed; unset it to run the test";
+      return;
+    }
     std::string list;
     for (const auto& f : rewritten_) list += "\n  " + f;
     ADD_FAILURE() << "SMBTA_UPDATE_GOLDEN rewrote " << rewritten_.size()
