@@ -212,7 +212,11 @@ void install_rollups(DbiConnection& db, RollupSet which) {
   db.begin();
   try {
     // Serializes installers on pgsql (sqlite: the write lock taken by the first DDL does).
-    if (db.is_pgsql()) db.exec("SELECT pg_advisory_xact_lock(7363626175)");
+    if (db.is_pgsql()) {
+      db.exec("SELECT pg_advisory_xact_lock(7363626175)");
+      // "already exists, skipping" NOTICEs at every start are noise in smbtad's output.
+      db.exec("SET LOCAL client_min_messages = warning");
+    }
     for (const RollupDef* d : kRollups) {
       if (!(d == &kHourly ? which.hourly : which.files)) continue;
       // Inside the transaction, so that two installers cannot both backfill.

@@ -209,5 +209,22 @@ TEST(PgsqlRefusal, BadCredentialsStopSmbtadAtStartUp) {
   }
 }
 
+// Every start creates what is missing of the schema; on a database that has it, PostgreSQL's
+// "already exists, skipping" NOTICEs used to fill smbtad's output (eight lines, twice).
+TEST(PgsqlStart, AStartOnAnExistingSchemaPrintsNoNotices) {
+  smbta::store::testing::TestDb db("pgsql");
+  ASSERT_TRUE(db.available()) << "run through ctest: it provides SMBTA_TEST_PGSQL_*";
+  const auto& p = db.params();
+  TempDir home;
+  for (int start = 0; start < 2; ++start) {
+    const int port = free_port();
+    auto args = pg_args(std::stoi(p.port), p.name);
+    args.insert(args.end(), {"-i", std::to_string(port), "-p", "0"});
+    SmbtadProcess smbtad(args, home.path(), port);
+    EXPECT_EQ(smbtad.stop(), 0);
+    EXPECT_EQ(smbtad.log().find("NOTICE"), std::string::npos) << smbtad.log();
+  }
+}
+
 }  // namespace
 }  // namespace smbtad::testing
