@@ -13,6 +13,7 @@
 #include "smbta/key_file.h"
 #include "smbta/net.h"
 #include "smbta/v2_codec.h"
+#include "support/command_line.h"
 #include "support/smbtad_process.h"
 #include "support/test_records.h"
 
@@ -21,6 +22,7 @@ namespace {
 
 using smbta::client::query_over_socket;
 
+using smbta::testing::ScopedEnv;
 using smbtad::testing::SmbtadProcess;
 
 TEST(SmbtadQuery, ClientPortAnswersQueries) {
@@ -104,26 +106,6 @@ long rss_kib(pid_t pid) {
     if (line.starts_with("VmRSS:")) return std::strtol(line.c_str() + 6, nullptr, 10);
   return 0;
 }
-
-// Sets an environment variable for the children started in this scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // smbtad runs for months and every smbtaquery run over the client port is a connection: the
 // memory of closed client sessions must be given back, not kept until smbtad exits.

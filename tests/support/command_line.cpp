@@ -13,16 +13,16 @@ Args::Args(std::initializer_list<std::string> words) : words_(words) {
   ptrs_.push_back(nullptr);
 }
 
-TempHome::TempHome() {
-  if (const char* old = std::getenv("HOME")) old_ = old;
-  ::setenv("HOME", dir_.path().c_str(), 1);
+ScopedEnv::ScopedEnv(const char* name, const std::string& value) : name_(name) {
+  if (const char* old = std::getenv(name)) old_ = old;
+  ::setenv(name, value.c_str(), 1);
 }
 
-TempHome::~TempHome() {
+ScopedEnv::~ScopedEnv() {
   if (old_)
-    ::setenv("HOME", old_->c_str(), 1);
+    ::setenv(name_, old_->c_str(), 1);
   else
-    ::unsetenv("HOME");
+    ::unsetenv(name_);
 }
 
 }  // namespace smbta::testing

@@ -24,20 +24,31 @@ class Args {
   std::vector<char*> ptrs_;
 };
 
+// Why: tests set variables for the code under test and the children they start (HOME,
+// ASAN_OPTIONS); the old value, or its absence, comes back when the scope ends.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 // Why: the parsers read $HOME/.smbtatools/smbtatools.config; a fresh empty HOME keeps the
 // developer's own config out of the tests. Restores HOME and removes the directory on exit.
 class TempHome {
  public:
-  TempHome();
-  ~TempHome();
-  TempHome(const TempHome&) = delete;
-  TempHome& operator=(const TempHome&) = delete;
+  TempHome() = default;
 
   const std::filesystem::path& path() const { return dir_.path(); }
 
  private:
-  std::optional<std::string> old_;
   TempDir dir_{"smbta-home"};
+  ScopedEnv home_{"HOME", dir_.path().string()};
 };
 
 }  // namespace smbta::testing
