@@ -41,6 +41,10 @@ std::string_view describe(ProtocolError e) {
       return "numeric field is not a decimal number";
     case ProtocolError::kBadTimestamp:
       return "timestamp is not \"YYYY-MM-DD hh:mm:ss.mmm\"";
+    case ProtocolError::kNumberOutOfRange:
+      return "numeric field is larger than any module sends";
+    case ProtocolError::kUndecipherable:
+      return "encrypted record does not decrypt to a record: is the key the same on both sides?";
   }
   return "unknown error";
 }

@@ -29,6 +29,10 @@ enum class ProtocolError {
   kUnknownOp,
   kBadNumber,
   kBadTimestamp,
+  kNumberOutOfRange,
+  // An encrypted frame whose plaintext is not a record: almost always a key that differs from
+  // the sender's (legacy AES-ECB has no integrity check that would say so directly).
+  kUndecipherable,
 };
 
 std::string_view describe(ProtocolError e);

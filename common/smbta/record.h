@@ -60,6 +60,18 @@ inline bool is_read_write(Op op) {
 // The value the module sends for a failed call: -1 printed with %u.
 inline constexpr std::uint64_t kFailedResult = 4294967295ULL;
 
+// The largest value the decoder accepts in each numeric field. Why: the store sums these fields
+// in 64-bit integers (events, rollups, reports); a single 2^63 from a hostile or broken peer
+// would make every report over it fail with "integer overflow". Each bound is what a real module
+// can send: every module prints a call's result and byte count with %u of a 32-bit value; a
+// server-side copy can move more than 4 GiB in one request, so it gets 1 TiB; a drop notice sums
+// many records. With these bounds a 64-bit sum needs 2^31 maximal records to overflow.
+inline constexpr std::uint64_t kMaxTransferLength = 0xffffffffULL;  // read/write: %u
+inline constexpr std::uint64_t kMaxCopyLength = 1ULL << 40;         // server-side copy
+inline constexpr std::uint64_t kMaxResult = 0xffffffffULL;          // %u of the hook's int
+inline constexpr std::uint64_t kMaxLatencyUs = 1ULL << 40;          // about 12.7 days
+inline constexpr std::uint64_t kMaxDropCount = 1ULL << 48;          // records or bytes dropped
+
 // Why: one value type for a record lets the decoder, the aggregation cache, the monitors and the
 // store agree on field meaning, and lets the decoder reuse string capacity across records.
 struct Record {

@@ -83,7 +83,14 @@ StreamDecoder::Status StreamDecoder::next(Record& out) {
   const Status st = next_body(body);
   if (st != Status::kRecord) return st;
   error_ = parse_body(body, out);
-  return error_ == ProtocolError::kNone ? Status::kRecord : Status::kBadRecord;
+  if (error_ == ProtocolError::kNone) return Status::kRecord;
+  // A wrong key turns the whole body into noise, so the first sub-block length is not digits.
+  // A right key with a bad record gets past that, and keeps its specific error.
+  if (header_.encrypted &&
+      (error_ == ProtocolError::kSubBlockNonDigitLength ||
+       error_ == ProtocolError::kSubBlockPastBody || error_ == ProtocolError::kBadCommonCount))
+    error_ = ProtocolError::kUndecipherable;
+  return Status::kBadRecord;
 }
 
 StreamDecoder::Status StreamDecoder::finish() {

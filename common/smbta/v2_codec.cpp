@@ -2,6 +2,7 @@
 #include "smbta/v2_codec.h"
 
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 
 #include "smbta/timestamp.h"
@@ -20,10 +21,12 @@ void append_number(std::string& out, std::uint64_t v) {
   append_sub_block(out, std::string_view(buf, static_cast<std::size_t>(end - buf)));
 }
 
-ProtocolError read_number(SubBlockReader& rd, std::uint64_t& out, ProtocolError bad) {
+ProtocolError read_number(SubBlockReader& rd, std::uint64_t& out, ProtocolError bad,
+                          std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
   std::string_view v;
   if (auto e = rd.next(v); e != ProtocolError::kNone) return e;
-  return parse_decimal(v, out) ? ProtocolError::kNone : bad;
+  if (!parse_decimal(v, out)) return bad;
+  return out <= max ? ProtocolError::kNone : ProtocolError::kNumberOutOfRange;
 }
 
 ProtocolError read_string(SubBlockReader& rd, std::string& out) {
@@ -212,6 +215,7 @@ ProtocolError parse_body(std::string_view body, Record& out) {
     } else if (i == 7 && !v.empty()) {
       std::uint64_t lat = 0;
       if (!parse_decimal(v, lat)) return ProtocolError::kBadNumber;
+      if (lat > kMaxLatencyUs) return ProtocolError::kNumberOutOfRange;
       out.latency_us = lat;
     }
   }
@@ -220,33 +224,32 @@ ProtocolError parse_body(std::string_view body, Record& out) {
   out.mode = 0;
   out.result = 0;
   std::uint64_t mode = 0;
+  constexpr auto kBad = ProtocolError::kBadNumber;
   switch (shape_of(out.op)) {
     case OpShape::kFileLength:
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
-      return read_number(rd, out.length, ProtocolError::kBadNumber);
+      return read_number(rd, out.length, kBad, kMaxTransferLength);
     case OpShape::kPathModeResult:
     case OpShape::kFileModeResult:
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
-      if ((e = read_number(rd, mode, ProtocolError::kBadNumber)) != ProtocolError::kNone) return e;
-      if (mode > 0xffffffffu) return ProtocolError::kBadNumber;
+      if ((e = read_number(rd, mode, kBad, 0xffffffffu)) != ProtocolError::kNone) return e;
       out.mode = static_cast<std::uint32_t>(mode);
-      return read_number(rd, out.result, ProtocolError::kBadNumber);
+      return read_number(rd, out.result, kBad, kMaxResult);
     case OpShape::kPathResult:
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
-      return read_number(rd, out.result, ProtocolError::kBadNumber);
+      return read_number(rd, out.result, kBad, kMaxResult);
     case OpShape::kTwoPathsResult:
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
       if ((e = read_string(rd, out.path2)) != ProtocolError::kNone) return e;
-      return read_number(rd, out.result, ProtocolError::kBadNumber);
+      return read_number(rd, out.result, kBad, kMaxResult);
     case OpShape::kTwoPathsLength:
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
       if ((e = read_string(rd, out.path2)) != ProtocolError::kNone) return e;
-      return read_number(rd, out.length, ProtocolError::kBadNumber);
+      return read_number(rd, out.length, kBad, kMaxCopyLength);
     case OpShape::kCounts:
       out.path.clear();
-      if ((e = read_number(rd, out.result, ProtocolError::kBadNumber)) != ProtocolError::kNone)
-        return e;
-      return read_number(rd, out.length, ProtocolError::kBadNumber);
+      if ((e = read_number(rd, out.result, kBad, kMaxDropCount)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.length, kBad, kMaxDropCount);
   }
   return ProtocolError::kNone;
 }

@@ -204,5 +204,34 @@ TEST(StreamDecoderRejects, SubBlockPastBodyKeepsTheStream) {
   expect_bad_record_then_recovery(b, ProtocolError::kSubBlockPastBody);
 }
 
+// A key that differs from the sender's is named as the likely cause, and the stream goes on
+// (the framing is plaintext, so the next frame is found); a right key keeps the specific error.
+TEST(StreamDecoderRejects, WrongKeyIsNamed) {
+  LegacyCipher sender(test_key());
+  AesKey other = test_key();
+  other[0] ^= 1;
+  StreamDecoder d({}, other);
+  d.feed(encode_all(three_records(), &sender));
+  Record r;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(d.next(r), Status::kBadRecord);
+    EXPECT_EQ(d.error(), ProtocolError::kUndecipherable) << describe(d.error());
+  }
+  EXPECT_EQ(d.next(r), Status::kNeedMore);
+  EXPECT_NE(describe(ProtocolError::kUndecipherable).find("key"), std::string_view::npos);
+}
+
+TEST(StreamDecoderRejects, RightKeyKeepsTheRecordsOwnError) {
+  LegacyCipher cipher(test_key());
+  Record bad = testing::example_record(Op::kRead);
+  bad.length = kMaxTransferLength + 1;
+  StreamDecoder d({}, test_key());
+  d.feed(encode_frame(bad, &cipher) + encode_frame(testing::example_record(Op::kClose), &cipher));
+  Record r;
+  ASSERT_EQ(d.next(r), Status::kBadRecord);
+  EXPECT_EQ(d.error(), ProtocolError::kNumberOutOfRange) << describe(d.error());
+  EXPECT_EQ(d.next(r), Status::kRecord);
+}
+
 }  // namespace
 }  // namespace smbta

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "smbta/timestamp.h"
 #include "support/test_records.h"
 
@@ -229,6 +231,68 @@ TEST(V2CodecRejects, BadTimestamp) {
   body.replace(body.find("2012-05-11"), 10, "2012-13-11");
   Record r;
   EXPECT_EQ(parse_body(body, r), ProtocolError::kBadTimestamp);
+}
+
+// Every number is bounded where it enters: a sum of stored values must never overflow 64 bits.
+// Each field accepts exactly its bound and refuses one more, up to the largest 20-digit value.
+struct NumberBound {
+  Op op;
+  std::uint64_t Record::*field;
+  std::uint64_t max;
+};
+
+class V2CodecBounds : public ::testing::TestWithParam<NumberBound> {};
+
+TEST_P(V2CodecBounds, AcceptTheBoundAndRefuseOneMore) {
+  const NumberBound b = GetParam();
+  for (std::uint64_t v : {b.max, b.max + 1, std::numeric_limits<std::uint64_t>::max()}) {
+    Record r = example_record(b.op);
+    r.*b.field = v;
+    std::string body;
+    encode_body(r, body);
+    Record back;
+    EXPECT_EQ(parse_body(body, back),
+              v == b.max ? ProtocolError::kNone : ProtocolError::kNumberOutOfRange)
+        << op_name(b.op) << " value " << v;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryNumericField, V2CodecBounds,
+    ::testing::Values(NumberBound{Op::kRead, &Record::length, kMaxTransferLength},
+                      NumberBound{Op::kPwrite, &Record::length, kMaxTransferLength},
+                      NumberBound{Op::kCopy, &Record::length, kMaxCopyLength},
+                      NumberBound{Op::kOpen, &Record::result, kMaxResult},
+                      NumberBound{Op::kMkdir, &Record::result, kMaxResult},
+                      NumberBound{Op::kClose, &Record::result, kMaxResult},
+                      NumberBound{Op::kRename, &Record::result, kMaxResult},
+                      NumberBound{Op::kDropNotice, &Record::result, kMaxDropCount},
+                      NumberBound{Op::kDropNotice, &Record::length, kMaxDropCount}));
+
+TEST(V2CodecBounds, LatencyAndMode) {
+  Record r = example_record(Op::kWrite);
+  r.common_blocks = 8;
+  Record back;
+  std::string body;
+  r.latency_us = kMaxLatencyUs;
+  encode_body(r, body);
+  EXPECT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back.latency_us, kMaxLatencyUs);
+  r.latency_us = kMaxLatencyUs + 1;
+  body.clear();
+  encode_body(r, body);
+  EXPECT_EQ(parse_body(body, back), ProtocolError::kNumberOutOfRange);
+
+  Record m = example_record(Op::kMkdir);
+  m.mode = 0;
+  m.result = 0;
+  std::string mkdir;
+  encode_body(m, mkdir);
+  ASSERT_EQ(mkdir.substr(mkdir.size() - 10), "0001000010");  // mode 0, result 0
+  mkdir.replace(mkdir.size() - 10, 5,
+                "0010"
+                "4294967296");  // mode 2^32
+  EXPECT_EQ(parse_body(mkdir, back), ProtocolError::kNumberOutOfRange) << mkdir;
 }
 
 TEST(V2Header, RejectionRules) {
