@@ -3,8 +3,9 @@
 # Installs dependencies, builds smbta with -Werror and ASan+UBSan, and runs the whole test suite
 # (ctest starts its own PostgreSQL cluster and smbd on loopback). Then two more builds that only CI
 # would otherwise miss: everything (benchmarks included) at -O2 -Werror, whose warnings only the
-# optimiser finds, and smbtad under ThreadSanitizer with the tests that drive its three threads.
-# Usage: bash scripts/test.sh        SMBTA_TEST_QUICK=1 skips the -O2 and TSan builds.
+# optimiser finds, and smbtad under ThreadSanitizer with the tests that drive its three threads;
+# last, every fuzz target for a short bounded run under clang's libFuzzer.
+# Usage: bash scripts/test.sh        SMBTA_TEST_QUICK=1 skips the -O2, TSan and fuzz builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -47,4 +48,11 @@ build-tsan/tests/smbtad/smbtad_unit_tests --gtest_brief=1
 build-tsan/tests/smbtad/smbtad_tests --gtest_brief=1 --gtest_filter='-*pgsql*:Pgsql*'
 build-tsan/tests/query/query_tests --gtest_brief=1 \
   --gtest_filter='SmbtadQuery.*:*SmbtadGolden*sqlite3*:-SmbtadQuery.ClosedClientSessionsAreFreed'
+
+# The fuzz targets under clang's libFuzzer, each for a bounded time (tests/fuzz/README.md).
+stamp "fuzz targets under libFuzzer (build-fuzz)"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSMBTA_WERROR=ON -DSMBTA_FUZZ=ON -DSMBTA_BUILD_BENCH=OFF
+cmake --build build-fuzz -j "$jobs" --target fuzz_targets
+ctest --test-dir build-fuzz --output-on-failure -j 2 -L fuzz
 stamp "done"
