@@ -3,7 +3,8 @@
 # module, the configuration, the service files, the state directory. Included by the install
 # scripts (not at configure time), because `cmake --install --prefix DIR` chooses the prefix only
 # then. Input: CMAKE_INSTALL_PREFIX (as of this install), SMBTA_SMBD_VFS_DIR (smbd's vfs/
-# directory, absolute), SMBTA_VFS_MODULE_DIR_OVERRIDE (empty or the user's -DSMBTA_VFS_MODULE_DIR).
+# directory, absolute), SMBTA_VFS_MODULE_DIR_OVERRIDE (empty or the user's -DSMBTA_VFS_MODULE_DIR),
+# SMBTA_SBINDIR (CMAKE_INSTALL_SBINDIR).
 #
 # /usr and /usr/local are the system's own prefixes: there the module goes where smbd looks for it
 # and the configuration into /etc, as an administrator expects. Any other prefix (a staging tree,
@@ -36,3 +37,11 @@ if(NOT SMBTA_VFS_MODULE_DIR_OVERRIDE STREQUAL "")
 endif()
 # systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system.
 set(SMBTA_UNIT_DIR "${_smbta_prefix}/lib/systemd/system")
+# The installed daemon and its configuration, as the service files name them (SMBTA_SBINDIR is
+# CMAKE_INSTALL_SBINDIR as configured: relative to the prefix, or absolute).
+if(IS_ABSOLUTE "${SMBTA_SBINDIR}")
+  set(SMBTAD "${SMBTA_SBINDIR}/smbtad")
+else()
+  set(SMBTAD "${_smbta_prefix}/${SMBTA_SBINDIR}/smbtad")
+endif()
+set(SMBTAD_CONF "${SMBTA_ETC_DIR}/smbtad.conf")
