@@ -86,6 +86,11 @@ TEST_F(PrefixInstall, WritesNothingOutsideThePrefix) {
         output_files(out_.path(), "logrotate"));
     EXPECT_EQ(r.status, 0) << r.out << r.err;
   }
+  // systemd accepts the unit: its ExecStart is executable, its man pages are installed.
+  const auto verify =
+      run({"systemd-analyze", "verify", (prefix_ / "lib/systemd/system/smbtad.service").string()},
+          output_files(out_.path(), "verify", {"MANPATH=" + (prefix_ / "share/man").string()}));
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
   // No init script unless asked for (CMAKE_INSTALL_RCFILE).
   EXPECT_FALSE(fs::exists(prefix_ / "etc/init.d/smbtad"));
 }
