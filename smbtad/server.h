@@ -57,6 +57,8 @@ class Server : public RecordSink, public ClientHost {
 
   enum class Kind { kModule, kClient };
   static void check_database(const Options& o);
+  void add_listeners(const ListenerSet& set, const std::string& socket_path, int port, Kind kind,
+                     const std::string& who);
   void accept_from(int listen_fd, bool is_unix, Kind kind);
   void tick();
   void on_signal(int signo);

@@ -16,7 +16,7 @@ WriterConfig writer_config(const Options& o) {
   auto& st = wc.status;
   st.version = SMBTA_VERSION;
   st.client_port = o.client_port();
-  st.unix_socket_clients = o.unix_socket_clients;
+  st.unix_socket_clients = o.client_listeners.unix_socket;
   st.dbname = o.db.name;
   st.dbhost = o.db.host;
   st.dbuser = o.db.user;
