@@ -227,6 +227,56 @@ TEST_F(Daemon, UnixSocketModulesAreStored) {
   EXPECT_EQ(smbtad.stop(), 0);
 }
 
+// A site with local Samba servers (Unix socket) and remote ones (TCP) needs one smbtad and one
+// database, not two: both listeners at once, each with an open module connection.
+TEST_F(Daemon, TcpAndUnixModulesAreServedAtOnce) {
+  const int port = free_port();
+  const auto sock = (home_.path() / "stadsocket").string();
+  const auto client_sock = (home_.path() / "stadsocket_client").string();
+  const auto conf = home_.path() / "smbtad.conf";
+  std::ofstream(conf) << "[network]\nclient_listeners = tcp,unix\nclient_socket_path = "
+                      << client_sock << "\n";
+  SmbtadProcess smbtad({"--module-listeners", "tcp,unix", "--unix-socket-path", sock, "-i",
+                        std::to_string(port), "-p", "0", "-c", conf.string()},
+                       home_.path(), port);
+  auto over_tcp = connect_module(port);
+  auto over_unix = smbta::net::connect_unix(sock);
+  Record local = smbta::testing::example_record(smbta::Op::kWrite);
+  local.path = "local.bin";
+  local.length = 1111;
+  Record remote = smbta::testing::example_record(smbta::Op::kRead);
+  remote.path = "remote.bin";
+  remote.length = 2222;
+  send_all(over_unix.get(), smbta::encode_frame(local));
+  send_all(over_tcp.get(), smbta::encode_frame(remote));
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == 2; })) << smbtad.log();
+  EXPECT_EQ(actual_rows(db), expected_rows({local, remote}, 0));
+  std::vector<std::string> modules;
+  auto res = db.query("SELECT module_ip_address FROM modules ORDER BY module_ip_address");
+  while (res.next()) modules.push_back(res.get_text(1).value_or(""));
+  EXPECT_EQ(modules, (std::vector<std::string>{"127.0.0.1", "unix"}));
+  // Clients too, by the config file's list: both endpoints accept.
+  EXPECT_NO_THROW(smbta::net::connect_unix(client_sock));
+  EXPECT_NO_THROW(smbta::net::connect_tcp("127.0.0.1", port + 1));
+  for (const std::string& what : std::vector<std::string>{
+           "modules on " + sock, "modules on localhost port " + std::to_string(port),
+           "clients on " + client_sock})
+    EXPECT_NE(smbtad.log().find("listening for " + what), std::string::npos) << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+// 1.2.x compatibility: -u alone still means the Unix socket instead of TCP.
+TEST_F(Daemon, UnixSocketAloneStillReplacesTcp) {
+  const int port = free_port();
+  const auto sock = (home_.path() / "stadsocket").string();
+  SmbtadProcess smbtad({"-u", "--unix-socket-path", sock, "-i", std::to_string(port)}, home_.path(),
+                       port, sock);
+  EXPECT_THROW(smbta::net::connect_tcp("127.0.0.1", port), std::runtime_error);
+  EXPECT_NO_THROW(smbta::net::connect_tcp("127.0.0.1", port + 1)) << "clients stay on TCP";
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
 TEST_F(Daemon, ModuleDropNoticesAreLoggedNotStored) {
   const int port = free_port();
   SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home_.path(), port);
