@@ -12,6 +12,7 @@
 #include "smbta/key_file.h"
 #include "smbta/log.h"
 #include "smbta/net.h"
+#include "smbta/timestamp.h"
 #include "store/prepare.h"
 #include "writer_config.h"
 
@@ -296,6 +297,11 @@ void Server::run() {
   if (options_.use_db) {
     writer_ = std::make_unique<StoreWriter>(writer_config(options_));
     writer_->start();
+    smbta::log::notice(
+        "maintenance: every {}, deletes rows older than {}; first run at {}",
+        options_.maintenance_interval_text, options_.retention_text,
+        smbta::format_timestamp(smbta::local_now_ms() + options_.maintenance_interval_s * 1000LL)
+            .substr(0, 19));
     waker_ = std::make_unique<EventFdReady>(writer_->wake_fd(), true, [this] { resume_reading(); });
     loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
     queries_ = std::make_unique<QueryService>(options_.db);

@@ -11,6 +11,7 @@ WriterConfig writer_config(const Options& o) {
   wc.spool_dir = o.spool_dir;
   wc.maintenance_interval_s = o.maintenance_interval_s;
   wc.retention_s = o.retention_s;
+  wc.retention_text = o.retention_text;
   wc.rollups = o.rollups;
   wc.file_rollup = o.file_rollup;
   auto& st = wc.status;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "smbta/net.h"
@@ -317,6 +318,18 @@ TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
   EXPECT_TRUE(eventually([&] { return actual_rows(db) == expected_rows(fresh, 0); }))
       << smbtad.log();
   EXPECT_EQ(smbtad.stop(), 0);
+  // At the default level the log says how many rows went, and by which rule (runs may split
+  // the 25 between them).
+  const std::string log = smbtad.log();
+  EXPECT_NE(log.find("maintenance: every 00:00:01, deletes rows older than 0,00:10:00"),
+            std::string::npos)
+      << log;
+  std::uint64_t deleted = 0;
+  const std::regex line(
+      R"(notice\]: maintenance: deleted (\d+) rows older than \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(retention 0,00:10:00\) in \d+ ms; next run at )");
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it)
+    deleted += std::stoull((*it)[1]);
+  EXPECT_EQ(deleted, 25u) << log;
 }
 
 // A database that can never take smbtad's rows stops smbtad at start-up (exit 2, the reason on
