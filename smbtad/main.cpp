@@ -92,8 +92,7 @@ int main(int argc, char** argv) {
     }
     smbta::log::notice("smbtad {} started (precision {} s, database {})", SMBTA_VERSION,
                        options.precision, options.use_db ? options.db.driver : std::string("off"));
-    smbta::log::set_stderr_mirror(false);
-    server.run();
+    server.run([] { smbta::log::set_stderr_mirror(false); });
   } catch (const smbta::store::StoreError& e) {
     // A configuration error like a bad option (smbtad(8), EXIT STATUS).
     smbta::log::error("the database cannot be used: {}", e.what());

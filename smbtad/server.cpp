@@ -289,7 +289,7 @@ void Server::on_signal(int signo) {
   stopping_ = true;
 }
 
-void Server::run() {
+void Server::run(const std::function<void()>& serving) {
   // Rows must be visible within 2 s: the cache is flushed every half second.
   ticker_ = std::make_unique<PeriodicTimer>(std::chrono::milliseconds(500), [this] { tick(); });
   loop_.add(signals_->fd(), EPOLLIN, signals_.get());
@@ -316,6 +316,7 @@ void Server::run() {
       throw std::system_error(errno, std::generic_category(), "listen on " + l->what());
     smbta::log::notice("listening for {}", l->what());
   }
+  if (serving) serving();
   while (!stopping_) {
     loop_.run_once(1000);
     reap_closed();

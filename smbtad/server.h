@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -41,7 +42,8 @@ class Server : public RecordSink, public ClientHost {
   ~Server() override;
 
   // Starts the writer and serves until SIGTERM/SIGINT; then stores everything received.
-  void run();
+  // `serving` is called once every listener listens (start-up is over).
+  void run(const std::function<void()>& serving = {});
 
   void on_record(ModuleSession& from, const smbta::Record& r) override;
   void on_close(ModuleSession& s) override;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// smbtad's start-up messages: usage errors, configuration errors and warnings, exit statuses.
+// smbtad's start-up messages (usage errors, configuration errors and warnings, exit statuses)
+// and where its log goes (--log-file, syslog).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
 
 #include "smbta/key_file.h"
+#include "smbta/log.h"
 #include "support/smbtad_process.h"
 
 namespace smbtad::testing {
@@ -98,6 +101,116 @@ TEST_F(Startup, UnknownConfigKeysAreWarnedAboutWithFileAndLine) {
     EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
   EXPECT_EQ(r.output.find("port_number,"), std::string::npos) << "a known key (any case) is quiet";
   EXPECT_EQ(r.output.find("Port_Number"), std::string::npos) << r.output;
+}
+
+// Why: a daemonized smbtad is no child of the test; it is found by its pid file and never left
+// running, whatever the test's outcome.
+class DaemonByPidFile {
+ public:
+  explicit DaemonByPidFile(std::filesystem::path pid_file) : pid_file_(std::move(pid_file)) {}
+  ~DaemonByPidFile() {
+    if (const pid_t p = pid(); p > 0) ::kill(p, SIGKILL);
+  }
+  pid_t pid() const {
+    const std::string text = smbta::testing::read_file(pid_file_);
+    return text.empty() ? -1 : static_cast<pid_t>(std::stol(text));
+  }
+
+ private:
+  std::filesystem::path pid_file_;
+};
+
+TEST_F(Startup, TheLogFileIsPrivateAndReopenedOnSighup) {
+  const auto dir = home_.path() / "log";
+  std::filesystem::create_directory(dir);
+  const auto log_file = dir / "smbtad.log";
+  const int port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "-U", "0", "--log-file", log_file.string()},
+                       home_.path(), port);
+  auto file_has = [&](const std::filesystem::path& p, std::string_view what) {
+    return smbta::testing::read_file(p).find(what) != std::string::npos;
+  };
+  ASSERT_TRUE(eventually([&] { return file_has(log_file, "listening for modules"); }))
+      << smbtad.log();
+  struct stat st {};
+  ASSERT_EQ(::stat(log_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // Until it has started, the terminal sees the messages too; afterwards only the file.
+  EXPECT_NE(smbtad.log().find("listening for modules"), std::string::npos) << smbtad.log();
+  {
+    auto fd = connect_module(port);
+    send_all(fd.get(), "V1,4096,\"x\"\n");
+  }
+  EXPECT_TRUE(eventually([&] { return file_has(log_file, "protocol V1 is not supported"); }));
+  EXPECT_EQ(smbtad.log().find("protocol V1"), std::string::npos) << smbtad.log();
+  // logrotate: the file is renamed, smbtad gets SIGHUP and writes a new one.
+  const auto rotated = dir / "smbtad.log.1";
+  std::filesystem::rename(log_file, rotated);
+  ::kill(smbtad.pid(), SIGHUP);
+  EXPECT_TRUE(eventually([&] { return file_has(log_file, "SIGHUP: log reopened"); }));
+  EXPECT_FALSE(file_has(rotated, "SIGHUP"));
+  ASSERT_EQ(::stat(log_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_TRUE(file_has(log_file, "stopped:"));
+}
+
+TEST_F(Startup, ALogFileThatCannotBeOpenedIsAConfigurationError) {
+  const auto missing = home_.path() / "no" / "such" / "smbtad.log";
+  const std::string port = std::to_string(free_port());
+  auto r = run_smbtad({"-o", "-U", "0", "-i", port, "--log-file", missing.string()}, home_.path());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--log-file: log file " + missing.string() + ": the directory " +
+                          missing.parent_path().string() + "/ does not exist"),
+            std::string::npos)
+      << r.output;
+  const auto conf = home_.path() / "smbtad.conf";
+  write_file(conf, "[general]\nlog_file = " + home_.path().string() + "\n");
+  r = run_smbtad({"-o", "-U", "0", "-i", port, "-c", conf.string()}, home_.path());
+  EXPECT_EQ(r.status, 2) << "a directory is no log file\n" << r.output;
+}
+
+TEST_F(Startup, ADaemonizedSmbtadLogsToItsLogFile) {
+  const auto log_file = home_.path() / "smbtad.log";
+  const auto pid_file = home_.path() / "smbtad.pid";
+  DaemonByPidFile daemon(pid_file);
+  const int port = free_port();
+  const auto r = run_smbtad({"-i", std::to_string(port), "-U", "0", "--log-file", log_file.string(),
+                             "--pid-file", pid_file.string()},
+                            home_.path());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("syslog is not available"), std::string::npos) << r.output;
+  auto logged = [&](std::string_view what) {
+    return smbta::testing::read_file(log_file).find(what) != std::string::npos;
+  };
+  ASSERT_TRUE(eventually([&] { return daemon.pid() > 0 && logged("started"); }))
+      << smbta::testing::read_file(log_file);
+  {
+    auto fd = connect_module(port);
+    send_all(fd.get(), "V1,4096,\"x\"\n");
+  }
+  EXPECT_TRUE(eventually([&] { return logged("protocol V1 is not supported"); }))
+      << smbta::testing::read_file(log_file);
+  ::kill(daemon.pid(), SIGTERM);
+  // Its pid file goes last (the exited daemon may stay a zombie: init need not reap it).
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(pid_file); }));
+  EXPECT_TRUE(logged("stopped:")) << smbta::testing::read_file(log_file);
+}
+
+TEST_F(Startup, WithoutSyslogOrLogFileTheLossIsSaidBeforeDaemonizing) {
+  std::string reason;
+  if (smbta::log::syslog_available(reason)) GTEST_SKIP() << "syslog is available here";
+  const auto pid_file = home_.path() / "smbtad.pid";
+  DaemonByPidFile daemon(pid_file);
+  const int port = free_port();
+  const auto r = run_smbtad(
+      {"-i", std::to_string(port), "-U", "0", "--pid-file", pid_file.string()}, home_.path());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("syslog is not available (/dev/log: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("give --log-file FILE"), std::string::npos) << r.output;
+  ASSERT_TRUE(eventually([&] { return daemon.pid() > 0; }));
+  ::kill(daemon.pid(), SIGTERM);
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(pid_file); }));
 }
 
 }  // namespace
