@@ -13,6 +13,7 @@
 #include "smbta/log.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
+#include "socket_place.h"
 #include "store/prepare.h"
 #include "writer_config.h"
 
@@ -92,9 +93,11 @@ Server::~Server() = default;
 void Server::add_listeners(const ListenerSet& set, const std::string& socket_path, int port,
                            Kind kind, const std::string& who) {
   if (set.unix_socket) {
+    prepare_socket_dir(socket_path);
     listeners_.push_back(std::make_unique<Listener>(*this,
                                                     smbta::net::listen_unix(socket_path, 0660, 0),
                                                     true, kind, who + " on " + socket_path));
+    if (kind == Kind::kModule) explain_module_socket_trust(socket_path);
   }
   if (set.tcp) {
     for (auto& fd : smbta::net::listen_tcp(options_.bind_ip, port, 0))

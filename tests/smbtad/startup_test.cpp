@@ -213,5 +213,38 @@ TEST_F(Startup, WithoutSyslogOrLogFileTheLossIsSaidBeforeDaemonizing) {
   EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(pid_file); }));
 }
 
+TEST_F(Startup, TheModuleSocketsDirectoryIsCreatedAndAnUntrustedPlaceIsWarnedAbout) {
+  const auto help = run_smbtad({"--help"}, home_.path());
+  EXPECT_NE(help.output.find("default /run/smbtad/stadsocket"), std::string::npos) << help.output;
+  // A missing directory is created 0755 (as /run/smbtad after boot).
+  const auto sock = home_.path() / "run" / "stadsocket";
+  int port = free_port();
+  {
+    SmbtadProcess smbtad(
+        {"-u", "--unix-socket-path", sock.string(), "-i", std::to_string(port), "-U", "0"},
+        home_.path(), port, sock.string());
+    struct stat st {};
+    ASSERT_EQ(::stat(sock.parent_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0755u);
+    EXPECT_EQ(smbtad.log().find("will refuse"), std::string::npos) << smbtad.log();
+    EXPECT_EQ(smbtad.stop(), 0);
+  }
+  // A directory anyone can write to: the modules would refuse it, and smbtad says so.
+  const auto open_dir = home_.path() / "open";
+  std::filesystem::create_directory(open_dir);
+  ::chmod(open_dir.c_str(), 0777);
+  const auto open_sock = open_dir / "stadsocket";
+  port = free_port();
+  SmbtadProcess smbtad(
+      {"-u", "--unix-socket-path", open_sock.string(), "-i", std::to_string(port), "-U", "0"},
+      home_.path(), port, open_sock.string());
+  EXPECT_NE(smbtad.log().find("smb_traffic_analyzer modules will refuse the socket " +
+                              open_sock.string() + ": " + open_dir.string() +
+                              ": a directory writable by others without the sticky bit"),
+            std::string::npos)
+      << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
 }  // namespace
 }  // namespace smbtad::testing
