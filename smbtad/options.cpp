@@ -218,11 +218,6 @@ ListenerSet parse_listeners(const std::string& text, const std::string& what) {
   return l;
 }
 
-std::string describe(const ListenerSet& l) {
-  if (l.tcp && l.unix_socket) return "tcp,unix";
-  return l.tcp ? "tcp" : "unix";
-}
-
 int parse_interval(const std::string& t, const std::string& what) {
   // HH:MM:SS; hours may exceed 23 (the original's strptime capped the interval below a day).
   unsigned h = 0, m = 0, s = 0;

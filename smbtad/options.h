@@ -91,7 +91,6 @@ std::string version_text();
 
 // "tcp", "unix", "tcp,unix" (any order) -> the set. Throws UsageError naming `what`.
 ListenerSet parse_listeners(const std::string& text, const std::string& what);
-std::string describe(const ListenerSet& l);  // "tcp,unix"
 
 // "HH:MM:SS" -> seconds; "D,HH:MM:SS" -> seconds. Throw UsageError naming `what`.
 int parse_interval(const std::string& text, const std::string& what);

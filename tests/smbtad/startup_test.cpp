@@ -90,14 +90,16 @@ TEST_F(Startup, UnknownConfigKeysAreWarnedAboutWithFileAndLine) {
              "Port_Number = 4000\n"
              "smbta_port_number = 4001\n"
              "[database]\n"
-             "colour = blue\n");
+             "colour = blue\n"
+             "precision = 1\n");
   const auto r = run_smbtad({"-c", conf.string(), "-T"}, home_.path());
   EXPECT_EQ(r.status, 0) << "unknown keys are warnings, not errors\n" << r.output;
   const std::string c = conf.string();
   for (const std::string& want :
        {c + ":3: unknown key [general] precison, ignored (did you mean precision?)",
         c + ":6: [network] smbta_port_number is a key of the client tools",
-        c + ":8: unknown key [database] colour, ignored"})
+        c + ":8: unknown key [database] colour, ignored\n",
+        c + ":9: unknown key [database] precision, ignored (did you mean [general] precision?)"})
     EXPECT_NE(r.output.find(want), std::string::npos) << want << "\n" << r.output;
   EXPECT_EQ(r.output.find("port_number,"), std::string::npos) << "a known key (any case) is quiet";
   EXPECT_EQ(r.output.find("Port_Number"), std::string::npos) << r.output;
