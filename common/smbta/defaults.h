@@ -16,7 +16,6 @@
  * sends; that path still works when both sides are configured with it. */
 #define SMBTA_DEFAULT_MODULE_SOCKET_DIR "/run/smbtad"
 #define SMBTA_DEFAULT_MODULE_SOCKET SMBTA_DEFAULT_MODULE_SOCKET_DIR "/stadsocket"
-#define SMBTA_LEGACY_MODULE_SOCKET "/var/tmp/stadsocket"
 /* The clients' Unix socket (smbtad -n, smbtaquery/smbtamonitor/rrddriver -n), as in 1.2.x. It
  * stays: the processes connecting to it are ordinary users' tools that send queries, not
  * records, so a process squatting on it while smbtad is down learns queries and can forge
