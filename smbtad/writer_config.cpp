@@ -11,12 +11,13 @@ WriterConfig writer_config(const Options& o) {
   wc.spool_dir = o.spool_dir;
   wc.maintenance_interval_s = o.maintenance_interval_s;
   wc.retention_s = o.retention_s;
+  wc.retention_text = o.retention_text;
   wc.rollups = o.rollups;
   wc.file_rollup = o.file_rollup;
   auto& st = wc.status;
   st.version = SMBTA_VERSION;
   st.client_port = o.client_port();
-  st.unix_socket_clients = o.unix_socket_clients;
+  st.unix_socket_clients = o.client_listeners.unix_socket;
   st.dbname = o.db.name;
   st.dbhost = o.db.host;
   st.dbuser = o.db.user;
