@@ -221,7 +221,8 @@ void apply_config_file(const std::string& path, Options& o) {
       throw UsageError(std::string("-c/--config-file: ") + e.what());
     }
   }();
-  o.config_file = path;
+  // Absolute: smbtad-report shows it, and a daemon's working directory is /.
+  o.config_file = std::filesystem::absolute(path).lexically_normal().string();
   auto set = [&](const char* section, const char* key, int opt) {
     if (auto v = c.get(section, key)) {
       try {
