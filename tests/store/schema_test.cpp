@@ -181,7 +181,9 @@ void check_126_shapes(DbiConnection& db, std::int64_t read_bytes, std::int64_t r
                        "pg_typeof(string2)::text FROM data WHERE vfs_id = '8' LIMIT 1");
   ASSERT_TRUE(t.next());
   EXPECT_EQ(t.get_text(1), "integer");
-  if (db.is_pgsql()) EXPECT_EQ(t.get_text(2), "integer");  // sqlite: NULL for an open
+  if (db.is_pgsql()) {
+    EXPECT_EQ(t.get_text(2), "integer");  // sqlite: NULL for an open
+  }
   EXPECT_EQ(t.get_text(3), "text");
   DbiResult len =
       db.query(db.is_sqlite() ? "SELECT typeof(length) FROM data WHERE vfs_id = '0' LIMIT 1"
