@@ -119,8 +119,9 @@ std::string sqlite_view() {
 std::string pgsql_view() {
   // Integer arithmetic on the naive epoch keeps the value exact to the millisecond and
   // free of the session time zone (the stored time already is local wall-clock time).
-  return view_sql("timestamp '1970-01-01 00:00:00' + e.ts * interval '1 millisecond'",
-                  "CAST(LEAST(e.length, 2147483647) AS integer)");
+  return view_sql(
+      "timestamp '1970-01-01 00:00:00' + e.ts * interval '1 millisecond'",
+      "CAST(CASE WHEN e.length > 2147483647 THEN 2147483647 ELSE e.length END AS integer)");
 }
 
 std::vector<std::string> sqlite_ddl() {

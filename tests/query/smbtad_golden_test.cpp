@@ -360,6 +360,9 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
     }
   }
 
+  // --- 1.2.x tools on the compatibility view of what smbtad stored. ---
+  expect_126_view_shapes(*db_->raw());
+
   // --- Every golden query in every format: golden files, both modes, rollups or not. ---
   const RunSettings run_set = run_settings();
   for (const auto& g : kGolden) {

@@ -162,9 +162,13 @@ void check_126_shapes(DbiConnection& db, std::int64_t read_bytes, std::int64_t r
                 "vfs_id = 2)"),
             one("SELECT COUNT(*) FROM data WHERE username = 'holger' AND (vfs_id = '0' or "
                 "vfs_id = '2')"));
-  // string2 holds the open mode as text: found by the number and by the text.
-  EXPECT_EQ(one("SELECT COUNT(*) FROM data WHERE vfs_id = '8' AND string2 = '420'"),
-            one("SELECT COUNT(*) FROM data WHERE vfs_id = 8 AND string2 = 420"));
+  // string2 holds the open mode as text: found by the text, and on sqlite3 (whose 1.2.6 varchar
+  // column compared numbers as text) by the number too; PostgreSQL refused text = integer in
+  // 1.2.6 already.
+  if (db.is_sqlite()) {
+    EXPECT_EQ(one("SELECT COUNT(*) FROM data WHERE vfs_id = '8' AND string2 = '420'"),
+              one("SELECT COUNT(*) FROM data WHERE vfs_id = 8 AND string2 = 420"));
+  }
   EXPECT_GE(one("SELECT COUNT(*) FROM data WHERE vfs_id = '8' AND string2 = '420'").value_or(0), 1);
   EXPECT_EQ(one("SELECT COUNT(*) FROM data WHERE result = '0' AND vfs_id = '8'"),
             one("SELECT COUNT(*) FROM data WHERE result = 0 AND vfs_id = 8"));
