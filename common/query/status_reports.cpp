@@ -106,8 +106,12 @@ ResultTable run_function(ExecContext& ctx, const Report& fn, const Resolved&, co
     if (fn.full) row.emplace_back(std::string(meaning));
     out.rows.push_back(std::move(row));
   };
+  std::map<std::string_view, std::string> by_key;
   std::vector<std::string> values;
-  for (unsigned i = 1; i <= std::size(kStatus); ++i) values.push_back(res.get_text(i).value_or(""));
+  for (unsigned i = 1; i <= std::size(kStatus); ++i) {
+    values.push_back(res.get_text(i).value_or(""));
+    by_key[kStatus[i - 1].key] = values.back();
+  }
   for (std::size_t i = 0; i < std::size(kStatus); ++i) {
     const StatusField& f = kStatus[i];
     const std::string_view key = f.key;
@@ -116,8 +120,8 @@ ResultTable run_function(ExecContext& ctx, const Report& fn, const Resolved&, co
       value = days_hms(res.get_int(static_cast<unsigned>(i + 1)).value_or(0));
     // A sqlite3 file with its directory (the status column holds the name as given, which
     // 1.2.6 readers expect); a server database is named by the name, host and user rows.
-    if (auto it = extra.find("database");
-        key == "dbname" && values[7] == "sqlite3" && it != extra.end() && !it->second.empty())
+    if (auto it = extra.find("database"); key == "dbname" && by_key["dbdriver"] == "sqlite3" &&
+                                          it != extra.end() && !it->second.empty())
       value = it->second;
     add(f.key, f.label, std::move(value), f.meaning);
   }
