@@ -377,7 +377,8 @@ void apply_config_file(const std::string& path, Options& o) {
       throw UsageError(std::string("-c/--config-file: ") + e.what());
     }
   }();
-  o.config_file = path;
+  // Absolute: smbtad-report shows it, and a daemon's working directory is /.
+  o.config_file = std::filesystem::absolute(path).lexically_normal().string();
   for (const auto& k : kConfigKeys) {
     const auto v = c.get(k.section, k.key);
     if (!v) continue;

@@ -171,6 +171,10 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
     stats_.dropped_by_modules += r.result;
     smbta::log::warning("module {} (share {}) reports {} records ({} bytes) it could not deliver",
                         from.peer(), r.share, r.result, r.length);
+    // self-check shows each module's drops (smbta_module_drops).
+    if (writer_)
+      writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6,
+                              r.result, r.length});
     return;
   }
   ++stats_.records;
