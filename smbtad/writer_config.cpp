@@ -31,9 +31,9 @@ WriterConfig writer_config(const Options& o) {
   st.config_file = o.config_file;
   st.bind_ip = o.bind_ip;
   // For smbtad-report (smbta_settings): where modules and clients connect, the database file.
-  st.module_port = o.unix_socket ? 0 : o.inet_port;
-  st.module_socket = o.unix_socket ? o.unix_socket_path : "";
-  st.client_socket = o.unix_socket_clients ? o.client_socket_path : "";
+  st.module_port = o.module_listeners.tcp ? o.inet_port : 0;
+  st.module_socket = o.module_listeners.unix_socket ? o.unix_socket_path : "";
+  st.client_socket = o.client_listeners.unix_socket ? o.client_socket_path : "";
   st.database = smbta::store::describe_location(o.db);
   return wc;
 }
