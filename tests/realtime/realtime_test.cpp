@@ -343,6 +343,31 @@ TEST_F(Realtime, RrddriverStoresTheBytesOfTheObjectAndGraphsThem) {
     ASSERT_GT(png.size(), 1000u) << span;
     EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << span;
   }
+  // The legends count in binary units like every other smbta output (librrd's own "%s" prefix
+  // printed "MB/s" for mebibytes): anna's peak second is about 1 MB, i.e. under 1024 KiB.
+  // -d 1 logs each graph's legend lines.
+  ChildProcess legends(
+      {RRDDRIVER_BINARY, "--graph", prefix + "-units", "-b", db, "-d", "1"}, home_.path(),
+      "legends",
+      {std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":fast_unwind_on_malloc=0"});
+  ASSERT_EQ(legends.wait(30s), 0) << legends.err();
+  for (const char* span : {"hour", "day", "week"}) {
+    std::string all;
+    std::istringstream in(legends.err());
+    for (std::string l; std::getline(in, l);)
+      if (l.find(std::string("-units-") + span + ".png: legend") != std::string::npos)
+        all += l + "\n";
+    // The longer spans average the one busy second over minutes (or have no complete
+    // consolidated row yet): smaller units there.
+    const bool binary =
+        all.find(" B/s") != std::string::npos || all.find(" KiB/s") != std::string::npos;
+    EXPECT_TRUE(binary) << span << "\n" << legends.err();
+    if (std::string_view(span) == "hour") {
+      EXPECT_NE(all.find(" KiB/s"), std::string::npos) << all;
+    }
+    for (const char* decimal : {"kB/s", "KB/s", " MB/s", " GB/s"})
+      EXPECT_EQ(all.find(decimal), std::string::npos) << span << "\n" << all;
+  }
 }
 
 TEST_F(Realtime, RrddriverKeepsAnExistingFileAndRetriesWithoutSmbtad) {
