@@ -278,6 +278,55 @@ TEST_F(Realtime, ScreenRestoresTheTerminalOnSigterm) {
   EXPECT_NE(screen.find("\necho\n"), std::string::npos) << screen;
 }
 
+// The time in "connected to ... since <time>" of a screen, or "" when it is not connected.
+std::string connected_since(const std::string& screen) {
+  static const std::regex since(
+      R"(connected to \S+ port \d+ since (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d))");
+  std::smatch m;
+  return std::regex_search(screen, m, since) ? m[1].str() : std::string();
+}
+
+TEST_F(Realtime, ScreenHeaderShowsTheTimeOfTheCurrentConnectionAfterAReconnect) {
+  start_smbtad();
+  Tmux tmux(screen_command(monitor_args({"-g"}), (home_.path() / "pid").string()), 120, 30);
+  std::string first;
+  ASSERT_TRUE(eventually([&] { return !(first = connected_since(tmux.capture())).empty(); }))
+      << tmux.capture();
+  EXPECT_EQ(tmux.capture().find("totals since"), std::string::npos) << tmux.capture();
+  ASSERT_EQ(smbtad_->stop(), 0);
+  ASSERT_TRUE(eventually([&] {
+    return tmux.capture().find("smbtad not reachable") != std::string::npos;
+  })) << tmux.capture();
+  start_smbtad();
+  // The retry comes at least a second after the loss, so the time differs.
+  std::string second;
+  ASSERT_TRUE(eventually([&] { return !(second = connected_since(tmux.capture())).empty(); }, 20s))
+      << tmux.capture();
+  EXPECT_NE(second, first) << tmux.capture();
+  EXPECT_NE(tmux.capture().find("totals since " + first), std::string::npos) << tmux.capture();
+  tmux.keys("q");
+  ASSERT_TRUE(eventually([&] { return tmux.capture().find("checked") != std::string::npos; }));
+}
+
+TEST_F(Realtime, ScreenWithoutATerminalExitsOneAndWritesNothing) {
+  // Neither standard input nor output a terminal, TERM set: ncurses would paint into the file.
+  ChildProcess piped(monitor_args({"-g"}), home_.path(), "piped", {"TERM=xterm"});
+  ASSERT_EQ(piped.wait(10s), 1) << piped.err();
+  EXPECT_EQ(piped.out(), "") << "no escape sequences in the output";
+  EXPECT_NE(piped.err().find("needs a terminal"), std::string::npos) << piped.err();
+  EXPECT_NE(piped.err().find("--batch"), std::string::npos) << piped.err();
+
+  // A terminal for the keys, but standard output redirected to a file.
+  const auto out = home_.path() / "screen.out";
+  std::string cmd;
+  for (const auto& a : monitor_args({"-g"})) cmd += "\"" + a + "\" ";
+  Tmux tmux(cmd + "> " + out.string() + "; echo \"exit=$?\"; sleep 60", 80, 24);
+  ASSERT_TRUE(eventually([&] { return tmux.capture().find("exit=") != std::string::npos; }))
+      << tmux.capture();
+  EXPECT_NE(tmux.capture().find("exit=1"), std::string::npos) << tmux.capture();
+  EXPECT_EQ(read_file(out), "");
+}
+
 // Sums value x step of one data source over [start, end] of the AVERAGE archives.
 std::map<std::string, double> rrd_sums(const std::string& file, time_t start, time_t end) {
   unsigned long step = 0, ds_cnt = 0;
