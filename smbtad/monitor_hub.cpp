@@ -44,6 +44,7 @@ std::string parse_monitor_request(std::string_view body, MonitorSpec& out) {
   }
   out.fn = static_cast<MonitorFn>(fn);
   out.param.assign(fields[1]);
+  out.log_bytes = out.fn == MonitorFn::kLog && fields[1] == kLogBytesParam;
   out.user.assign(fields[2]);
   out.sid.assign(fields[3]);
   out.share.assign(fields[4]);
@@ -107,6 +108,7 @@ void MonitorHub::on_record(const smbta::Record& r) {
         smbta::append_sub_block(value, has_file ? std::string_view(r.path) : std::string_view(" "));
         smbta::append_sub_block(value, r.domain);
         smbta::append_sub_block(value, smbta::format_timestamp(r.timestamp_ms));
+        if (m.spec.log_bytes) smbta::append_sub_block(value, std::to_string(bytes));
         send(m, value);
         break;
       }

@@ -25,8 +25,14 @@ enum class MonitorFn : int {
 struct MonitorSpec {
   MonitorFn fn = MonitorFn::kAdd;
   std::string param;
+  // LOG registered with the parameter "bytes": each entry carries the record's byte count as a
+  // seventh field (1.2.x clients send another parameter and get the six fields they parse).
+  bool log_bytes = false;
   std::string user, sid, share, file, domain;  // "*" matches anything
 };
+
+// The LOG parameter that asks for the byte count in each entry (docs/protocol.md).
+inline constexpr std::string_view kLogBytesParam = "bytes";
 
 // Parses the body of a registration ("~~" + 7 sub-blocks). Returns an error message, or empty
 // on success. 1.2.6 exited on a bad request; here the client gets the message as a reply.

@@ -39,8 +39,8 @@ void MonitorConnection::send_raw(std::string_view bytes) {
 }
 
 std::uint32_t MonitorConnection::add(MonitorKind kind, const MonitorFilter& filter,
-                                     std::chrono::milliseconds timeout) {
-  send_body(monitor_request(kind, filter));
+                                     std::chrono::milliseconds timeout, std::string_view param) {
+  send_body(monitor_request(kind, filter, param));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

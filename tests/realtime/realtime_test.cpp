@@ -220,11 +220,17 @@ TEST_F(Realtime, ScreenInTmuxShowsTotalsAndLogResizesPausesAndQuits) {
   EXPECT_NE(screen.find("user 'anna'"), std::string::npos);
   EXPECT_NE(screen.find("(1000777 B)"), std::string::npos) << screen;
   EXPECT_NE(screen.find("(4096 B)"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("User anna read from file a.odt on share data (WORKGROUP)."),
+  // Log lines carry the bytes of each read and write.
+  EXPECT_NE(screen.find("User anna read 976.6 KiB (1000000 B) from file a.odt on share data"),
             std::string::npos)
       << screen;
-  EXPECT_NE(screen.find("User anna wrote to file a.odt on share data (WORKGROUP)."),
-            std::string::npos);
+  EXPECT_NE(
+      screen.find("User anna wrote 4.0 KiB (4096 B) to file a.odt on share data (WORKGROUP)."),
+      std::string::npos)
+      << screen;
+  EXPECT_NE(screen.find("User anna read 777 B from file notes.txt on share home"),
+            std::string::npos)
+      << screen;
   EXPECT_NE(screen.find("User anna created a directory on share data"), std::string::npos);
   EXPECT_NE(screen.find("User anna opened file a.odt"), std::string::npos);
   EXPECT_EQ(screen.find("bert"), std::string::npos) << "other users stay out";
