@@ -3,7 +3,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "smbta/log.h"
@@ -18,7 +20,80 @@ std::uint64_t next_serial() {
   static std::uint64_t serial = 0;  // network thread only
   return ++serial;
 }
+
+// What the administrator needs on both sides when the keys differ: the wrong key decrypts to
+// noise, which is neither a registration nor a query.
+constexpr std::string_view kKeyMismatchReply =
+    "smbtad could not read the encrypted request: key mismatch? The client's key file must hold "
+    "the key smbtad uses for clients (-K, else -k)";
+constexpr std::string_view kNoKeyReply =
+    "this smbtad has no client key (-K or -k) and cannot read encrypted requests: key mismatch? "
+    "Run the client without a key file, or give smbtad the client's key";
+
+bool looks_like_request(std::string_view body) {
+  return body.starts_with("~~") || body.starts_with("QQ");
+}
+
+// Why: a peer (or a misconfigured client retrying every few seconds) must not be able to fill
+// the log: warnings of one kind pass at most kBurst per minute, and the next one that passes
+// says how many were left out.
+class LogBudget {
+ public:
+  static constexpr int kBurst = 10;
+  // True when a line may be written now; `suppressed` is how many were refused since the last.
+  bool take(std::uint64_t& suppressed) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= std::chrono::minutes(1)) {
+      window_start_ = now;
+      used_ = 0;
+    }
+    if (used_ >= kBurst) {
+      ++suppressed_;
+      return false;
+    }
+    ++used_;
+    suppressed = suppressed_;
+    suppressed_ = 0;
+    return true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point window_start_{};
+  int used_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
+
+LogBudget& key_mismatch_budget() {
+  static LogBudget budget;  // network thread only
+  return budget;
+}
+
 }  // namespace
+
+std::string printable(std::string_view s, std::size_t max) {
+  std::string out;
+  out.reserve(std::min(s.size(), max) + 2);
+  out += '"';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      // Also every byte of UTF-8: a C1 control (ESC's 8-bit form) or a direction override is
+      // as good as an escape sequence to a terminal or a log viewer.
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
 
 ClientSession::ClientSession(smbta::UniqueFd fd, std::string peer, std::optional<smbta::AesKey> key,
                              ClientHost& host)
@@ -127,8 +202,12 @@ void ClientSession::on_events(std::uint32_t events) {
     if (st == Status::kNeedMore) break;
     if (st == Status::kFatal) {
       // The framing is lost: say why, then close.
-      push_error(smbta::describe(decoder_.error()));
+      const bool no_key = decoder_.error() == smbta::ProtocolError::kEncryptedWithoutKey;
+      encrypt_replies_ = false;
+      push_error(no_key ? kNoKeyReply : smbta::describe(decoder_.error()));
       flush();
+      if (no_key)
+        report_key_mismatch("an encrypted request, but smbtad has no client key (-K, -k)");
       close(smbta::describe(decoder_.error()));
       return;
     }
@@ -137,9 +216,29 @@ void ClientSession::on_events(std::uint32_t events) {
       push_error("this smbtad answers only encrypted requests: use the shared key (-k)");
       continue;
     }
+    if (encrypt_replies_ && !looks_like_request(body)) {
+      // A reply under smbtad's key would be noise to the client as well: this one goes out
+      // in plain text, so that the client can show it.
+      encrypt_replies_ = false;
+      push_error(kKeyMismatchReply);
+      report_key_mismatch(
+          "an encrypted request that decrypts to neither a registration nor a query");
+      continue;
+    }
     handle(body);
     if (closed_) return;
   }
+}
+
+void ClientSession::report_key_mismatch(std::string_view what) {
+  if (key_mismatch_logged_) return;
+  key_mismatch_logged_ = true;
+  std::uint64_t suppressed = 0;
+  if (!key_mismatch_budget().take(suppressed)) return;
+  smbta::log::warning(
+      "client {}: {}: key mismatch? (smbtad's client key is -K, else -k){}", peer_, what,
+      suppressed > 0 ? fmt::format(" ({} more such connections not logged)", suppressed)
+                     : std::string());
 }
 
 void ClientSession::handle(std::string_view body) {
@@ -149,19 +248,27 @@ void ClientSession::handle(std::string_view body) {
       push_error(err);
       return;
     }
+    // Peer-supplied text goes into the log only escaped.
+    const std::string what =
+        smbta::log::level() >= 1
+            ? fmt::format("function {}, user {}, share {}, file {}, domain {}",
+                          static_cast<int>(spec.fn), printable(spec.user), printable(spec.share),
+                          printable(spec.file), printable(spec.domain))
+            : std::string();
     const std::uint32_t id = host_.monitors().add(this, std::move(spec));
     char ident[16];
     std::snprintf(ident, sizeof ident, "%010u", id);
     std::string reply;
     smbta::append_sub_block(reply, ident);
     push(reply);
-    smbta::log::debug(1, "client {}: monitor {} registered", peer_, id);
+    smbta::log::debug(1, "client {}: monitor {} registered ({})", peer_, id, what);
     return;
   }
   if (body.starts_with("QQ")) {
     if (auto err = host_.submit_query(*this, std::string(body)); !err.empty()) push_error(err);
     return;
   }
+  smbta::log::debug(1, "client {}: unknown request {}", peer_, printable(body, 40));
   push_error("unknown request: expected a monitor registration (~~) or a query (QQ)");
 }
 

@@ -17,6 +17,11 @@ namespace smbtad {
 
 class ClientSession;
 
+// `s` in quotes, with quotes, backslashes, control bytes and every non-ASCII byte as \xNN, cut
+// after about `max` characters: how peer-supplied text goes into smbtad's log (no forged lines,
+// no terminal escapes).
+std::string printable(std::string_view s, std::size_t max = 200);
+
 // What the server provides to client sessions.
 class ClientHost {
  public:
@@ -57,6 +62,8 @@ class ClientSession : public EventHandler, public MonitorSink {
 
  private:
   void handle(std::string_view body);
+  // Logs, once per connection and within a process-wide budget, that the keys seem to differ.
+  void report_key_mismatch(std::string_view what);
   void flush();
   void update_interest();
 
@@ -72,6 +79,7 @@ class ClientSession : public EventHandler, public MonitorSink {
   std::size_t out_offset_ = 0;  // bytes of out_.front() already sent
   std::uint64_t dropped_ = 0;
   bool want_write_ = false;
+  bool key_mismatch_logged_ = false;
   bool closed_ = false;
   std::string send_error_;  // set by flush(); the session closes at its next event
 };
