@@ -255,13 +255,19 @@ void ClientSession::handle(std::string_view body) {
                           static_cast<int>(spec.fn), printable(spec.user), printable(spec.share),
                           printable(spec.file), printable(spec.domain))
             : std::string();
-    const std::uint32_t id = host_.monitors().add(this, std::move(spec));
+    const MonitorAdded added = host_.monitors().add(this, std::move(spec));
+    if (added.id == 0) {
+      if (refusals_++ == 0)
+        smbta::log::warning("client {}: monitor refused: {}", peer_, added.refusal);
+      push_error(added.refusal);
+      return;
+    }
     char ident[16];
-    std::snprintf(ident, sizeof ident, "%010u", id);
+    std::snprintf(ident, sizeof ident, "%010u", added.id);
     std::string reply;
     smbta::append_sub_block(reply, ident);
     push(reply);
-    smbta::log::debug(1, "client {}: monitor {} registered ({})", peer_, id, what);
+    smbta::log::debug(1, "client {}: monitor {} registered ({})", peer_, added.id, what);
     return;
   }
   if (body.starts_with("QQ")) {

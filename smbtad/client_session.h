@@ -80,6 +80,7 @@ class ClientSession : public EventHandler, public MonitorSink {
   std::uint64_t dropped_ = 0;
   bool want_write_ = false;
   bool key_mismatch_logged_ = false;
+  std::uint64_t refusals_ = 0;  // monitors refused at a limit (the first one is logged)
   bool closed_ = false;
   std::string send_error_;  // set by flush(); the session closes at its next event
 };

@@ -61,6 +61,8 @@ Server::Server(const Options& o)
   if (o.use_db) check_database(o);
   if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
   raise_fd_limit(o.max_connections);
+  hub_.set_limits(
+      {static_cast<std::size_t>(o.max_client_monitors), static_cast<std::size_t>(o.max_monitors)});
   if (!o.keyfile_clients.empty())
     client_key_ = smbta::load_key_file(o.keyfile_clients);
   else

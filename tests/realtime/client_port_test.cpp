@@ -179,6 +179,47 @@ TEST_F(ClientPort, ClientsHintAtTheKeyWhenAReplyDoesNotDecrypt) {
   }
 }
 
+TEST_F(ClientPort, MonitorsAreBoundedPerConnectionAndInTotalWithAClearError) {
+  start({"--max-client-monitors", "3", "--max-monitors", "5"});
+  auto first = client();
+  std::vector<std::uint32_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(first.add(MonitorKind::kAdd, {}));
+  for (int i = 0; i < 20; ++i) {
+    const auto why = thrown([&] { first.add(MonitorKind::kAdd, {}); });
+    ASSERT_NE(why.find("too many monitors on this connection"), std::string::npos) << why;
+    EXPECT_NE(why.find("--max-client-monitors"), std::string::npos) << why;
+  }
+  auto second = client();
+  second.add(MonitorKind::kRead, {});
+  second.add(MonitorKind::kRead, {});
+  const auto total = thrown([&] { second.add(MonitorKind::kRead, {}); });
+  EXPECT_NE(total.find("maximum of 5 monitors"), std::string::npos) << total;
+  EXPECT_NE(total.find("--max-monitors"), std::string::npos) << total;
+
+  // The refused connection keeps its monitors.
+  auto module = connect_module(port_);
+  send_all(module.get(), frames({example_record(smbta::Op::kRead, "u", "s", "f", 10)}));
+  std::size_t results = 0;
+  ASSERT_TRUE(eventually([&] {
+    while (auto m = first.next(0ms))
+      if (m->value == "1") ++results;
+    return results == 3;
+  })) << results;
+  EXPECT_EQ(count(smbtad_->log(), "monitor refused"), 2u)
+      << "one line per connection, not per refusal\n"
+      << smbtad_->log();
+
+  // Gone clients free their places.
+  { auto gone = std::move(first); }
+  ASSERT_TRUE(eventually([&] {
+    return thrown([&] { second.add(MonitorKind::kRead, {}); }).empty();
+  })) << smbtad_->log();
+
+  const auto bad = run_smbtad({"--max-monitors", "0"}, home_.path());
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--max-monitors"), std::string::npos) << bad.output;
+}
+
 TEST_F(ClientPort, PeerTextInTheLogIsEscaped) {
   start({"-d", "1"});
   auto fd = connect();
