@@ -119,6 +119,13 @@ void ClientSession::close(std::string_view reason) {
   fd_.reset();
 }
 
+bool ClientSession::close_if_overdue(RecordClock::Clock::time_point now) {
+  if (closed_ || !request_clock_.overdue(now, host_.request_timeout())) return false;
+  close(fmt::format("a request was not complete {} s after its first byte (--idle-timeout)",
+                    host_.request_timeout().count()));
+  return true;
+}
+
 void ClientSession::push_error(std::string_view message) {
   // Monitor id 0 never exists: a client that does not know error replies sees an unknown id.
   std::string body;
@@ -195,7 +202,12 @@ void ClientSession::on_events(std::uint32_t events) {
     close(decoder_.finish() == Status::kFatal ? smbta::describe(decoder_.error()) : "");
     return;
   }
+  // Checked at every arrival as well as by the host's timer: a trickle of bytes keeps the
+  // connection busy but never makes a request's time longer.
+  const auto now = RecordClock::Clock::now();
+  if (close_if_overdue(now)) return;
   decoder_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+  const std::uint64_t frames_before = decoder_.frames();
   std::string_view body;
   for (;;) {
     const Status st = decoder_.next_body(body);
@@ -228,6 +240,8 @@ void ClientSession::on_events(std::uint32_t events) {
     handle(body);
     if (closed_) return;
   }
+  // Every way out of the loop above but this one closed the session.
+  request_clock_.after_read(decoder_.buffered() > 0, decoder_.frames() != frames_before, now);
 }
 
 void ClientSession::report_key_mismatch(std::string_view what) {

@@ -251,6 +251,10 @@ void Server::tick() {
   for (ModuleSession* s : idle) {
     s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
   }
+  // Closing erases from clients_: first collect.
+  std::vector<ClientSession*> clients;
+  for (auto& [fd, c] : clients_) clients.push_back(c.get());
+  for (ClientSession* c : clients) c->close_if_overdue(now);
   if (listeners_paused_) {
     for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
     listeners_paused_ = false;

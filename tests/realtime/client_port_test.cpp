@@ -56,6 +56,15 @@ std::string thrown(F&& f) {
   return {};
 }
 
+// True once the peer has closed `fd` (EOF or reset), waiting at most `limit`.
+bool closed_by_peer(int fd, std::chrono::milliseconds limit) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(limit.count())) <= 0) return false;
+  char c;
+  const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
 class ClientPort : public ::testing::Test {
  protected:
   void start(std::vector<std::string> extra = {}) {
@@ -218,6 +227,48 @@ TEST_F(ClientPort, MonitorsAreBoundedPerConnectionAndInTotalWithAClearError) {
   const auto bad = run_smbtad({"--max-monitors", "0"}, home_.path());
   EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_NE(bad.output.find("--max-monitors"), std::string::npos) << bad.output;
+}
+
+TEST_F(ClientPort, ARequestTrickledByteByByteIsClosedAfterTheTimeout) {
+  start({"--idle-timeout", "2"});
+  // A valid registration, one byte every 100 ms: the gap between bytes never reaches the
+  // timeout, the request would take 7 s.
+  std::string request = smbta::frame_body(smbta::client::monitor_request(MonitorKind::kAdd, {}));
+  ASSERT_GT(request.size(), 60u);
+  auto fd = connect();
+  const auto begin = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (std::size_t i = 0; i < request.size() && !closed; ++i) {
+    if (::send(fd.get(), &request[i], 1, MSG_NOSIGNAL) != 1) {
+      closed = true;
+      break;
+    }
+    closed = closed_by_peer(fd.get(), 100ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - begin;
+  ASSERT_TRUE(closed) << "the whole request went through in "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms\n"
+                      << smbtad_->log();
+  EXPECT_GE(took, 1900ms);
+  EXPECT_LT(took, 5s);
+  EXPECT_NE(smbtad_->log().find("was not complete 2 s after its first byte"), std::string::npos)
+      << smbtad_->log();
+
+  // A request that stops half-way is closed by the timer, without another byte.
+  auto stalled = connect();
+  send_all(stalled.get(), request.substr(0, 30));
+  EXPECT_TRUE(closed_by_peer(stalled.get(), 5s)) << smbtad_->log();
+
+  // A connection quiet between requests is not touched by this timeout.
+  auto quiet = client();
+  const auto id = quiet.add(MonitorKind::kAdd, {});
+  EXPECT_FALSE(closed_by_peer(quiet.fd(), 3s));
+  auto module = connect_module(port_);
+  send_all(module.get(), frames({example_record(smbta::Op::kRead, "u", "s", "f", 10)}));
+  const auto m = quiet.next(5s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->id, id);
 }
 
 TEST_F(ClientPort, PeerTextInTheLogIsEscaped) {
