@@ -50,7 +50,7 @@ class MonitorSink {
 // options (--max-client-monitors, --max-monitors).
 struct MonitorLimits {
   std::size_t per_client = 64;
-  std::size_t total = 1024;
+  std::size_t total = 256;
 };
 
 // The outcome of a registration: the new id, or 0 and why it was refused.

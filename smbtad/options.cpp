@@ -348,7 +348,7 @@ Network:
       --max-connections N          simultaneous connections (default 8192)
       --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
       --max-record-size BYTES      largest accepted record body (default 65536)
-      --max-monitors N             real-time monitors of all clients (default 1024)
+      --max-monitors N             real-time monitors of all clients (default 256)
       --max-client-monitors N      real-time monitors per client connection (default 64)
 Storage:
   -M, --dbdriver sqlite3|pgsql|mysql   libdbi driver (default sqlite3)

@@ -46,7 +46,7 @@ struct Options {
   smbta::store::DbParams db;
 
   // Real-time monitors: every one costs ingest time per record.
-  int max_monitors = 1024;
+  int max_monitors = 256;
   int max_client_monitors = 64;
 
   std::uint64_t max_body = 64 * 1024;
