@@ -63,9 +63,24 @@ class LogBudget {
   std::uint64_t suppressed_ = 0;
 };
 
+// One budget per kind of line (network thread only), so that a flood of one kind does not
+// silence the others.
 LogBudget& key_mismatch_budget() {
-  static LogBudget budget;  // network thread only
+  static LogBudget budget;
   return budget;
+}
+LogBudget& close_budget() {
+  static LogBudget budget;
+  return budget;
+}
+LogBudget& refusal_budget() {
+  static LogBudget budget;
+  return budget;
+}
+
+// " (N more ... not logged)" after lines a budget held back, else empty.
+std::string held_back(std::uint64_t suppressed, std::string_view what) {
+  return suppressed > 0 ? fmt::format(" ({} more {} not logged)", suppressed, what) : std::string();
 }
 
 }  // namespace
@@ -113,7 +128,11 @@ ClientSession::~ClientSession() {
 void ClientSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  if (!reason.empty()) smbta::log::warning("client connection from {} closed: {}", peer_, reason);
+  // Every peer can make smbtad close its connection on purpose: within a budget.
+  std::uint64_t suppressed = 0;
+  if (!reason.empty() && close_budget().take(suppressed))
+    smbta::log::warning("client connection from {} closed: {}{}", peer_, reason,
+                        held_back(suppressed, "client connections closed on errors"));
   host_.monitors().remove_sink(this);
   host_.on_client_close(*this);
   fd_.reset();
@@ -249,10 +268,8 @@ void ClientSession::report_key_mismatch(std::string_view what) {
   key_mismatch_logged_ = true;
   std::uint64_t suppressed = 0;
   if (!key_mismatch_budget().take(suppressed)) return;
-  smbta::log::warning(
-      "client {}: {}: key mismatch? (smbtad's client key is -K, else -k){}", peer_, what,
-      suppressed > 0 ? fmt::format(" ({} more such connections not logged)", suppressed)
-                     : std::string());
+  smbta::log::warning("client {}: {}: key mismatch? (smbtad's client key is -K, else -k){}", peer_,
+                      what, held_back(suppressed, "such connections"));
 }
 
 void ClientSession::handle(std::string_view body) {
@@ -271,8 +288,10 @@ void ClientSession::handle(std::string_view body) {
             : std::string();
     const MonitorAdded added = host_.monitors().add(this, std::move(spec));
     if (added.id == 0) {
-      if (refusals_++ == 0)
-        smbta::log::warning("client {}: monitor refused: {}", peer_, added.refusal);
+      std::uint64_t suppressed = 0;
+      if (refusals_++ == 0 && refusal_budget().take(suppressed))
+        smbta::log::warning("client {}: monitor refused: {}{}", peer_, added.refusal,
+                            held_back(suppressed, "connections with refused monitors"));
       push_error(added.refusal);
       return;
     }
