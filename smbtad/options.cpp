@@ -54,6 +54,8 @@ constexpr option kLongOptions[] = {
     {"setup", no_argument, nullptr, 'T'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
+    {"max-monitors", required_argument, nullptr, 1100},
+    {"max-client-monitors", required_argument, nullptr, 1101},
     {"pid-file", required_argument, nullptr, 1001},
     {"spool-dir", required_argument, nullptr, 1002},
     {"unix-socket-path", required_argument, nullptr, 1003},
@@ -146,6 +148,12 @@ void apply(int c, const std::string& arg, Options& o) {
       break;
     case 'T':
       o.setup = true;
+      break;
+    case 1100:
+      o.max_monitors = static_cast<int>(parse_integer(arg, 1, 1000000, what));
+      break;
+    case 1101:
+      o.max_client_monitors = static_cast<int>(parse_integer(arg, 1, 1000000, what));
       break;
     case 1001:
       o.pid_file = arg;
@@ -507,6 +515,8 @@ Network:
       --max-connections N          simultaneous connections (default 8192)
       --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
       --max-record-size BYTES      largest accepted record body (default 65536)
+      --max-monitors N             real-time monitors of all clients (default 256)
+      --max-client-monitors N      real-time monitors per client connection (default 64)
 Storage:
   -M, --dbdriver sqlite3|pgsql|mysql   libdbi driver (default sqlite3)
   -N, --dbname NAME                database name; sqlite3: file (default $HOME/.smbtad/staddb)

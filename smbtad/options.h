@@ -55,6 +55,10 @@ struct Options {
   bool setup = false;
   smbta::store::DbParams db;
 
+  // Real-time monitors: every one costs ingest time per record.
+  int max_monitors = 256;
+  int max_client_monitors = 64;
+
   std::uint64_t max_body = 64 * 1024;
   int max_connections = 8192;
   int idle_timeout_s = 60;  // a peer that stops in the middle of a record is closed after this

@@ -71,6 +71,8 @@ Server::Server(const Options& o)
   if (o.use_db) check_database(o);
   if (!o.keyfile.empty()) key_ = load_key(o.keyfile, "-k/--keyfile");
   raise_fd_limit(o.max_connections);
+  hub_.set_limits(
+      {static_cast<std::size_t>(o.max_client_monitors), static_cast<std::size_t>(o.max_monitors)});
   if (!o.keyfile_clients.empty())
     client_key_ = load_key(o.keyfile_clients, "-K/--key-file-clients");
   else
@@ -265,6 +267,10 @@ void Server::tick() {
   for (ModuleSession* s : idle) {
     s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
   }
+  // Closing erases from clients_: first collect.
+  std::vector<ClientSession*> clients;
+  for (auto& [fd, c] : clients_) clients.push_back(c.get());
+  for (ClientSession* c : clients) c->close_if_overdue(now);
   if (listeners_paused_) {
     for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
     listeners_paused_ = false;
