@@ -18,7 +18,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <system_error>
+#include <utility>
 
 namespace smbta::store {
 namespace {
@@ -111,11 +113,18 @@ std::string describe_location(const DbParams& p) {
   return fmt::format("{} database {} on {}", p.driver, p.name, where);
 }
 
+DbiResult::DbiResult(DbiResult&& o) noexcept
+    : r_(std::exchange(o.r_, nullptr)), native_(std::move(o.native_)), native_row_(o.native_row_) {
+  o.native_.reset();
+}
+
 DbiResult& DbiResult::operator=(DbiResult&& o) noexcept {
   if (this != &o) {
     if (r_) dbi_result_free(r_);
-    r_ = o.r_;
-    o.r_ = nullptr;
+    r_ = std::exchange(o.r_, nullptr);
+    native_ = std::move(o.native_);
+    o.native_.reset();
+    native_row_ = o.native_row_;
   }
   return *this;
 }
@@ -125,37 +134,72 @@ DbiResult::~DbiResult() {
 }
 
 bool DbiResult::next() {
+  if (native_) {
+    if (native_row_ >= rows()) return false;
+    ++native_row_;
+    return true;
+  }
   return r_ && dbi_result_next_row(r_) == 1;
 }
 
 std::uint64_t DbiResult::rows() const {
+  if (native_) return native_->columns == 0 ? 0 : native_->cells.size() / native_->columns;
   return r_ ? dbi_result_get_numrows(r_) : 0;
 }
 
 std::uint64_t DbiResult::rows_affected() const {
+  if (native_) return native_->affected;
   if (!r_) return 0;
   const auto n = dbi_result_get_numrows_affected(r_);
   return n == DBI_ROW_ERROR ? 0 : n;
 }
 
+const DbiResult::NativeCell& DbiResult::native_cell(unsigned idx) const {
+  if (native_row_ == 0 || native_row_ > rows() || idx == 0 || idx > native_->columns)
+    throw StoreError(fmt::format("no cell {} in row {} of a {}-column result", idx, native_row_,
+                                 native_->columns),
+                     false);
+  return native_->cells[(native_row_ - 1) * native_->columns + (idx - 1)];
+}
+
+namespace {
+
+// Text cells of computed columns are parsed exactly; garbage is an error, never 0.
+std::int64_t parse_int_cell(std::string_view sv) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
+  if (ec != std::errc() || p != sv.data() + sv.size())
+    throw StoreError(fmt::format("database returned non-integer '{}'", sv), false);
+  return v;
+}
+
+}  // namespace
+
 std::optional<std::int64_t> DbiResult::get_int(unsigned idx) const {
+  if (native_) {
+    const NativeCell& c = native_cell(idx);
+    if (const auto* i = std::get_if<std::int64_t>(&c)) return *i;
+    if (const auto* d = std::get_if<double>(&c)) return static_cast<std::int64_t>(*d);
+    if (const auto* t = std::get_if<std::string>(&c)) return parse_int_cell(*t);
+    return std::nullopt;
+  }
   if (!r_ || dbi_result_field_is_null_idx(r_, idx) == 1) return std::nullopt;
   if (dbi_result_get_field_type_idx(r_, idx) == DBI_TYPE_STRING) {
-    // sqlite3 reports computed columns as text; parse them exactly instead of through libdbi's
-    // atoll, which would turn garbage into 0.
     const char* s = dbi_result_get_string_idx(r_, idx);
     if (!s) return std::nullopt;
-    std::int64_t v = 0;
-    std::string_view sv(s);
-    auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
-    if (ec != std::errc() || p != sv.data() + sv.size())
-      throw StoreError(fmt::format("database returned non-integer '{}'", sv), false);
-    return v;
+    return parse_int_cell(s);
   }
   return dbi_result_get_as_longlong_idx(r_, idx);
 }
 
 std::optional<std::string> DbiResult::get_text(unsigned idx) const {
+  if (native_) {
+    const NativeCell& c = native_cell(idx);
+    if (const auto* t = std::get_if<std::string>(&c)) return *t;
+    if (const auto* i = std::get_if<std::int64_t>(&c)) return std::to_string(*i);
+    if (const auto* d = std::get_if<double>(&c)) return fmt::format("{}", *d);
+    return std::nullopt;
+  }
   if (!r_ || dbi_result_field_is_null_idx(r_, idx) == 1) return std::nullopt;
   if (dbi_result_get_field_type_idx(r_, idx) == DBI_TYPE_STRING) {
     // Length-aware, so that text is returned byte for byte.
@@ -248,7 +292,10 @@ std::string DbiConnection::error_text() {
 }
 
 void DbiConnection::fail(std::string_view what, std::string_view sql) {
-  std::string msg = error_text();
+  fail(error_text(), what, sql);
+}
+
+void DbiConnection::fail(std::string msg, std::string_view what, std::string_view sql) {
   bool lost = looks_transient(msg);
   if (!lost) lost = !ping();
   // Only the head of the statement: batches are megabytes long.
@@ -263,9 +310,62 @@ std::uint64_t DbiConnection::exec(const std::string& sql) {
 }
 
 DbiResult DbiConnection::query(const std::string& sql) {
+  if (is_sqlite()) return sqlite_query(sql);
   dbi_result r = dbi_conn_query(conn_, sql.c_str());
   if (!r) fail("database statement failed", sql);
   return DbiResult(r);
+}
+
+DbiResult DbiConnection::sqlite_query(const std::string& sql) {
+  sqlite3* handle = sqlite_handle();
+  struct Finalize {
+    void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
+  };
+  DbiResult::NativeTable t;
+  const char* next = sql.c_str();
+  const char* const end = next + sql.size();
+  // Statement by statement, as sqlite3_exec would: schema scripts send several at once.
+  while (next < end) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(handle, next, static_cast<int>(end - next), &raw, &next) != SQLITE_OK)
+      fail(sqlite3_errmsg(handle), "database statement failed", sql);
+    if (!raw) continue;  // only whitespace or a comment was left
+    const std::unique_ptr<sqlite3_stmt, Finalize> st(raw);
+    const auto n = static_cast<std::size_t>(sqlite3_column_count(raw));
+    // sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE, also across DDL and
+    // SELECTs; it is this statement's only when the statement changed something at all.
+    const auto total_before = sqlite3_total_changes64(handle);
+    for (;;) {
+      const int rc = sqlite3_step(raw);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) fail(sqlite3_errmsg(handle), "database statement failed", sql);
+      if (t.columns == 0) t.columns = n;
+      if (n != t.columns)
+        fail("statements of one query return rows of different widths", "database query", sql);
+      for (int i = 0; i < static_cast<int>(n); ++i) {
+        switch (sqlite3_column_type(raw, i)) {
+          case SQLITE_INTEGER:
+            t.cells.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(raw, i)));
+            break;
+          case SQLITE_FLOAT:
+            t.cells.emplace_back(sqlite3_column_double(raw, i));
+            break;
+          case SQLITE_NULL:
+            t.cells.emplace_back(std::monostate{});
+            break;
+          default: {
+            // Text and blobs, byte for byte (column_bytes after column_text: no conversion).
+            const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(raw, i));
+            t.cells.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(raw, i)));
+          }
+        }
+      }
+    }
+    t.affected = sqlite3_total_changes64(handle) == total_before
+                     ? 0
+                     : static_cast<std::uint64_t>(sqlite3_changes64(handle));
+  }
+  return DbiResult(std::move(t));
 }
 
 sqlite3* DbiConnection::sqlite_handle() const {
@@ -325,6 +425,10 @@ void DbiConnection::commit() {
 void DbiConnection::rollback() noexcept {
   if (!in_tx_) return;
   in_tx_ = false;
+  if (is_sqlite()) {
+    sqlite3_exec(sqlite_handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return;
+  }
   dbi_result r = dbi_conn_query(conn_, "ROLLBACK");
   if (r) dbi_result_free(r);
 }

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "store/event_store.h"
 
@@ -17,11 +19,23 @@ namespace smbta::store {
 // Why: libdbi results are C handles that must be freed on every path, and drivers disagree on
 // the types they report for the same SQL (sqlite3 guesses from declarations, pgsql reports
 // exact widths); this wrapper frees the handle and converts any integer or text cell uniformly.
+// On sqlite3 it holds rows read through the native handle instead (DbiConnection::query says
+// why), with the same accessors.
 class DbiResult {
  public:
+  // One cell of a native sqlite3 row, by its storage class (BLOBs are kept as text bytes).
+  using NativeCell = std::variant<std::monostate, std::int64_t, double, std::string>;
+  // A whole native result: libdbd-sqlite3 also read every row up front (sqlite3_get_table).
+  struct NativeTable {
+    std::size_t columns = 0;
+    std::vector<NativeCell> cells;  // row after row
+    std::uint64_t affected = 0;
+  };
+
   DbiResult() = default;
   explicit DbiResult(dbi_result r) : r_(r) {}
-  DbiResult(DbiResult&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  explicit DbiResult(NativeTable t) : native_(std::move(t)) {}
+  DbiResult(DbiResult&& o) noexcept;
   DbiResult& operator=(DbiResult&& o) noexcept;
   DbiResult(const DbiResult&) = delete;
   DbiResult& operator=(const DbiResult&) = delete;
@@ -36,7 +50,11 @@ class DbiResult {
   std::optional<std::string> get_text(unsigned idx) const;
 
  private:
+  const NativeCell& native_cell(unsigned idx) const;
+
   dbi_result r_ = nullptr;
+  std::optional<NativeTable> native_;
+  std::size_t native_row_ = 0;  // 1-based current row; 0 before the first next()
 };
 
 // Why: every SQL statement smbta sends goes through one place that owns the libdbi handles,
@@ -62,6 +80,10 @@ class DbiConnection {
   // Statements are taken as std::string because libdbi needs them NUL-terminated (the drivers
   // do not implement the length-taking dbi_conn_query_null) and batches are too big to copy.
   std::uint64_t exec(const std::string& sql);
+  // On sqlite3 every statement runs on the native handle, never through libdbd-sqlite3: that
+  // driver copies each select-list expression into a 128-byte stack buffer while it guesses
+  // column types (a search pattern of 81 quotes aborted smbtad with "buffer overflow detected")
+  // and leaks a few hundred bytes per query doing so.
   DbiResult query(const std::string& sql);
   // sqlite3 only: runs statements directly on the driver's sqlite3 handle, discarding any
   // rows. For PRAGMAs that return a row: libdbi's sqlite3 driver would print
@@ -87,6 +109,8 @@ class DbiConnection {
 
  private:
   [[noreturn]] void fail(std::string_view what, std::string_view sql);
+  [[noreturn]] void fail(std::string msg, std::string_view what, std::string_view sql);
+  DbiResult sqlite_query(const std::string& sql);
 
   std::string driver_;
   std::string location_;

@@ -71,6 +71,22 @@ TEST_P(HostileTest, NamesAreValuesNotSql) {
   EXPECT_EQ(fingerprint(), before);
 }
 
+// Issue 13 item 1: libdbd-sqlite3 copied each select-list expression into a 128-byte stack
+// buffer, so a search pattern of 41 single quotes (82 bytes once quoted) aborted the process.
+// Patterns of 4 KiB, of quotes or of wildcards, are answered exactly and change nothing.
+TEST_P(HostileTest, LongSearchPatternsAreAnsweredExactly) {
+  const std::string before = fingerprint();
+  for (const std::string& pattern : {std::string(4096, '\''), std::string(41, '\''),
+                                     "%" + std::string(4094, '_') + "%", std::string(4096, 'x')}) {
+    const auto tables = q("global, search \"" + pattern + "\";");
+    ASSERT_EQ(tables.size(), 1u) << pattern.size();
+    EXPECT_TRUE(tables[0].rows.empty()) << pattern.substr(0, 8);
+  }
+  // The search still finds what is there after them.
+  EXPECT_EQ(q("global, search '\xc3\xbcn\xc3\xaf';")[0].rows.size(), 1u);
+  EXPECT_EQ(fingerprint(), before);
+}
+
 SMBTA_QUERY_PARAMS(HostileTest);
 
 }  // namespace

@@ -70,6 +70,39 @@ TEST(SmbtadQuery, ClientPortAnswersQueries) {
   EXPECT_EQ(query_over_socket(client.get(), "global, total r;", 20000).size(), 1u);
 }
 
+// Issue 13 item 1: one query of 41 quotes over the client port used to abort smbtad ("buffer
+// overflow detected" in libdbd-sqlite3), losing the records it held. Now it is answered, and
+// smbtad goes on storing and answering.
+TEST(SmbtadQuery, ALongSearchPatternIsAnsweredAndSmbtadGoesOn) {
+  smbtad::testing::TempDir home;
+  store::testing::TestDb db("sqlite3");
+  const int port = smbtad::testing::free_port();
+  int qport = smbtad::testing::free_port();
+  while (qport == port) qport = smbtad::testing::free_port();
+  const auto& p = db.params();
+  SmbtadProcess smbtad({"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name, "-i",
+                        std::to_string(port), "-q", std::to_string(qport), "-p", "0"},
+                       home.path(), port);
+  auto fd = smbtad::testing::connect_module(port);
+  smbtad::testing::send_all(fd.get(), encode_frame(smbta::testing::example_record(Op::kWrite)));
+  auto client = net::connect_tcp("127.0.0.1", qport);
+  for (const std::string& pattern : {std::string(41, '\''), std::string(4096, '\'')}) {
+    const auto r = query_over_socket(client.get(), "global, search \"" + pattern + "\";", 20000);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_TRUE(r[0].rows.empty());
+  }
+  // Still alive: a record sent after the queries is stored and counted.
+  smbtad::testing::send_all(fd.get(), encode_frame(smbta::testing::example_record(Op::kRead)));
+  ASSERT_TRUE(smbtad::testing::eventually([&] {
+    try {
+      const auto r = query_over_socket(client.get(), "global, total rw;", 20000);
+      return std::get<std::int64_t>(r.at(0).rows.at(0).at(1)) == 2;
+    } catch (const std::exception&) {
+      return false;
+    }
+  })) << smbtad.log();
+}
+
 TEST(SmbtadQuery, EncryptedQueriesWithTheSharedKey) {
   smbtad::testing::TempDir home;
   const auto key_path = (home.path() / "key").string();
