@@ -70,6 +70,8 @@ constexpr option kLongOptions[] = {
     {"module-listeners", required_argument, nullptr, 1012},
     {"client-listeners", required_argument, nullptr, 1013},
     {"log-file", required_argument, nullptr, 1014},
+    {"max-client-connections", required_argument, nullptr, 1200},
+    {"client-idle-timeout", required_argument, nullptr, 1201},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -172,6 +174,12 @@ void apply(int c, const std::string& arg, Options& o) {
       break;
     case 1006:
       o.idle_timeout_s = static_cast<int>(parse_integer(arg, 1, 86400, what));
+      break;
+    case 1200:
+      o.max_client_connections = static_cast<int>(parse_integer(arg, 1, 1000000, what));
+      break;
+    case 1201:
+      o.client_idle_timeout_s = static_cast<int>(parse_integer(arg, 1, 86400 * 7, what));
       break;
     case 1007:
       o.max_body = static_cast<std::uint64_t>(parse_integer(arg, 256, 16 * 1024 * 1024, what));
@@ -287,6 +295,8 @@ constexpr ConfigKey kConfigKeys[] = {
     {"network", "unix_socket_path", 1003},
     {"network", "client_socket_path", 1004},
     {"network", "max_connections", 1005},
+    {"network", "max_client_connections", 1200},
+    {"network", "client_idle_timeout", 1201},
     {"database", "driver", 'M'},
     {"database", "name", 'N'},
     {"database", "host", 'H'},
@@ -512,8 +522,13 @@ Network:
       --client-listeners tcp|unix|tcp,unix
                                    where clients connect (default tcp)
   -I, --ip ADDRESS                 bind address, IPv4, IPv6 or host name (default localhost)
-      --max-connections N          simultaneous connections (default 8192)
-      --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
+      --max-connections N          simultaneous module connections (default 8192)
+      --max-client-connections N   simultaneous client connections (default 1024)
+      --idle-timeout SECONDS       close a peer whose record (or request) is not complete
+                                   SECONDS after its first byte (default 60)
+      --client-idle-timeout SECONDS
+                                   close a client without monitors that sent nothing and
+                                   got nothing for SECONDS (default 300)
       --max-record-size BYTES      largest accepted record body (default 65536)
       --max-monitors N             real-time monitors of all clients (default 256)
       --max-client-monitors N      real-time monitors per client connection (default 64)
