@@ -31,8 +31,11 @@ class ModuleSession : public EventHandler {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // `require_key`: with a key, a record in clear text closes the connection (without it, such
+  // a record is accepted and said once per connection).
   ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
-                std::optional<smbta::AesKey> key, RecordSink& sink, std::span<char> read_buffer);
+                std::optional<smbta::AesKey> key, RecordSink& sink, std::span<char> read_buffer,
+                bool require_key = false);
 
   void on_events(std::uint32_t events) override;
   // True when a record has been arriving for `timeout` or longer, counted from its first byte
@@ -73,6 +76,11 @@ class ModuleSession : public EventHandler {
   std::uint64_t bad_records_ = 0;
   bool closed_ = false;
   bool closed_on_error_ = false;
+  bool has_key_ = false;
+  bool require_key_ = false;
+  bool plaintext_logged_ = false;
+  // A record in clear text on an smbtad with a key: false when the connection was closed.
+  bool accept_plaintext();
 };
 
 }  // namespace smbtad

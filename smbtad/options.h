@@ -48,6 +48,7 @@ struct Options {
   std::string keyfile;
   std::string keyfile_clients;
   bool require_client_key = false;  // refuse client requests that are not encrypted
+  bool require_module_key = false;  // refuse module records that are not encrypted (needs -k)
   int precision = 5;
   bool use_db = true;
   bool rollups = true;       // keep the hourly rollup that makes reports fast (smbtaquery)
