@@ -204,6 +204,7 @@ void ClientSession::update_interest() {
 
 void ClientSession::on_events(std::uint32_t events) {
   if (closed_) return;
+  last_activity_ = std::chrono::steady_clock::now();
   if (!send_error_.empty()) {
     close(send_error_);
     return;

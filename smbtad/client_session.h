@@ -66,6 +66,9 @@ class ClientSession : public EventHandler, public MonitorSink {
   // Closes the session when a request has been arriving for longer than the host's
   // request_timeout() (the host calls it periodically; reads check it too). True when closed.
   bool close_if_overdue(RecordClock::Clock::time_point now);
+  // When the client last sent, read or was answered: the host closes clients idle too long.
+  std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
+  void touch(std::chrono::steady_clock::time_point now) { last_activity_ = now; }
 
  private:
   void handle(std::string_view body);
@@ -91,6 +94,7 @@ class ClientSession : public EventHandler, public MonitorSink {
   bool closed_ = false;
   std::string send_error_;  // set by flush(); the session closes at its next event
   RecordClock request_clock_;
+  std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace smbtad

@@ -14,13 +14,34 @@ using Status = smbta::StreamDecoder::Status;
 
 ModuleSession::ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
                              std::optional<smbta::AesKey> key, RecordSink& sink,
-                             std::span<char> read_buffer)
+                             std::span<char> read_buffer, bool require_key)
     : fd_(std::move(fd)),
       peer_(std::move(peer)),
       decoder_(limits, key),
       sink_(sink),
       read_buffer_(read_buffer),
-      last_data_(Clock::now()) {}
+      last_data_(Clock::now()),
+      has_key_(key.has_value()),
+      require_key_(require_key && key.has_value()) {}
+
+bool ModuleSession::accept_plaintext() {
+  // The legacy V2 header says per record whether it is encrypted, so a key alone does not keep
+  // clear text out: whoever reaches the port can send records unencrypted.
+  if (require_key_) {
+    close(
+        "a record in clear text, but this smbtad requires encrypted records "
+        "(--require-module-key); give the module the key (smb_traffic_analyzer:key_file)");
+    return false;
+  }
+  if (!plaintext_logged_) {
+    plaintext_logged_ = true;
+    smbta::log::warning(
+        "module {}: records arrive in clear text although smbtad has a key (-k); accepted "
+        "(--require-module-key refuses them)",
+        peer_);
+  }
+  return true;
+}
 
 void ModuleSession::close(std::string_view reason) {
   if (closed_) return;
@@ -32,7 +53,7 @@ void ModuleSession::close(std::string_view reason) {
 }
 
 bool ModuleSession::idle_for(Clock::time_point now, std::chrono::seconds timeout) const {
-  return !closed_ && decoder_.buffered() > 0 && now - last_data_ >= timeout;
+  return !closed_ && record_clock_.overdue(now, timeout);
 }
 
 void ModuleSession::on_events(std::uint32_t) {
@@ -55,9 +76,11 @@ void ModuleSession::on_events(std::uint32_t) {
   }
   last_data_ = Clock::now();
   decoder_.feed(std::string_view(read_buffer_.data(), static_cast<std::size_t>(n)));
+  const std::uint64_t frames_before = decoder_.frames();
   for (;;) {
     const Status st = decoder_.next(record_);
     if (st == Status::kRecord) {
+      if (has_key_ && !decoder_.last_header().encrypted && !accept_plaintext()) return;
       ++records_;
       sink_.on_record(*this, record_);
     } else if (st == Status::kBadRecord) {
@@ -76,6 +99,8 @@ void ModuleSession::on_events(std::uint32_t) {
       break;
     }
   }
+  // A trickle of bytes keeps the connection busy but never gives a record more time.
+  record_clock_.after_read(decoder_.buffered() > 0, decoder_.frames() != frames_before, last_data_);
 }
 
 }  // namespace smbtad

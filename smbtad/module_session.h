@@ -9,6 +9,7 @@
 #include <string>
 
 #include "event_loop.h"
+#include "record_clock.h"
 #include "smbta/stream_decoder.h"
 #include "smbta/unique_fd.h"
 
@@ -30,11 +31,15 @@ class ModuleSession : public EventHandler {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // `require_key`: with a key, a record in clear text closes the connection (without it, such
+  // a record is accepted and said once per connection).
   ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
-                std::optional<smbta::AesKey> key, RecordSink& sink, std::span<char> read_buffer);
+                std::optional<smbta::AesKey> key, RecordSink& sink, std::span<char> read_buffer,
+                bool require_key = false);
 
   void on_events(std::uint32_t events) override;
-  // True when a partial record has waited longer than `timeout` (the caller closes).
+  // True when a record has been arriving for `timeout` or longer, counted from its first byte
+  // however its bytes are spaced (the caller closes).
   bool idle_for(Clock::time_point now, std::chrono::seconds timeout) const;
 
   // Frees the receive buffer of a connection that has been quiet since `since`: busy
@@ -42,8 +47,11 @@ class ModuleSession : public EventHandler {
   void release_buffer_if_quiet(Clock::time_point since) {
     if (last_data_ < since) decoder_.release_if_idle();
   }
-  // Restarts the idle clock (after reading was paused for the database).
-  void touch(Clock::time_point now) { last_data_ = now; }
+  // Restarts the record's clock (after reading was paused for the database).
+  void touch(Clock::time_point now) {
+    last_data_ = now;
+    record_clock_.restart(now);
+  }
   int fd() const { return fd_.get(); }
   const std::string& peer() const { return peer_; }
   bool closed() const { return closed_; }
@@ -63,10 +71,16 @@ class ModuleSession : public EventHandler {
   std::span<char> read_buffer_;  // shared by all sessions of the thread
   smbta::Record record_;         // reused: keeps string capacity across records
   Clock::time_point last_data_;
+  RecordClock record_clock_;  // since the first byte of the record not yet complete
   std::uint64_t records_ = 0;
   std::uint64_t bad_records_ = 0;
   bool closed_ = false;
   bool closed_on_error_ = false;
+  bool has_key_ = false;
+  bool require_key_ = false;
+  bool plaintext_logged_ = false;
+  // A record in clear text on an smbtad with a key: false when the connection was closed.
+  bool accept_plaintext();
 };
 
 }  // namespace smbtad

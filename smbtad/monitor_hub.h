@@ -2,6 +2,7 @@
 // Real-time monitors: matches each record against the clients' filters and queues results.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -74,6 +75,11 @@ class MonitorHub {
   // Called once a second: THROUGHPUT monitors report the bytes of the past second.
   void on_second();
   std::size_t size() const { return monitors_.size(); }
+  // Whether `sink` holds a monitor (a client waiting for results is not idle).
+  bool serves(const MonitorSink* sink) const {
+    return std::any_of(monitors_.begin(), monitors_.end(),
+                       [&](const Monitor& m) { return m.sink == sink; });
+  }
 
  private:
   struct Monitor {

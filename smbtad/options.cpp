@@ -70,6 +70,9 @@ constexpr option kLongOptions[] = {
     {"module-listeners", required_argument, nullptr, 1012},
     {"client-listeners", required_argument, nullptr, 1013},
     {"log-file", required_argument, nullptr, 1014},
+    {"max-client-connections", required_argument, nullptr, 1200},
+    {"client-idle-timeout", required_argument, nullptr, 1201},
+    {"require-module-key", no_argument, nullptr, 1202},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -173,6 +176,15 @@ void apply(int c, const std::string& arg, Options& o) {
     case 1006:
       o.idle_timeout_s = static_cast<int>(parse_integer(arg, 1, 86400, what));
       break;
+    case 1200:
+      o.max_client_connections = static_cast<int>(parse_integer(arg, 1, 1000000, what));
+      break;
+    case 1202:
+      o.require_module_key = true;
+      break;
+    case 1201:
+      o.client_idle_timeout_s = static_cast<int>(parse_integer(arg, 1, 86400 * 7, what));
+      break;
     case 1007:
       o.max_body = static_cast<std::uint64_t>(parse_integer(arg, 256, 16 * 1024 * 1024, what));
       break;
@@ -264,6 +276,7 @@ enum ConfigOnly : int {
   kUnixModules = 2001,
   kUnixClients,
   kRequireKeyBool,
+  kRequireModuleKeyBool,
   kSqliteDbdir,
   kSqliteTimeout,
 };
@@ -284,9 +297,12 @@ constexpr ConfigKey kConfigKeys[] = {
     {"network", "module_listeners", 1012},
     {"network", "client_listeners", 1013},
     {"network", "require_client_key", kRequireKeyBool},
+    {"network", "require_module_key", kRequireModuleKeyBool},
     {"network", "unix_socket_path", 1003},
     {"network", "client_socket_path", 1004},
     {"network", "max_connections", 1005},
+    {"network", "max_client_connections", 1200},
+    {"network", "client_idle_timeout", 1201},
     {"database", "driver", 'M'},
     {"database", "name", 'N'},
     {"database", "host", 'H'},
@@ -404,6 +420,9 @@ void apply_config_file(const std::string& path, Options& o) {
         case kRequireKeyBool:
           o.require_client_key = *c.get_bool(k.section, k.key);
           break;
+        case kRequireModuleKeyBool:
+          o.require_module_key = *c.get_bool(k.section, k.key);
+          break;
         case kSqliteDbdir:
           o.db.sqlite_dbdir = *v;
           break;
@@ -477,6 +496,8 @@ void finalize_options(Options& o) {
     throw UsageError("-q/--query-port: inet port 65535 leaves no default client port; give -q");
   if (o.require_client_key && o.keyfile.empty() && o.keyfile_clients.empty())
     throw UsageError("--require-client-key: needs a key (-K or -k)");
+  if (o.require_module_key && o.keyfile.empty())
+    throw UsageError("--require-module-key: needs a key (-k)");
   if (o.module_listeners.tcp && o.client_listeners.tcp && o.client_port() == o.inet_port)
     throw UsageError("-q/--query-port: the client port must differ from the module port");
   if (o.module_listeners.unix_socket && o.client_listeners.unix_socket &&
@@ -512,8 +533,13 @@ Network:
       --client-listeners tcp|unix|tcp,unix
                                    where clients connect (default tcp)
   -I, --ip ADDRESS                 bind address, IPv4, IPv6 or host name (default localhost)
-      --max-connections N          simultaneous connections (default 8192)
-      --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
+      --max-connections N          simultaneous module connections (default 8192)
+      --max-client-connections N   simultaneous client connections (default 1024)
+      --idle-timeout SECONDS       close a peer whose record (or request) is not complete
+                                   SECONDS after its first byte (default 60)
+      --client-idle-timeout SECONDS
+                                   close a client without monitors that sent nothing and
+                                   got nothing for SECONDS (default 300)
       --max-record-size BYTES      largest accepted record body (default 65536)
       --max-monitors N             real-time monitors of all clients (default 256)
       --max-client-monitors N      real-time monitors per client connection (default 64)
@@ -538,6 +564,7 @@ Security:
   -k, --keyfile FILE               key for encrypted module records (mode 0600)
   -K, --key-file-clients FILE      key for the client port (default: the -k key)
       --require-client-key         answer only encrypted client requests
+      --require-module-key         refuse module records that are not encrypted (with -k)
 Process:
   -o, --interactive                stay in the foreground and log to stderr
       --log-file FILE              log to FILE (mode 0600, reopened on SIGHUP) instead of

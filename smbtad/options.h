@@ -48,6 +48,7 @@ struct Options {
   std::string keyfile;
   std::string keyfile_clients;
   bool require_client_key = false;  // refuse client requests that are not encrypted
+  bool require_module_key = false;  // refuse module records that are not encrypted (needs -k)
   int precision = 5;
   bool use_db = true;
   bool rollups = true;       // keep the hourly rollup that makes reports fast (smbtaquery)
@@ -61,7 +62,10 @@ struct Options {
 
   std::uint64_t max_body = 64 * 1024;
   int max_connections = 8192;
-  int idle_timeout_s = 60;  // a peer that stops in the middle of a record is closed after this
+  int idle_timeout_s = 60;  // a record (or request) not complete this long after its first byte
+  // Clients have limits of their own: idle clients must never take a module's place.
+  int max_client_connections = 1024;
+  int client_idle_timeout_s = 300;  // no request, reply or monitor for this long: closed
 
   // Said on stderr (and logged) at start-up: settings that work but are probably not meant
   // (an unknown config key, a precision that looks like a port).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "smbta/unique_fd.h"
+#include "store/dbi_connection.h"
 #include "store/event_store.h"
 
 namespace smbtad {
@@ -39,6 +40,9 @@ class QueryService {
 
  private:
   void run();
+  // Connects, or reconnects a connection the database dropped; false when it cannot.
+  bool usable(std::unique_ptr<smbta::store::DbiConnection>& db);
+  std::string answer(const std::string& body, std::unique_ptr<smbta::store::DbiConnection>& db);
 
   smbta::store::DbParams db_params_;
   smbta::UniqueFd wake_fd_;
@@ -47,6 +51,9 @@ class QueryService {
   std::deque<std::pair<std::uint64_t, std::string>> requests_;
   std::vector<std::pair<std::uint64_t, std::string>> done_;
   bool stopping_ = false;
+  // Query thread only: whether the connection was lost (for one line when it is back).
+  bool lost_ = false;
+  std::string last_connect_error_;
   std::thread thread_;
 };
 

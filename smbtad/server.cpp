@@ -55,13 +55,19 @@ smbta::AesKey load_key(const std::string& path, const std::string& option) {
   }
 }
 
-void raise_fd_limit(int wanted) {
+// Descriptors beyond the connections: listeners, database, spool, log, eventfds.
+constexpr rlim_t kSpareFds = 64;
+
+// Raises the descriptor limit towards `wanted` connections; returns the limit in force.
+rlim_t raise_fd_limit(std::size_t wanted) {
   rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  const rlim_t want = static_cast<rlim_t>(wanted) + 64;
-  if (rl.rlim_cur >= want) return;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return RLIM_INFINITY;
+  const rlim_t want = static_cast<rlim_t>(wanted) + kSpareFds;
+  if (rl.rlim_cur >= want) return rl.rlim_cur;
   rl.rlim_cur = std::min(want, rl.rlim_max);
-  ::setrlimit(RLIMIT_NOFILE, &rl);
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0 && ::getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return RLIM_INFINITY;
+  return rl.rlim_cur;
 }
 
 }  // namespace
@@ -70,7 +76,20 @@ Server::Server(const Options& o)
     : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 10000) {
   if (o.use_db) check_database(o);
   if (!o.keyfile.empty()) key_ = load_key(o.keyfile, "-k/--keyfile");
-  raise_fd_limit(o.max_connections);
+  max_modules_ = static_cast<std::size_t>(o.max_connections);
+  max_clients_ = static_cast<std::size_t>(o.max_client_connections);
+  const rlim_t fds = raise_fd_limit(max_modules_ + max_clients_);
+  if (fds != RLIM_INFINITY && fds < max_modules_ + max_clients_ + kSpareFds) {
+    // Too few descriptors for both limits: clients give way, so that running out of
+    // descriptors never turns a module away.
+    const std::size_t room = fds > max_modules_ + kSpareFds ? fds - max_modules_ - kSpareFds : 0;
+    const std::size_t clients = std::min(max_clients_, std::max<std::size_t>(room, 16));
+    smbta::log::warning(
+        "descriptor limit {} is below --max-connections {} plus --max-client-connections {}; "
+        "serving at most {} clients (raise the hard limit, e.g. LimitNOFILE=)",
+        static_cast<unsigned long long>(fds), max_modules_, max_clients_, clients);
+    max_clients_ = clients;
+  }
   hub_.set_limits(
       {static_cast<std::size_t>(o.max_client_monitors), static_cast<std::size_t>(o.max_monitors)});
   if (!o.keyfile_clients.empty())
@@ -140,10 +159,20 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
       }
       return;
     }
-    if (sessions_.size() + clients_.size() >= static_cast<std::size_t>(options_.max_connections)) {
+    // Separate limits: a flood of clients (idle or not) never takes a module's place.
+    if (kind == Kind::kModule && sessions_.size() >= max_modules_) {
       if (stats_.connections_refused++ % 1000 == 0)
-        smbta::log::warning("connection limit {} reached; refusing connections (--max-connections)",
-                            options_.max_connections);
+        smbta::log::warning(
+            "module connection limit {} reached; refusing module connections (--max-connections)",
+            max_modules_);
+      continue;
+    }
+    if (kind == Kind::kClient && clients_.size() >= max_clients_) {
+      if (stats_.client_connections_refused++ % 1000 == 0)
+        smbta::log::warning(
+            "client connection limit {} reached; refusing client connections "
+            "(--max-client-connections)",
+            max_clients_);
       continue;
     }
     std::string peer = is_unix ? "unix" : smbta::net::peer_address(ss);
@@ -157,9 +186,9 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
       continue;
     }
     smbta::log::debug(1, "module connection from {}", peer);
-    auto session = std::make_unique<ModuleSession>(std::move(fd), std::move(peer),
-                                                   smbta::DecoderLimits{options_.max_body}, key_,
-                                                   *this, std::span<char>(read_buffer_));
+    auto session = std::make_unique<ModuleSession>(
+        std::move(fd), std::move(peer), smbta::DecoderLimits{options_.max_body}, key_, *this,
+        std::span<char>(read_buffer_), options_.require_module_key);
     loop_.add(raw, reading_paused_ ? 0 : EPOLLIN | EPOLLRDHUP, session.get());
     sessions_.emplace(raw, std::move(session));
     ++stats_.connections_accepted;
@@ -203,6 +232,7 @@ void Server::on_close(ModuleSession& s) {
 
 void Server::on_client_close(ClientSession& s) {
   loop_.remove(s.fd());
+  queries_pending_.erase(s.serial());
   auto it = clients_.find(s.fd());
   if (it != clients_.end()) {
     closed_clients_.push_back(std::move(it->second));
@@ -214,14 +244,19 @@ std::string Server::submit_query(ClientSession& from, std::string body) {
   if (!queries_) return "this smbtad keeps no database (-U 0): ask smbtaquery in direct mode";
   if (!queries_->submit(from.serial(), std::move(body)))
     return "too many queries are waiting; try again";
+  ++queries_pending_[from.serial()];  // a client waiting for its answer is not idle
   return {};
 }
 
 void Server::deliver_query_replies() {
+  const auto now = Clock::now();
   for (auto& [serial, body] : queries_->take_done()) {
+    if (auto it = queries_pending_.find(serial); it != queries_pending_.end() && --it->second == 0)
+      queries_pending_.erase(it);
     for (auto& [fd, c] : clients_) {
       if (c->serial() == serial) {
         c->push(body);
+        c->touch(now);
         break;
       }
     }
@@ -265,16 +300,34 @@ void Server::tick() {
     s->release_buffer_if_quiet(now - std::chrono::seconds(2));
   }
   for (ModuleSession* s : idle) {
-    s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
+    s->close(fmt::format("a record was not complete {} s after its first byte (--idle-timeout)",
+                         timeout.count()));
   }
   // Closing erases from clients_: first collect.
   std::vector<ClientSession*> clients;
   for (auto& [fd, c] : clients_) clients.push_back(c.get());
   for (ClientSession* c : clients) c->close_if_overdue(now);
+  close_idle_clients(now);
   if (listeners_paused_) {
     for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
     listeners_paused_ = false;
   }
+}
+
+void Server::close_idle_clients(Clock::time_point now) {
+  // Clients that hold no monitor, wait for no answer and have been silent for the timeout:
+  // smbtaquery connects for one query, so nothing a user runs stays like that.
+  const std::chrono::seconds timeout(options_.client_idle_timeout_s);
+  std::vector<ClientSession*> idle;
+  for (auto& [fd, c] : clients_)
+    if (now - c->last_activity() >= timeout && !queries_pending_.contains(c->serial()) &&
+        !hub_.serves(c.get()))
+      idle.push_back(c.get());
+  for (ClientSession* c : idle) c->close({});  // erases from clients_
+  if (!idle.empty())
+    smbta::log::debug(1, "closed {} client connections idle for {} s (--client-idle-timeout)",
+                      idle.size(), timeout.count());
+  stats_.clients_closed_idle += idle.size();
 }
 
 void Server::reap_closed() {
@@ -286,10 +339,10 @@ void Server::reap_closed() {
 
 std::string Server::connection_summary() const {
   return fmt::format(
-      "{} module connections accepted, {} refused (limit), {} closed on errors; {} records "
-      "reported undelivered by modules",
+      "{} module connections accepted, {} refused (limit), {} closed on errors; {} client "
+      "connections refused (limit), {} closed idle; {} records reported undelivered by modules",
       stats_.connections_accepted, stats_.connections_refused, stats_.connections_closed_on_error,
-      stats_.dropped_by_modules);
+      stats_.client_connections_refused, stats_.clients_closed_idle, stats_.dropped_by_modules);
 }
 
 void Server::on_signal(int signo) {

@@ -29,6 +29,8 @@ struct IngestStats {
   std::uint64_t connections_refused = 0;
   std::uint64_t connections_closed_on_error = 0;
   std::uint64_t dropped_by_modules = 0;  // from the modules' drop notices
+  std::uint64_t client_connections_refused = 0;
+  std::uint64_t clients_closed_idle = 0;  // --client-idle-timeout
 };
 
 // Why: one object wires the parts of the daemon in the order they must start and stop; main()
@@ -70,6 +72,7 @@ class Server : public RecordSink, public ClientHost {
   std::string connection_summary() const;
   void flush_cache(bool final);
   void reap_closed();
+  void close_idle_clients(std::chrono::steady_clock::time_point now);
   void pause_reading();
   void resume_reading();
 
@@ -88,6 +91,10 @@ class Server : public RecordSink, public ClientHost {
   std::vector<std::unique_ptr<ModuleSession>> closed_;
   std::unordered_map<int, std::unique_ptr<ClientSession>> clients_;
   std::vector<std::unique_ptr<ClientSession>> closed_clients_;
+  // Queries submitted and not yet answered, by client serial.
+  std::unordered_map<std::uint64_t, int> queries_pending_;
+  std::size_t max_modules_ = 0;  // --max-connections
+  std::size_t max_clients_ = 0;  // --max-client-connections, less if descriptors are short
   std::optional<smbta::AesKey> client_key_;
   MonitorHub hub_;
   unsigned ticks_ = 0;

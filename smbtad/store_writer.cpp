@@ -107,6 +107,25 @@ WriterStats StoreWriter::stats() const {
   return s;
 }
 
+namespace {
+
+constexpr std::chrono::seconds kMaxBackoff{30};
+
+}  // namespace
+
+void StoreWriter::back_off() {
+  store_.reset();
+  connected_ = false;
+  next_connect_ = Clock::now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+}
+
+void StoreWriter::recovered() {
+  if (backoff_ == std::chrono::seconds(1)) return;
+  backoff_ = std::chrono::seconds(1);
+  for (auto topic : {"connect", "store", "replay", "spool"}) throttle_.clear(topic);
+}
+
 bool StoreWriter::ensure_connected() {
   if (store_) return true;
   const auto now = Clock::now();
@@ -116,18 +135,22 @@ bool StoreWriter::ensure_connected() {
     store->write_status(config_.status);
     store_ = std::move(store);
     connected_ = true;
-    backoff_ = std::chrono::seconds(1);
+    // The wait is reset by a stored batch, not here: a full sqlite disk accepts the connection
+    // and refuses every insert, and must not be retried every second.
     smbta::log::notice("connected to the {} database {}", config_.db.driver, config_.db.name);
     return true;
   } catch (const StoreError& e) {
     // At start-up a refusal stopped smbtad (Server::check_database); one that appears later
     // (a password changed under a running smbtad) is spooled like an outage, because the
     // records arriving meanwhile have nowhere else to go, and said as what it is.
-    smbta::log::error("database {} {}: {}; records are spooled to {}, retry in {} s",
-                      config_.db.name, e.connection_lost() ? "unreachable" : "refuses smbtad",
-                      e.what(), config_.spool_dir.string(), backoff_.count());
+    std::uint64_t held = 0;
+    if (throttle_.allow("connect", held))
+      smbta::log::error("database {} {}: {}; records are spooled to {}, retry in {} s{}",
+                        config_.db.name, e.connection_lost() ? "unreachable" : "refuses smbtad",
+                        e.what(), config_.spool_dir.string(), backoff_.count(),
+                        LogThrottle::held_back_note(held));
     next_connect_ = now + backoff_;
-    backoff_ = std::min(backoff_ * 2, std::chrono::seconds(30));
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
     return false;
   }
 }
@@ -142,32 +165,38 @@ void StoreWriter::store_or_spool(std::vector<Row>& rows) {
       stored_ += rows.size();
       release(rows.size());
       rows.clear();
+      recovered();
       return;
     } catch (const StoreError& e) {
       ++failed_;
-      if (e.connection_lost()) {
-        smbta::log::error("database connection lost: {}; spooling", e.what());
-        store_.reset();
-        connected_ = false;
-        next_connect_ = Clock::now() + backoff_;
-      } else {
-        // Not a connectivity problem: the rows stay in the spool for replay after the
-        // administrator fixed the database; they are not thrown away.
-        smbta::log::error("storing {} rows failed: {}; kept in the spool", rows.size(), e.what());
-        store_.reset();
-        connected_ = false;
-        next_connect_ = Clock::now() + backoff_;
-      }
+      // Either way the rows go to the spool and are stored from there later: a lost
+      // connection, a full disk or a locked file waits for the database; anything else waits
+      // for the administrator who fixes it. Nothing is thrown away here.
+      std::uint64_t held = 0;
+      if (throttle_.allow("store", held))
+        smbta::log::error("storing {} rows failed{}: {}; spooling, retry in {} s{}", rows.size(),
+                          e.connection_lost() ? " (database unavailable)" : "", e.what(),
+                          backoff_.count(), LogThrottle::held_back_note(held));
+      back_off();
     }
   }
+  if (Clock::now() < next_spool_try_) return;  // stays pending in memory until then
   try {
     spool_.append(rows);
     spooled_ += rows.size();
     release(rows.size());
     rows.clear();
+    spool_backoff_ = std::chrono::seconds(1);
+    throttle_.clear("spool");
   } catch (const std::exception& e) {
-    // Disk full and database down: the rows stay queued in memory and the next pass retries.
-    smbta::log::error("cannot spool {} rows: {}", rows.size(), e.what());
+    // Disk full and database down: the rows stay queued in memory (module reads pause once
+    // too many wait) and the next try comes after a growing wait.
+    std::uint64_t held = 0;
+    if (throttle_.allow("spool", held))
+      smbta::log::error("cannot spool {} rows: {}; kept in memory, retry in {} s{}", rows.size(),
+                        e.what(), spool_backoff_.count(), LogThrottle::held_back_note(held));
+    next_spool_try_ = Clock::now() + spool_backoff_;
+    spool_backoff_ = std::min(spool_backoff_ * 2, kMaxBackoff);
   }
 }
 
@@ -200,21 +229,24 @@ bool StoreWriter::replay_spool() {
       stored_ += rest.size();
       spool_.pop_front();
       segment_failures_ = 0;
+      recovered();
     } catch (const StoreError& e) {
       ++failed_;
-      smbta::log::error("replaying the spool failed: {}", e.what());
+      std::uint64_t held = 0;
+      if (throttle_.allow("replay", held))
+        smbta::log::error("replaying the spool failed: {}; retry in {} s{}", e.what(),
+                          backoff_.count(), LogThrottle::held_back_note(held));
+      // Only a segment the database refuses on its merits may be set aside (e.g. bytes
+      // PostgreSQL rejects as UTF-8): retrying it forever would hold back everything queued
+      // behind it. A lost connection, a full disk or a lock is the database's state, not the
+      // rows' (StoreError::connection_lost), and waits however long it lasts.
       if (!e.connection_lost() && ++segment_failures_ >= kMaxSegmentFailures) {
-        // The database refuses these rows themselves (e.g. bytes PostgreSQL rejects as UTF-8):
-        // retrying forever would hold back everything queued behind them.
         if (!quarantine(*seg)) return false;
         spool_.pop_front();
         segment_failures_ = 0;
         continue;
       }
-      store_.reset();
-      connected_ = false;
-      next_connect_ = Clock::now() + backoff_;
-      backoff_ = std::min(backoff_ * 2, std::chrono::seconds(30));
+      back_off();
       return false;
     }
   }
@@ -245,8 +277,7 @@ bool StoreWriter::quarantine(const Spool::Segment& seg) {
       ++stored_;
     } catch (const StoreError& e) {
       if (e.connection_lost()) {
-        store_.reset();
-        connected_ = false;
+        back_off();
         return false;  // the segment stays and resumes at the mark
       }
       try {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "log_throttle.h"
 #include "smbta/unique_fd.h"
 #include "spool.h"
 #include "store/event_store.h"
@@ -71,6 +72,10 @@ class StoreWriter {
   void store_or_spool(std::vector<smbta::store::Row>& rows);
   bool replay_spool();
   void maintain();
+  // After a failed statement: drop the connection and wait longer before the next try.
+  void back_off();
+  // After a stored batch: the next fault starts with a short wait again.
+  void recovered();
 
   WriterConfig config_;
   Spool spool_;
@@ -98,6 +103,11 @@ class StoreWriter {
 
   std::chrono::steady_clock::time_point next_connect_{};
   std::chrono::seconds backoff_{1};
+  // A spool directory that refused a segment (its disk is full too) is not tried again before
+  // this: serialising every pending row on each pass kept a core busy.
+  std::chrono::steady_clock::time_point next_spool_try_{};
+  std::chrono::seconds spool_backoff_{1};
+  LogThrottle throttle_{std::chrono::seconds(30)};
   std::chrono::steady_clock::time_point next_maintenance_;
   std::chrono::steady_clock::time_point next_trim_{};
   std::atomic<std::uint64_t> stored_{0}, spooled_{0}, purged_{0}, failed_{0};

@@ -29,7 +29,10 @@ namespace {
 // only temporarily unavailable (sqlite3 lock held past the busy timeout). Both call for
 // "spool and retry later" rather than "report a bug"; ping alone cannot tell, because the pgsql
 // driver's ping silently reconnects and then reports success for a transaction that is gone.
-constexpr std::array<std::string_view, 9> kTransientMarkers = {
+// Resource shortages count too: a full disk or exhausted memory refuses any row, and a row
+// taken for bad because of it would be set aside for good (sqlite3 "database or disk is full",
+// PostgreSQL "could not extend file ...: No space left on device").
+constexpr std::array<std::string_view, 15> kTransientMarkers = {
     "server closed the connection",
     "no connection to the server",
     "terminating connection",
@@ -39,6 +42,12 @@ constexpr std::array<std::string_view, 9> kTransientMarkers = {
     "could not connect",
     "database is locked",
     "SSL SYSCALL error",
+    "database or disk is full",
+    "disk I/O error",
+    "No space left on device",
+    "Disk quota exceeded",
+    "could not extend file",
+    "out of memory",
 };
 
 bool looks_transient(std::string_view msg) {

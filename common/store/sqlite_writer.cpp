@@ -55,10 +55,12 @@ void SqliteWriter::step_done(sqlite3_stmt* st, const char* what) {
   const int rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    // A lock held past the busy timeout is the only transient error of a local file.
+    // A lock held past the busy timeout, a full disk, an I/O error or exhausted memory are the
+    // file's state, not the row's: the row waits for them to pass instead of being set aside.
     const int primary = rc & 0xff;
     throw StoreError(fmt::format("{} failed: {}", what, sqlite3_errmsg(db_)),
-                     primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
+                     primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+                         primary == SQLITE_IOERR || primary == SQLITE_NOMEM);
   }
 }
 

@@ -8,6 +8,9 @@
 #include <random>
 #include <thread>
 
+#include "client/query_client.h"
+#include "query/engine.h"
+#include "smbta/net.h"
 #include "smbtad/db_rows.h"
 #include "support/smbtad_process.h"
 #include "support/store_fixture.h"
@@ -123,6 +126,71 @@ TEST(PgsqlOutage, RecordsSentWhilePostgresqlIsDownAreStoredWhenItIsBack) {
       << again.log();
   EXPECT_EQ(again.stop(), 0);
   smbta::store::DbiConnection db(params);
+  EXPECT_EQ(actual_rows(db), expected_rows(all, 0));
+}
+
+std::int64_t read_write_bytes(const std::vector<Record>& records) {
+  std::int64_t sum = 0;
+  for (const auto& r : records)
+    if (smbta::is_read_write(r.op)) sum += static_cast<std::int64_t>(r.length);
+  return sum;
+}
+
+// "global, total rw;" over smbtad's client port: the byte total, or the error it answered.
+std::int64_t total_over_client_port(int qport) {
+  auto client = smbta::net::connect_tcp("127.0.0.1", qport);
+  const auto tables = smbta::client::query_over_socket(client.get(), "global, total rw;", 30000);
+  return std::get<std::int64_t>(tables.at(0).rows.at(0).at(0));
+}
+
+TEST(PgsqlOutage, ClientPortQueriesAnswerAgainAfterAPostgresqlRestart) {
+  OwnCluster pg;
+  TempDir home;
+  const int port = free_port();
+  int qport = free_port();
+  while (qport == port) qport = free_port();
+  auto args = pg_args(pg.port(), "smbta_test");
+  args.insert(args.end(), {"-i", std::to_string(port), "-q", std::to_string(qport), "-p", "0"});
+  const auto params = pg_params(pg.port(), "smbta_test");
+  SmbtadProcess smbtad(args, home.path(), port);
+  auto fd = connect_module(port);
+  std::vector<Record> all = random_records(500, 31);
+  send_all(fd.get(), frames(all));
+  ASSERT_TRUE(eventually([&] { return rows_or_zero(params) == all.size(); })) << smbtad.log();
+  // The query thread has its connection before the restart.
+  ASSERT_EQ(total_over_client_port(qport), read_write_bytes(all)) << smbtad.log();
+
+  pg.stop();
+  auto during = random_records(500, 32);
+  send_all(fd.get(), frames(during));
+  all.insert(all.end(), during.begin(), during.end());
+  ASSERT_TRUE(eventually([&] { return smbtad.log().find("spool") != std::string::npos; }))
+      << smbtad.log();
+  // A query while the server is down is answered with an error, not left hanging.
+  EXPECT_THROW(total_over_client_port(qport), smbta::query::QueryError);
+  pg.start();
+  auto after = random_records(300, 33);
+  send_all(fd.get(), frames(after));
+  all.insert(all.end(), after.begin(), after.end());
+  ASSERT_TRUE(eventually([&] { return rows_or_zero(params) == all.size(); },
+                         std::chrono::milliseconds(60000)))
+      << smbtad.log();
+  // The writer is back; the very next query must be answered, and correctly (before the fix
+  // every query failed with "no connection to the server" until smbtad restarted).
+  std::int64_t total = -1;
+  try {
+    total = total_over_client_port(qport);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "query after the restart failed: " << e.what() << "\n" << smbtad.log();
+  }
+  EXPECT_EQ(total, read_write_bytes(all));
+  EXPECT_NE(smbtad.log().find("query connection"), std::string::npos) << smbtad.log();
+  ::shutdown(fd.get(), SHUT_WR);
+  char c;
+  ::recv(fd.get(), &c, 1, 0);
+  EXPECT_EQ(smbtad.stop(), 0);
+  smbta::store::DbiConnection db(params);
+  EXPECT_EQ(count_rows(db), all.size());
   EXPECT_EQ(actual_rows(db), expected_rows(all, 0));
 }
 

@@ -8,6 +8,8 @@
 #include <regex>
 #include <thread>
 
+#include "smbta/key_file.h"
+#include "smbta/legacy_cipher.h"
 #include "smbta/net.h"
 #include "smbta/timestamp.h"
 #include "smbta/v2_codec.h"
@@ -204,8 +206,51 @@ TEST_F(Daemon, PeerSilentInsideARecordTimesOut) {
   auto fd = connect_module(port);
   send_all(fd.get(), "V2.000000000000000000001");
   EXPECT_TRUE(closed_by_peer(fd.get()));
-  EXPECT_NE(smbtad.log().find("in the middle of a record"), std::string::npos);
+  EXPECT_NE(smbtad.log().find("was not complete 1 s after its first byte"), std::string::npos);
   EXPECT_EQ(smbtad.stop(), 0);
+}
+
+TEST_F(Daemon, PlaintextRecordsOnAKeyedSmbtadAreSaidOnceOrRefused) {
+  const std::string key_path = (home_.path() / "key").string();
+  smbta::LegacyCipher cipher(smbta::create_key_file(key_path));
+  const auto plain = smbta::testing::random_records(20, 61);
+  const auto sealed = smbta::testing::random_records(20, 62);
+  {
+    // Accepted, and said once per connection.
+    const int port = free_port();
+    SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0", "-k", key_path}, home_.path(),
+                         port);
+    auto fd = connect_module(port);
+    send_all(fd.get(), frames(plain));
+    smbta::store::DbiConnection db(sqlite_at(home_.path()));
+    ASSERT_TRUE(eventually([&] { return count_rows(db) == plain.size(); })) << smbtad.log();
+    EXPECT_EQ(smbtad.stop(), 0);
+    const std::string log = smbtad.log();
+    const std::string line = "records arrive in clear text although smbtad has a key";
+    ASSERT_NE(log.find(line), std::string::npos) << log;
+    EXPECT_EQ(log.find(line), log.rfind(line)) << "logged more than once:\n" << log;
+  }
+  // --require-module-key: the clear-text connection is closed, the encrypted one stored.
+  const int port = free_port();
+  SmbtadProcess smbtad(
+      {"-i", std::to_string(port), "-p", "0", "-k", key_path, "--require-module-key"}, home_.path(),
+      port);
+  auto bad = connect_module(port);
+  send_all(bad.get(), frames(plain));
+  EXPECT_TRUE(closed_by_peer(bad.get()));
+  auto good = connect_module(port);
+  send_all(good.get(), frames(sealed, &cipher));
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == plain.size() + sealed.size(); }))
+      << smbtad.log();
+  EXPECT_NE(smbtad.log().find("requires encrypted records (--require-module-key)"),
+            std::string::npos)
+      << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+  // Without a key the option is a usage error.
+  const auto r = run_smbtad({"--require-module-key", "-o"}, home_.path());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--require-module-key: needs a key (-k)"), std::string::npos) << r.output;
 }
 
 TEST_F(Daemon, UnixSocketModulesAreStored) {
