@@ -100,7 +100,7 @@ TEST_F(PrefixInstall, WritesNothingOutsideThePrefix) {
 
 // The unit runs smbtad as its own user in a sandbox (issue 14): the settings an administrator
 // relies on are there, and systemd's own exposure score of the unit stays at the level measured
-// when they were chosen (1.2 with systemd 252), so that a setting lost or weakened shows.
+// when they were chosen (1.3 with systemd 252), so that a setting lost or weakened shows.
 TEST_F(PrefixInstall, UnitIsHardened) {
   install();
   const fs::path unit_file = prefix_ / "lib/systemd/system/smbtad.service";
