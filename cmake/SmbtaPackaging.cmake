@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The Debian packages, built by `cpack -G DEB` (CPack's DEB generator) in a build tree configured
-# with -DCMAKE_INSTALL_PREFIX=/usr: `smbta` (smbtad, the tools, man pages, unit, configuration)
-# and `samba-vfs-smb-traffic-analyzer` (the module, tied to the exact samba it was compiled
-# against). The install rules are the project's own (component smbta, and the module's directory
-# installs into component vfs_module: see the top-level CMakeLists.txt); this file adds what only
-# a package needs: control fields, maintainer scripts (packaging/), copyright and changelog.
+# The Debian packages, built by `cpack -G DEB` (CPack's DEB generator) in a build tree; they
+# install below /usr, whatever the tree's CMAKE_INSTALL_PREFIX: `smbta` (smbtad, the tools, man
+# pages, unit, configuration) and `samba-vfs-smb-traffic-analyzer` (the module, tied to the exact
+# samba it was compiled against). The install rules are the project's own (component smbta, and
+# the module's directory installs into component vfs_module: see the top-level CMakeLists.txt);
+# this file adds what only a package needs: control fields, maintainer scripts (packaging/),
+# copyright and changelog (cmake/SmbtaPackageStage.cmake).
 # The revision can also be chosen per run: `cpack -G DEB -D CPACK_DEBIAN_PACKAGE_RELEASE=2`.
 # CPack instead of a debian/ directory: the install rules already say where everything goes, and
 # one `cpack` in any build tree makes both packages without a second build system to keep true.
