@@ -73,11 +73,16 @@ if [ -e "$MODULE" ] || [ -L "$MODULE" ]; then cp -a "$MODULE" "$T/saved/"; fi
 install_module_link
 LINKED=1
 
-echo "== smbtad on sqlite ($T/staddb), smbd with the module on the shares projects and scratch"
+echo "== smbtad on sqlite ($T/db/staddb), smbd with the module on the shares projects and scratch"
 SPORT=$(free_port)
 RPORT=$(free_port)
 QPORT=$(free_port)
-HOME=$T "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -M sqlite3 -N "$T/staddb" -p 0 \
+# smbtad needs no privileges: it runs as nobody, in a directory of its own.
+mkdir -p "$T/db"
+chown nobody "$T/db"
+chmod 700 "$T/db"
+env HOME="$T/db" setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups -- \
+  "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -M sqlite3 -N "$T/db/staddb" -p 0 \
   </dev/null >"$T/smbtad.log" 2>&1 &
 SMBTAD_PID=$!
 wait_until 30 wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(tail -n 5 "$T/smbtad.log")"
@@ -145,13 +150,13 @@ rename tmp\\dump.bin tmp\\old.bin; del tmp\\old.bin; rmdir tmp"
 # Written and read: 1835008 + 1048576 bytes by the first user, 2097152 + 2097152 by the second.
 EXPECTED=$((1835008 + 1048576 + 2097152 + 2097152))
 total_is() {
-  [ "$("$SMBTAQUERY" -N "$T/staddb" -q 'global, total rw;' -o csv 2>/dev/null |
+  [ "$("$SMBTAQUERY" -N "$T/db/staddb" -q 'global, total rw;' -o csv 2>/dev/null |
     awk -F, 'NR == 2 { print $1 }')" = "$EXPECTED" ]
 }
 wait_until 60 total_is || fail "smbtad did not store the $EXPECTED bytes of the traffic"
 
-echo "== smbtaquery -N $T/staddb -q 'global, total rw, top 5 users rw, top 5 shares rw, top 5 files rw;'"
-"$SMBTAQUERY" -N "$T/staddb" -q 'global, total rw, top 5 users rw, top 5 shares rw, top 5 files rw;'
+echo "== smbtaquery -N $T/db/staddb -q 'global, total rw, top 5 users rw, top 5 shares rw, top 5 files rw;'"
+"$SMBTAQUERY" -N "$T/db/staddb" -q 'global, total rw, top 5 users rw, top 5 shares rw, top 5 files rw;'
 
 monitor="$SMBTAMONITOR -i $QPORT -s projects"
 if [ "$live" -eq 1 ]; then

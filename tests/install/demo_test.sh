@@ -38,7 +38,7 @@ after=$(readlink "$module" 2>/dev/null || { [ -e "$module" ] && md5sum <"$module
 [ "$after" = "$before" ] || fail "smbd's module file changed: '$before' -> '$after'"
 [ "$(find /tmp -maxdepth 1 -name 'smbta-demo.*' | sort)" = "$demos_before" ] ||
   fail "demo.sh left its temporary directory"
-dir=$(sed -n "s/^== smbtad on sqlite (\(.*\)\/staddb).*/\1/p" "$out")
+dir=$(sed -n "s/^== smbtad on sqlite (\(.*\)\/db\/staddb).*/\1/p" "$out")
 [ -n "$dir" ] || fail "demo.sh did not say where its database is"
 ! pgrep -f -- "$dir" >/dev/null || fail "processes of the demo are still running: $(pgrep -af -- "$dir")"
 echo "PASS: demo"
