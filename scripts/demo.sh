@@ -21,7 +21,12 @@ for arg in "$@"; do
   esac
 done
 build=${build:-$repo/build}
-build=$(cd "$build" 2>/dev/null && pwd) || { echo "demo.sh: no build tree $build; build first: bash scripts/run.sh, or cmake -S . -B build && cmake --build build" >&2; exit 2; }
+if ! build_abs=$(cd "$build" 2>/dev/null && pwd); then
+  echo "demo.sh: no build tree $build; build first: bash scripts/run.sh (or cmake -S . -B build" \
+    "&& cmake --build build)" >&2
+  exit 2
+fi
+build=$build_abs
 
 # An isolated smbd, ports, waiting (shared with the vfs tests).
 # shellcheck source=tests/vfs/vfs_lib.sh
@@ -50,6 +55,7 @@ MODULE=$MODULE_DIR/smb_traffic_analyzer.so
 cleanup() {
   local rc=$?
   set +e
+  trap '' PIPE  # a reader that went away (demo.sh | head) must not stop the cleanup
   [ -n "${SMBTAD_PID:-}" ] && kill "$SMBTAD_PID" 2>/dev/null
   [ -n "${SMBD_PID:-}" ] && kill "$SMBD_PID" 2>/dev/null
   wait 2>/dev/null
@@ -67,7 +73,8 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
+trap 'exit 141' PIPE
 
 if [ -e "$MODULE" ] || [ -L "$MODULE" ]; then cp -a "$MODULE" "$T/saved/"; fi
 install_module_link
