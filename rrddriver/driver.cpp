@@ -44,8 +44,10 @@ struct Accumulator : FeedListener {
 }  // namespace
 
 int run_graphs(const DriverOptions& o) {
-  for (const auto& f : render_graphs(o.database, o.graph_prefix, o.title))
-    std::printf("%s\n", f.c_str());
+  for (const auto& g : render_graphs(o.database, o.graph_prefix, o.title)) {
+    std::printf("%s\n", g.file.c_str());
+    for (const auto& l : g.legends) smbta::log::debug(1, "{}: legend \"{}\"", g.file, l);
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <rrd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -103,8 +104,39 @@ void update_rrd(const std::string& path, const client::Traffic& t) {
     throw_rrd("updating " + path);
 }
 
-std::vector<std::string> render_graphs(const std::string& rrd, const std::string& prefix,
-                                       const std::string& title) {
+BinaryUnit binary_unit_for(double max_bytes_per_second) {
+  static constexpr const char* kNames[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  BinaryUnit u{kNames[0], 1.0};
+  if (!(max_bytes_per_second > 0)) return u;  // also NaN: an RRD without data yet
+  for (std::size_t i = 1; i < std::size(kNames) && max_bytes_per_second >= 1024.0 * u.divisor; ++i)
+    u = BinaryUnit{kNames[i], u.divisor * 1024.0};
+  return u;
+}
+
+namespace {
+
+// librrd's own "%s" prefixes are SI letters ("M") even with --base 1024, so the graph is drawn
+// in one binary unit chosen from the span's peak: first the peak alone (a graph of PRINT
+// statements only renders no image), then the graph scaled to that unit.
+double peak_rate(const std::vector<std::string>& defs) {
+  Argv a;
+  a.words = {"graph", "/dev/null"};
+  a.words.insert(a.words.end(), defs.begin(), defs.end());
+  a.words.insert(a.words.end(),
+                 {"CDEF:peak_sum=rs,ws,ADDNAN", "VDEF:peak=peak_sum,MAXIMUM", "PRINT:peak:%.3lf"});
+  rrd_clear_error();
+  InfoPtr result(rrd_graph_v(a.argc(), const_cast<char**>(a.get())));
+  if (!result) throw_rrd("reading the peak rate");
+  for (const rrd_info_t* i = result.get(); i != nullptr; i = i->next)
+    if (std::string_view(i->key) == "print[0]" && i->type == RD_I_STR)
+      return std::strtod(i->value.u_str, nullptr);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Graph> render_graphs(const std::string& rrd, const std::string& prefix,
+                                 const std::string& title) {
   const RrdInfo info = read_rrd_info(rrd);
   for (const char* ds : {"read", "write"})
     if (!info.ds_types.contains(ds))
@@ -115,51 +147,54 @@ std::vector<std::string> render_graphs(const std::string& rrd, const std::string
     const char* name;
     long seconds;
   };
-  std::vector<std::string> written;
+  std::vector<Graph> written;
   for (const Span& span : {Span{"hour", 3600}, Span{"day", 86400}, Span{"week", 7 * 86400}}) {
     const std::string out = prefix + "-" + span.name + ".png";
-    Argv a;
-    a.words = {"graph",
-               out,
-               "--imgformat",
-               "PNG",
-               "--start",
-               fmt::format("end-{}", span.seconds),
-               "--end",
-               "now",
-               "--width",
-               "700",
-               "--height",
-               "220",
-               "--base",
-               "1024",
-               "--lower-limit",
-               "0",
-               "--vertical-label",
-               "bytes/s",
-               "--title",
-               fmt::format("{} - last {}", title, span.name),
-               fmt::format("DEF:r={}:read:AVERAGE", file),
-               fmt::format("DEF:w={}:write:AVERAGE", file)};
-    // 1.2.x stored bytes per interval in GAUGE data sources; show those as rates too.
+    const std::vector<std::string> range = {"--start", fmt::format("end-{}", span.seconds), "--end",
+                                            "now"};
+    // Bytes per second: 1.2.x stored bytes per interval in GAUGE data sources, so those are
+    // divided by the step.
+    std::vector<std::string> defs = {fmt::format("DEF:r={}:read:AVERAGE", file),
+                                     fmt::format("DEF:w={}:write:AVERAGE", file)};
     const auto rate = [&](const char* in, const char* ds, const char* out_name) {
       if (info.ds_types.at(ds) == "GAUGE")
-        a.words.push_back(fmt::format("CDEF:{}={},{},/", out_name, in, info.step));
+        defs.push_back(fmt::format("CDEF:{}={},{},/", out_name, in, info.step));
       else
-        a.words.push_back(fmt::format("CDEF:{}={}", out_name, in));
+        defs.push_back(fmt::format("CDEF:{}={}", out_name, in));
     };
     rate("r", "read", "rs");
     rate("w", "write", "ws");
+    std::vector<std::string> peak_args = range;
+    peak_args.insert(peak_args.end(), defs.begin(), defs.end());
+    const BinaryUnit unit = binary_unit_for(peak_rate(peak_args));
+
+    Argv a;
+    a.words = {"graph", out, "--imgformat", "PNG"};
+    a.words.insert(a.words.end(), range.begin(), range.end());
     a.words.insert(a.words.end(),
-                   {"VDEF:wavg=ws,AVERAGE", "VDEF:wmax=ws,MAXIMUM", "VDEF:ravg=rs,AVERAGE",
-                    "VDEF:rmax=rs,MAXIMUM", "AREA:ws#AA0000:Write", "GPRINT:wavg:avg %6.1lf %sB/s",
-                    "GPRINT:wmax:max %6.1lf %sB/s\\n", "AREA:rs#AA9999:Read :STACK",
-                    "GPRINT:ravg:avg %6.1lf %sB/s", "GPRINT:rmax:max %6.1lf %sB/s\\n"});
+                   {"--width", "700", "--height", "220", "--lower-limit", "0",
+                    // Plain numbers on the axis: the unit is in the label.
+                    "--units-exponent", "0", "--vertical-label", fmt::format("{}/s", unit.name),
+                    "--title", fmt::format("{} - last {}", title, span.name)});
+    a.words.insert(a.words.end(), defs.begin(), defs.end());
+    a.words.push_back(fmt::format("CDEF:wu=ws,{},/", unit.divisor));
+    a.words.push_back(fmt::format("CDEF:ru=rs,{},/", unit.divisor));
+    const std::string avg = fmt::format("avg %8.1lf {}/s", unit.name);
+    const std::string max = fmt::format("max %8.1lf {}/s\\n", unit.name);
+    a.words.insert(
+        a.words.end(),
+        {"VDEF:wavg=wu,AVERAGE", "VDEF:wmax=wu,MAXIMUM", "VDEF:ravg=ru,AVERAGE",
+         "VDEF:rmax=ru,MAXIMUM", "AREA:wu#AA0000:Write", "GPRINT:wavg:" + avg, "GPRINT:wmax:" + max,
+         "AREA:ru#AA9999:Read :STACK", "GPRINT:ravg:" + avg, "GPRINT:rmax:" + max});
     rrd_clear_error();
     // rrd_graph_v wants a mutable argv; the strings in `a` outlive the call.
     InfoPtr result(rrd_graph_v(a.argc(), const_cast<char**>(a.get())));
     if (!result) throw_rrd("graphing " + out);
-    written.push_back(out);
+    Graph g{out, {}};
+    for (const rrd_info_t* i = result.get(); i != nullptr; i = i->next)
+      if (std::string_view(i->key).starts_with("legend[") && i->type == RD_I_STR)
+        g.legends.emplace_back(i->value.u_str);
+    written.push_back(std::move(g));
   }
   return written;
 }

@@ -39,9 +39,23 @@ RrdInfo read_rrd_info(const std::string& path);
 // the template readwrite:read:write, so the DS order in the file does not matter.
 void update_rrd(const std::string& path, const client::Traffic& interval);
 
+// The binary unit (B, KiB, MiB, ...) in which `max_bytes_per_second` is below 1024, as every
+// other smbta output counts; B for 0 and NaN.
+struct BinaryUnit {
+  const char* name;
+  double divisor;
+};
+BinaryUnit binary_unit_for(double max_bytes_per_second);
+
+// One rendered graph and its legend lines as librrd laid them out ("avg    12.5 MiB/s").
+struct Graph {
+  std::string file;
+  std::vector<std::string> legends;
+};
+
 // Renders `<prefix>-hour.png`, `-day.png` and `-week.png` (write area with read stacked on top,
-// in bytes per second) with rrd_graph_v. Returns the files written.
-std::vector<std::string> render_graphs(const std::string& rrd, const std::string& prefix,
-                                       const std::string& title);
+// per second, in the binary unit that fits each span's peak) with rrd_graph_v.
+std::vector<Graph> render_graphs(const std::string& rrd, const std::string& prefix,
+                                 const std::string& title);
 
 }  // namespace smbta::realtime

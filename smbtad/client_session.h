@@ -2,6 +2,7 @@
 // One client connection (smbtamonitor, rrddriver, smbtaquery): requests in, bounded replies out.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -10,12 +11,18 @@
 
 #include "event_loop.h"
 #include "monitor_hub.h"
+#include "record_clock.h"
 #include "smbta/stream_decoder.h"
 #include "smbta/unique_fd.h"
 
 namespace smbtad {
 
 class ClientSession;
+
+// `s` in quotes, with quotes, backslashes, control bytes and every non-ASCII byte as \xNN, cut
+// after about `max` characters: how peer-supplied text goes into smbtad's log (no forged lines,
+// no terminal escapes).
+std::string printable(std::string_view s, std::size_t max = 200);
 
 // What the server provides to client sessions.
 class ClientHost {
@@ -29,6 +36,8 @@ class ClientHost {
   virtual void on_client_close(ClientSession& s) = 0;
   // True when unencrypted requests must be refused.
   virtual bool require_key() const = 0;
+  // How long one request may take to arrive, from its first byte to its last.
+  virtual std::chrono::seconds request_timeout() const { return std::chrono::seconds(60); }
 };
 
 // Why: the 1.2.6 daemon sent monitor results with blocking writes from its only thread, so one
@@ -54,9 +63,14 @@ class ClientSession : public EventHandler, public MonitorSink {
   std::uint64_t dropped() const { return dropped_; }
   bool closed() const { return closed_; }
   void close(std::string_view reason);
+  // Closes the session when a request has been arriving for longer than the host's
+  // request_timeout() (the host calls it periodically; reads check it too). True when closed.
+  bool close_if_overdue(RecordClock::Clock::time_point now);
 
  private:
   void handle(std::string_view body);
+  // Logs, once per connection and within a process-wide budget, that the keys seem to differ.
+  void report_key_mismatch(std::string_view what);
   void flush();
   void update_interest();
 
@@ -72,8 +86,11 @@ class ClientSession : public EventHandler, public MonitorSink {
   std::size_t out_offset_ = 0;  // bytes of out_.front() already sent
   std::uint64_t dropped_ = 0;
   bool want_write_ = false;
+  bool key_mismatch_logged_ = false;
+  std::uint64_t refusals_ = 0;  // monitors refused at a limit (the first one is logged)
   bool closed_ = false;
   std::string send_error_;  // set by flush(); the session closes at its next event
+  RecordClock request_clock_;
 };
 
 }  // namespace smbtad

@@ -44,6 +44,7 @@ std::string parse_monitor_request(std::string_view body, MonitorSpec& out) {
   }
   out.fn = static_cast<MonitorFn>(fn);
   out.param.assign(fields[1]);
+  out.log_bytes = out.fn == MonitorFn::kLog && fields[1] == kLogBytesParam;
   out.user.assign(fields[2]);
   out.sid.assign(fields[3]);
   out.share.assign(fields[4]);
@@ -52,10 +53,19 @@ std::string parse_monitor_request(std::string_view body, MonitorSpec& out) {
   return {};
 }
 
-std::uint32_t MonitorHub::add(MonitorSink* sink, MonitorSpec spec) {
+MonitorAdded MonitorHub::add(MonitorSink* sink, MonitorSpec spec) {
+  // A linear count is cheap: there are never more than limits_.total monitors.
+  const auto mine = static_cast<std::size_t>(std::count_if(
+      monitors_.begin(), monitors_.end(), [&](const Monitor& m) { return m.sink == sink; }));
+  if (mine >= limits_.per_client)
+    return {0, "too many monitors on this connection: smbtad allows " +
+                   std::to_string(limits_.per_client) + " per connection (--max-client-monitors)"};
+  if (monitors_.size() >= limits_.total)
+    return {0, "smbtad serves its maximum of " + std::to_string(limits_.total) +
+                   " monitors (--max-monitors); try again when other clients have gone"};
   const std::uint32_t id = next_id_++;
   monitors_.push_back(Monitor{id, sink, std::move(spec)});
-  return id;
+  return {id, {}};
 }
 
 void MonitorHub::remove_sink(MonitorSink* sink) {
@@ -107,6 +117,7 @@ void MonitorHub::on_record(const smbta::Record& r) {
         smbta::append_sub_block(value, has_file ? std::string_view(r.path) : std::string_view(" "));
         smbta::append_sub_block(value, r.domain);
         smbta::append_sub_block(value, smbta::format_timestamp(r.timestamp_ms));
+        if (m.spec.log_bytes) smbta::append_sub_block(value, std::to_string(bytes));
         send(m, value);
         break;
       }

@@ -25,8 +25,14 @@ enum class MonitorFn : int {
 struct MonitorSpec {
   MonitorFn fn = MonitorFn::kAdd;
   std::string param;
+  // LOG registered with the parameter "bytes": each entry carries the record's byte count as a
+  // seventh field (1.2.x clients send another parameter and get the six fields they parse).
+  bool log_bytes = false;
   std::string user, sid, share, file, domain;  // "*" matches anything
 };
+
+// The LOG parameter that asks for the byte count in each entry (docs/protocol.md).
+inline constexpr std::string_view kLogBytesParam = "bytes";
 
 // Parses the body of a registration ("~~" + 7 sub-blocks). Returns an error message, or empty
 // on success. 1.2.6 exited on a bad request; here the client gets the message as a reply.
@@ -39,13 +45,30 @@ class MonitorSink {
   virtual void push(std::string_view body) = 0;
 };
 
+// Why: every monitor is matched against every record on the network thread, so their number is
+// ingest's cost (200,000 on one connection made it 50 times slower); both bounds are smbtad
+// options (--max-client-monitors, --max-monitors).
+struct MonitorLimits {
+  std::size_t per_client = 64;
+  std::size_t total = 256;
+};
+
+// The outcome of a registration: the new id, or 0 and why it was refused.
+struct MonitorAdded {
+  std::uint32_t id = 0;
+  std::string refusal;
+};
+
 // Why: one place knows every monitor; ingest calls on_record() for each record and pays nothing
 // when no monitor is registered. Results are appended to the sinks' queues, never sent from
 // here, so a slow client cannot slow the network thread.
 class MonitorHub {
  public:
-  // Registers and returns the new id (ids start at 1 and are never reused).
-  std::uint32_t add(MonitorSink* sink, MonitorSpec spec);
+  explicit MonitorHub(MonitorLimits limits = {}) : limits_(limits) {}
+  void set_limits(MonitorLimits limits) { limits_ = limits; }
+  // Registers and returns the new id (ids start at 1 and are never reused), or refuses when
+  // `sink` or smbtad as a whole has reached its limit.
+  MonitorAdded add(MonitorSink* sink, MonitorSpec spec);
   void remove_sink(MonitorSink* sink);
   void on_record(const smbta::Record& r);
   // Called once a second: THROUGHPUT monitors report the bytes of the past second.
@@ -63,6 +86,7 @@ class MonitorHub {
   static bool matches(const MonitorSpec& s, const smbta::Record& r);
   void send(Monitor& m, std::string_view value);
 
+  MonitorLimits limits_;
   std::vector<Monitor> monitors_;
   std::uint32_t next_id_ = 1;
   std::string scratch_;

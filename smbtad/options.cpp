@@ -3,10 +3,12 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "cli/config_aliases.h"
 #include "cli/home.h"
 #include "cli/parse_integer.h"
 #include "smbta/ini_config.h"
@@ -52,6 +54,8 @@ constexpr option kLongOptions[] = {
     {"setup", no_argument, nullptr, 'T'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
+    {"max-monitors", required_argument, nullptr, 1100},
+    {"max-client-monitors", required_argument, nullptr, 1101},
     {"pid-file", required_argument, nullptr, 1001},
     {"spool-dir", required_argument, nullptr, 1002},
     {"unix-socket-path", required_argument, nullptr, 1003},
@@ -63,6 +67,9 @@ constexpr option kLongOptions[] = {
     {"require-client-key", no_argument, nullptr, 1009},
     {"rollups", required_argument, nullptr, 1010},
     {"file-rollup", required_argument, nullptr, 1011},
+    {"module-listeners", required_argument, nullptr, 1012},
+    {"client-listeners", required_argument, nullptr, 1013},
+    {"log-file", required_argument, nullptr, 1014},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -83,13 +90,13 @@ void apply(int c, const std::string& arg, Options& o) {
       o.inet_port = parse_port(arg, what);
       break;
     case 'u':
-      o.unix_socket = true;
+      o.module_listeners = {.tcp = false, .unix_socket = true};  // 1.2.x: instead of TCP
       break;
     case 'q':
       o.query_port = parse_port(arg, what);
       break;
     case 'n':
-      o.unix_socket_clients = true;
+      o.client_listeners = {.tcp = false, .unix_socket = true};
       break;
     case 'I':
       if (arg.empty()) throw UsageError(what + ": empty address");
@@ -142,6 +149,12 @@ void apply(int c, const std::string& arg, Options& o) {
     case 'T':
       o.setup = true;
       break;
+    case 1100:
+      o.max_monitors = static_cast<int>(parse_integer(arg, 1, 1000000, what));
+      break;
+    case 1101:
+      o.max_client_monitors = static_cast<int>(parse_integer(arg, 1, 1000000, what));
+      break;
     case 1001:
       o.pid_file = arg;
       break;
@@ -175,12 +188,43 @@ void apply(int c, const std::string& arg, Options& o) {
     case 1008:
       o.db.port = std::to_string(parse_port(arg, what));
       break;
+    case 1012:
+      o.module_listeners = parse_listeners(arg, what);
+      break;
+    case 1013:
+      o.client_listeners = parse_listeners(arg, what);
+      break;
+    case 1014:
+      if (arg.empty()) throw UsageError(what + ": empty path");
+      o.log_file = arg;
+      break;
     default:
       break;
   }
 }
 
 }  // namespace
+
+ListenerSet parse_listeners(const std::string& text, const std::string& what) {
+  ListenerSet l{.tcp = false, .unix_socket = false};
+  std::string_view rest = text;
+  while (true) {
+    const auto comma = rest.find(',');
+    std::string_view word = rest.substr(0, comma);
+    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+    if (word == "tcp")
+      l.tcp = true;
+    else if (word == "unix")
+      l.unix_socket = true;
+    else
+      throw UsageError(fmt::format("{}: \"{}\" is not a listener (tcp, unix, or tcp,unix)", what,
+                                   std::string(word)));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return l;
+}
 
 int parse_interval(const std::string& t, const std::string& what) {
   // HH:MM:SS; hours may exceed 23 (the original's strptime capped the interval below a day).
@@ -213,6 +257,126 @@ std::int64_t parse_retention(const std::string& t, const std::string& what) {
   return total;
 }
 
+namespace {
+
+// Config keys that are not a command-line option of their own.
+enum ConfigOnly : int {
+  kUnixModules = 2001,
+  kUnixClients,
+  kRequireKeyBool,
+  kSqliteDbdir,
+  kSqliteTimeout,
+};
+
+// Why: one table names every key smbtad reads; the keys it does not know are warned about.
+struct ConfigKey {
+  const char* section;
+  const char* key;
+  int opt;  // an option of apply(), or a ConfigOnly value
+};
+
+constexpr ConfigKey kConfigKeys[] = {
+    {"network", "port_number", 'i'},
+    {"network", "smbtad_ip", 'I'},
+    {"network", "query_port", 'q'},
+    {"network", "unix_domain_socket", kUnixModules},
+    {"network", "unix_domain_socket_clients", kUnixClients},
+    {"network", "module_listeners", 1012},
+    {"network", "client_listeners", 1013},
+    {"network", "require_client_key", kRequireKeyBool},
+    {"network", "unix_socket_path", 1003},
+    {"network", "client_socket_path", 1004},
+    {"network", "max_connections", 1005},
+    {"database", "driver", 'M'},
+    {"database", "name", 'N'},
+    {"database", "host", 'H'},
+    {"database", "user", 'S'},
+    {"database", "password", 'P'},
+    {"database", "port", 1008},
+    {"database", "sqlite_dbdir", kSqliteDbdir},
+    {"database", "sqlite_timeout", kSqliteTimeout},
+    {"general", "debug_level", 'd'},
+    {"general", "precision", 'p'},
+    {"general", "use_db", 'U'},
+    {"general", "rollups", 1010},
+    {"general", "file_rollup", 1011},
+    {"general", "keyfile", 'k'},
+    {"general", "keyfile_clients", 'K'},
+    {"general", "pid_file", 1001},
+    {"general", "spool_dir", 1002},
+    {"general", "log_file", 1014},
+    {"maintenance", "interval", 't'},
+    {"maintenance", "config", 'm'},
+};
+
+// Keys smbtaquery, smbtamonitor and rrddriver read from their config file. smbtad ignores them,
+// and says so, since `smbta_port_number` in smbtad.conf looks like it set smbtad's port.
+bool is_client_tool_key(std::string_view section, std::string_view key) {
+  using namespace smbta::cli;
+  if (section == kNetworkSection) {
+    for (auto k : kSmbtadHostKeys)
+      if (k == key) return true;
+    for (auto k : kSmbtadPortKeys)
+      if (k == key) return true;
+  }
+  return (section == "general" && key == "identify") || (section == "database" && key == "dbpath");
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known key a misspelling most likely meant, in any section ("[general] port_number" is
+// as likely as "[network] port_nubmer").
+std::string suggestion(std::string_view section, std::string_view key) {
+  const ConfigKey* best = nullptr;
+  std::size_t best_d = 3;  // at most 2 edits
+  for (const auto& k : kConfigKeys) {
+    const std::size_t d = edit_distance(key, k.key);
+    if (d < best_d || (d == best_d && best != nullptr && k.section == section)) {
+      best = &k;
+      best_d = d;
+    }
+  }
+  if (best == nullptr) return {};
+  return best->section == section
+             ? fmt::format(" (did you mean {}?)", best->key)
+             : fmt::format(" (did you mean [{}] {}?)", best->section, best->key);
+}
+
+void warn_unknown_keys(const smbta::IniConfig& c, Options& o) {
+  for (const auto& e : c.entries()) {
+    const bool known =
+        std::any_of(std::begin(kConfigKeys), std::end(kConfigKeys),
+                    [&](const ConfigKey& k) { return e.section == k.section && e.key == k.key; });
+    if (known) continue;
+    const std::string where = e.line > 0 ? fmt::format("{}:{}", c.path(), e.line) : c.path();
+    const std::string name =
+        e.section.empty() ? e.key + " (before any [section])" : "[" + e.section + "] " + e.key;
+    if (is_client_tool_key(e.section, e.key))
+      o.warnings.push_back(fmt::format(
+          "{}: {} is a key of the client tools (smbtaquery, smbtamonitor, rrddriver); smbtad "
+          "ignores it",
+          where, name));
+    else
+      o.warnings.push_back(
+          fmt::format("{}: unknown key {}, ignored{}", where, name, suggestion(e.section, e.key)));
+  }
+}
+
+}  // namespace
+
 void apply_config_file(const std::string& path, Options& o) {
   smbta::IniConfig c = [&] {
     try {
@@ -221,50 +385,42 @@ void apply_config_file(const std::string& path, Options& o) {
       throw UsageError(std::string("-c/--config-file: ") + e.what());
     }
   }();
-  o.config_file = path;
-  auto set = [&](const char* section, const char* key, int opt) {
-    if (auto v = c.get(section, key)) {
-      try {
-        apply(opt, *v, o);
-      } catch (const UsageError& e) {
-        throw UsageError(path + ": [" + section + "] " + key + ": " + e.what());
+  // Absolute: smbtad-report shows it, and a daemon's working directory is /.
+  o.config_file = std::filesystem::absolute(path).lexically_normal().string();
+  for (const auto& k : kConfigKeys) {
+    const auto v = c.get(k.section, k.key);
+    if (!v) continue;
+    const std::string what = fmt::format("{}: [{}] {}", path, k.section, k.key);
+    try {
+      switch (k.opt) {
+        case kUnixModules:
+        case kUnixClients: {
+          // 1.2.x: yes = the Unix socket instead of TCP; no = TCP.
+          const bool unix_only = *c.get_bool(k.section, k.key);
+          (k.opt == kUnixModules ? o.module_listeners : o.client_listeners) =
+              ListenerSet{.tcp = !unix_only, .unix_socket = unix_only};
+          break;
+        }
+        case kRequireKeyBool:
+          o.require_client_key = *c.get_bool(k.section, k.key);
+          break;
+        case kSqliteDbdir:
+          o.db.sqlite_dbdir = *v;
+          break;
+        case kSqliteTimeout:
+          o.db.sqlite_timeout_ms = static_cast<int>(parse_integer(*v, 0, 3600000, what));
+          break;
+        default:
+          apply(k.opt, *v, o);
       }
+    } catch (const UsageError& e) {
+      const std::string_view m = e.what();
+      throw UsageError(m.starts_with(what) ? std::string(m) : what + ": " + std::string(m));
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());  // get_bool names file, section and key
     }
-  };
-  set("network", "port_number", 'i');
-  set("network", "smbtad_ip", 'I');
-  set("network", "query_port", 'q');
-  try {
-    if (auto b = c.get_bool("network", "unix_domain_socket")) o.unix_socket = *b;
-    if (auto b = c.get_bool("network", "unix_domain_socket_clients")) o.unix_socket_clients = *b;
-    if (auto b = c.get_bool("network", "require_client_key")) o.require_client_key = *b;
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
   }
-  set("network", "unix_socket_path", 1003);
-  set("network", "client_socket_path", 1004);
-  set("network", "max_connections", 1005);
-  set("database", "driver", 'M');
-  set("database", "name", 'N');
-  set("database", "host", 'H');
-  set("database", "user", 'S');
-  set("database", "password", 'P');
-  set("database", "port", 1008);
-  if (auto v = c.get("database", "sqlite_dbdir")) o.db.sqlite_dbdir = *v;
-  if (auto v = c.get("database", "sqlite_timeout"))
-    o.db.sqlite_timeout_ms =
-        static_cast<int>(parse_integer(*v, 0, 3600000, path + ": [database] sqlite_timeout"));
-  set("general", "debug_level", 'd');
-  set("general", "precision", 'p');
-  set("general", "use_db", 'U');
-  set("general", "rollups", 1010);
-  set("general", "file_rollup", 1011);
-  set("general", "keyfile", 'k');
-  set("general", "keyfile_clients", 'K');
-  set("general", "pid_file", 1001);
-  set("general", "spool_dir", 1002);
-  set("maintenance", "interval", 't');
-  set("maintenance", "config", 'm');
+  warn_unknown_keys(c, o);
 }
 
 ParseOutcome parse_options(int argc, char** argv, Options& o) {
@@ -290,6 +446,11 @@ ParseOutcome parse_options(int argc, char** argv, Options& o) {
       continue;
     }
     apply(c, optarg != nullptr ? optarg : "", o);
+    if (c == 'p' && o.precision >= 1024)
+      o.warnings.push_back(fmt::format(
+          "-p/--precision {}: read and write records are merged over {} minutes; -p is the "
+          "precision in seconds, not a port (the module port is -i, the client port -q)",
+          o.precision, o.precision / 60));
   }
   if (optind < argc) throw UsageError(std::string("unexpected argument \"") + argv[optind] + "\"");
   return ParseOutcome::kRun;
@@ -312,12 +473,22 @@ void finalize_options(Options& o) {
     throw UsageError("-N/--dbname: a database name is required for driver " + o.db.driver);
   }
   if (o.spool_dir.empty()) o.spool_dir = base + "/spool";
-  if (!o.unix_socket_clients && !o.query_port && o.inet_port == 65535)
+  if (o.client_listeners.tcp && !o.query_port && o.inet_port == 65535)
     throw UsageError("-q/--query-port: inet port 65535 leaves no default client port; give -q");
   if (o.require_client_key && o.keyfile.empty() && o.keyfile_clients.empty())
     throw UsageError("--require-client-key: needs a key (-K or -k)");
-  if (!o.unix_socket && !o.unix_socket_clients && o.client_port() == o.inet_port)
+  if (o.module_listeners.tcp && o.client_listeners.tcp && o.client_port() == o.inet_port)
     throw UsageError("-q/--query-port: the client port must differ from the module port");
+  if (o.module_listeners.unix_socket && o.client_listeners.unix_socket &&
+      o.unix_socket_path == o.client_socket_path)
+    throw UsageError("--client-socket-path: the client socket must differ from the module socket");
+  if (o.module_listeners.unix_socket && o.unix_socket_path.empty())
+    throw UsageError("--unix-socket-path: empty path");
+  if (o.client_listeners.unix_socket && o.client_socket_path.empty())
+    throw UsageError("--client-socket-path: empty path");
+  // The daemon runs in /: a relative log file would land there after daemonize().
+  if (!o.log_file.empty())
+    o.log_file = std::filesystem::absolute(o.log_file).lexically_normal().string();
 }
 
 std::string version_text() {
@@ -331,15 +502,21 @@ smb_traffic_analyzer, stores them through libdbi and serves clients.
 
 Network:
   -i, --inet-port PORT             module port (default {})
-  -u, --unix-domain-socket         modules connect through the Unix socket
+  -u, --unix-domain-socket         modules connect through the Unix socket instead of TCP
                                    (--unix-socket-path, default {})
+      --module-listeners tcp|unix|tcp,unix
+                                   where modules connect; tcp,unix serves both (default tcp)
   -q, --query-port PORT            client port (default: inet port + 1)
-  -n, --unix-domain-socket-cl      clients connect through the Unix socket
+  -n, --unix-domain-socket-cl      clients connect through the Unix socket instead of TCP
                                    (--client-socket-path, default {})
+      --client-listeners tcp|unix|tcp,unix
+                                   where clients connect (default tcp)
   -I, --ip ADDRESS                 bind address, IPv4, IPv6 or host name (default localhost)
       --max-connections N          simultaneous connections (default 8192)
       --idle-timeout SECONDS       close a peer stuck inside a record (default 60)
       --max-record-size BYTES      largest accepted record body (default 65536)
+      --max-monitors N             real-time monitors of all clients (default 256)
+      --max-client-monitors N      real-time monitors per client connection (default 64)
 Storage:
   -M, --dbdriver sqlite3|pgsql|mysql   libdbi driver (default sqlite3)
   -N, --dbname NAME                database name; sqlite3: file (default $HOME/.smbtad/staddb)
@@ -363,6 +540,8 @@ Security:
       --require-client-key         answer only encrypted client requests
 Process:
   -o, --interactive                stay in the foreground and log to stderr
+      --log-file FILE              log to FILE (mode 0600, reopened on SIGHUP) instead of
+                                   syslog or stderr
   -d, --debug-level 0-10           log verbosity (default 0)
   -c, --config-file FILE           read an ini file (see smbtad.conf(5)) at this point of the
                                    command line: later options override it

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,14 +14,22 @@
 
 namespace smbtad {
 
+// Why: modules and clients may reach smbtad over TCP, its Unix socket, or both at once (a site
+// with local and remote Samba servers); 1.2.x could only choose one.
+struct ListenerSet {
+  bool tcp = true;
+  bool unix_socket = false;
+  bool operator==(const ListenerSet&) const = default;
+};
+
 // Why: every part of the daemon reads its settings from this one typed value; nothing else looks
 // at argv or the config file.
 struct Options {
   int inet_port = SMBTA_DEFAULT_MODULE_PORT;
-  bool unix_socket = false;
+  ListenerSet module_listeners;  // -u: the Unix socket only; --module-listeners tcp,unix: both
   std::string unix_socket_path = SMBTA_DEFAULT_MODULE_SOCKET;
   std::optional<int> query_port;  // default: inet_port + 1
-  bool unix_socket_clients = false;
+  ListenerSet client_listeners;   // -n: the Unix socket only
   std::string client_socket_path = SMBTA_DEFAULT_CLIENT_SOCKET;
   std::string bind_ip = "localhost";
 
@@ -29,6 +38,7 @@ struct Options {
   std::string config_file;
   std::string pid_file;   // empty: default chosen at daemonize time
   std::string spool_dir;  // empty: $HOME/.smbtad/spool
+  std::string log_file;   // empty: stderr with -o, else syslog; absolute once finalized
 
   int maintenance_interval_s = 3600;
   std::string maintenance_interval_text = "01:00:00";
@@ -45,15 +55,31 @@ struct Options {
   bool setup = false;
   smbta::store::DbParams db;
 
+  // Real-time monitors: every one costs ingest time per record.
+  int max_monitors = 256;
+  int max_client_monitors = 64;
+
   std::uint64_t max_body = 64 * 1024;
   int max_connections = 8192;
   int idle_timeout_s = 60;  // a peer that stops in the middle of a record is closed after this
 
+  // Said on stderr (and logged) at start-up: settings that work but are probably not meant
+  // (an unknown config key, a precision that looks like a port).
+  std::vector<std::string> warnings;
+
   int client_port() const { return query_port.value_or(inet_port + 1); }
 };
 
-// Thrown for bad options; the message names the option. main prints it and the help.
+// Thrown for bad options; the message names the option. main prints it and points to --help.
 using smbta::cli::UsageError;
+
+// Why: a setting that parses but cannot be used at start-up (a key file that cannot be read, a
+// log file that cannot be opened) is a configuration error like a bad option: exit status 2
+// (smbtad(8)), not the 1 of a runtime failure.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 enum class ParseOutcome { kRun, kHelp, kVersion };
 
@@ -66,6 +92,9 @@ void finalize_options(Options& out);
 
 std::string help_text();
 std::string version_text();
+
+// "tcp", "unix", "tcp,unix" (any order) -> the set. Throws UsageError naming `what`.
+ListenerSet parse_listeners(const std::string& text, const std::string& what);
 
 // "HH:MM:SS" -> seconds; "D,HH:MM:SS" -> seconds. Throw UsageError naming `what`.
 int parse_interval(const std::string& text, const std::string& what);

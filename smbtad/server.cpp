@@ -12,6 +12,8 @@
 #include "smbta/key_file.h"
 #include "smbta/log.h"
 #include "smbta/net.h"
+#include "smbta/timestamp.h"
+#include "socket_place.h"
 #include "store/prepare.h"
 #include "writer_config.h"
 
@@ -45,6 +47,14 @@ class Server::Listener : public EventHandler {
 
 namespace {
 
+smbta::AesKey load_key(const std::string& path, const std::string& option) {
+  try {
+    return smbta::load_key_file(path);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(option + ": " + e.what());
+  }
+}
+
 void raise_fd_limit(int wanted) {
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
@@ -59,32 +69,19 @@ void raise_fd_limit(int wanted) {
 Server::Server(const Options& o)
     : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 10000) {
   if (o.use_db) check_database(o);
-  if (!o.keyfile.empty()) key_ = smbta::load_key_file(o.keyfile);
+  if (!o.keyfile.empty()) key_ = load_key(o.keyfile, "-k/--keyfile");
   raise_fd_limit(o.max_connections);
+  hub_.set_limits(
+      {static_cast<std::size_t>(o.max_client_monitors), static_cast<std::size_t>(o.max_monitors)});
   if (!o.keyfile_clients.empty())
-    client_key_ = smbta::load_key_file(o.keyfile_clients);
+    client_key_ = load_key(o.keyfile_clients, "-K/--key-file-clients");
   else
     client_key_ = key_;  // 1.2.6 needed both files to hold the same key for this to work
-  if (o.unix_socket) {
-    listeners_.push_back(
-        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.unix_socket_path, 0660, 0),
-                                   true, Kind::kModule, "modules on " + o.unix_socket_path));
-  } else {
-    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.inet_port, 0))
-      listeners_.push_back(std::make_unique<Listener>(
-          *this, std::move(fd), false, Kind::kModule,
-          "modules on " + o.bind_ip + " port " + std::to_string(o.inet_port)));
-  }
-  if (o.unix_socket_clients) {
-    listeners_.push_back(
-        std::make_unique<Listener>(*this, smbta::net::listen_unix(o.client_socket_path, 0660, 0),
-                                   true, Kind::kClient, "clients on " + o.client_socket_path));
-  } else {
-    for (auto& fd : smbta::net::listen_tcp(o.bind_ip, o.client_port(), 0))
-      listeners_.push_back(std::make_unique<Listener>(
-          *this, std::move(fd), false, Kind::kClient,
-          "clients on " + o.bind_ip + " port " + std::to_string(o.client_port())));
-  }
+  // Both sets may hold both kinds: local Samba servers on the Unix socket and remote ones over
+  // TCP, served by one smbtad into one database.
+  add_listeners(o.module_listeners, o.unix_socket_path, o.inet_port, Kind::kModule, "modules");
+  add_listeners(o.client_listeners, o.client_socket_path, o.client_port(), Kind::kClient,
+                "clients");
   for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
   // Now, before daemonizing and before any thread starts: every thread inherits the mask, and
   // the signalfd reads the daemon's signals after the fork.
@@ -94,6 +91,23 @@ Server::Server(const Options& o)
 }
 
 Server::~Server() = default;
+
+void Server::add_listeners(const ListenerSet& set, const std::string& socket_path, int port,
+                           Kind kind, const std::string& who) {
+  if (set.unix_socket) {
+    prepare_socket_dir(socket_path);
+    listeners_.push_back(std::make_unique<Listener>(*this,
+                                                    smbta::net::listen_unix(socket_path, 0660, 0),
+                                                    true, kind, who + " on " + socket_path));
+    if (kind == Kind::kModule) explain_module_socket_trust(socket_path);
+  }
+  if (set.tcp) {
+    for (auto& fd : smbta::net::listen_tcp(options_.bind_ip, port, 0))
+      listeners_.push_back(std::make_unique<Listener>(
+          *this, std::move(fd), false, kind,
+          who + " on " + options_.bind_ip + " port " + std::to_string(port)));
+  }
+}
 
 void Server::check_database(const Options& o) {
   // Before daemonizing, so that a database that will never take smbtad's rows stops it here,
@@ -159,6 +173,10 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
     stats_.dropped_by_modules += r.result;
     smbta::log::warning("module {} (share {}) reports {} records ({} bytes) it could not deliver",
                         from.peer(), r.share, r.result, r.length);
+    // self-check shows each module's drops (smbta_module_drops).
+    if (writer_)
+      writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6,
+                              r.result, r.length});
     return;
   }
   ++stats_.records;
@@ -249,6 +267,10 @@ void Server::tick() {
   for (ModuleSession* s : idle) {
     s->close(fmt::format("no data for {} s in the middle of a record", timeout.count()));
   }
+  // Closing erases from clients_: first collect.
+  std::vector<ClientSession*> clients;
+  for (auto& [fd, c] : clients_) clients.push_back(c.get());
+  for (ClientSession* c : clients) c->close_if_overdue(now);
   if (listeners_paused_) {
     for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
     listeners_paused_ = false;
@@ -280,7 +302,7 @@ void Server::on_signal(int signo) {
   stopping_ = true;
 }
 
-void Server::run() {
+void Server::run(const std::function<void()>& serving) {
   // Rows must be visible within 2 s: the cache is flushed every half second.
   ticker_ = std::make_unique<PeriodicTimer>(std::chrono::milliseconds(500), [this] { tick(); });
   loop_.add(signals_->fd(), EPOLLIN, signals_.get());
@@ -288,6 +310,11 @@ void Server::run() {
   if (options_.use_db) {
     writer_ = std::make_unique<StoreWriter>(writer_config(options_));
     writer_->start();
+    smbta::log::notice(
+        "maintenance: every {}, deletes rows older than {}; first run at {}",
+        options_.maintenance_interval_text, options_.retention_text,
+        smbta::format_timestamp(smbta::local_now_ms() + options_.maintenance_interval_s * 1000LL)
+            .substr(0, 19));
     waker_ = std::make_unique<EventFdReady>(writer_->wake_fd(), true, [this] { resume_reading(); });
     loop_.add(writer_->wake_fd(), EPOLLIN, waker_.get());
     queries_ = std::make_unique<QueryService>(options_.db);
@@ -302,6 +329,7 @@ void Server::run() {
       throw std::system_error(errno, std::generic_category(), "listen on " + l->what());
     smbta::log::notice("listening for {}", l->what());
   }
+  if (serving) serving();
   while (!stopping_) {
     loop_.run_once(1000);
     reap_closed();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -41,7 +42,8 @@ class Server : public RecordSink, public ClientHost {
   ~Server() override;
 
   // Starts the writer and serves until SIGTERM/SIGINT; then stores everything received.
-  void run();
+  // `serving` is called once every listener listens (start-up is over).
+  void run(const std::function<void()>& serving = {});
 
   void on_record(ModuleSession& from, const smbta::Record& r) override;
   void on_close(ModuleSession& s) override;
@@ -51,12 +53,17 @@ class Server : public RecordSink, public ClientHost {
   std::string submit_query(ClientSession& from, std::string body) override;
   void on_client_close(ClientSession& s) override;
   bool require_key() const override { return options_.require_client_key; }
+  std::chrono::seconds request_timeout() const override {
+    return std::chrono::seconds(options_.idle_timeout_s);
+  }
 
  private:
   class Listener;
 
   enum class Kind { kModule, kClient };
   static void check_database(const Options& o);
+  void add_listeners(const ListenerSet& set, const std::string& socket_path, int port, Kind kind,
+                     const std::string& who);
   void accept_from(int listen_fd, bool is_unix, Kind kind);
   void tick();
   void on_signal(int signo);

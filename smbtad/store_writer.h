@@ -25,6 +25,7 @@ struct WriterConfig {
   std::filesystem::path spool_dir;
   int maintenance_interval_s = 3600;
   std::int64_t retention_s = 86400;
+  std::string retention_text = "1,00:00:00";  // as configured, for log lines
   bool rollups = true;
   bool file_rollup = false;
   std::size_t max_rows_per_transaction = 20000;

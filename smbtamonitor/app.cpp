@@ -110,6 +110,9 @@ int run_screen(const MonitorOptions& o) {
     void on_connected(const std::string&) override {
       status.connected = true;
       status.connection = "connected";
+      status.connected_since = local_time_text();
+      // Totals count from the first registration on.
+      if (status.started.empty()) status.started = status.connected_since;
     }
     void on_unreachable(const std::string& why, milliseconds retry_in) override {
       model.mark_gap();
@@ -122,7 +125,6 @@ int run_screen(const MonitorOptions& o) {
   } l;
   l.status.object = o.conn.describe_object();
   l.status.endpoint = o.conn.endpoint();
-  l.status.started = local_time_text();
   l.status.connection = "connecting to " + o.conn.endpoint() + " ...";
 
   // Before the Screen: ncurses leaves SIGINT/SIGTERM alone when a handler is already installed,

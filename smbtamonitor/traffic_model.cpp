@@ -63,6 +63,17 @@ std::string human_bytes(std::uint64_t bytes) {
   return fmt::format("{:.1f} {}", v, kUnits[u]);
 }
 
+namespace {
+
+// " 4.0 KiB (4096 B)" or " 512 B"; empty when smbtad sent no byte count.
+std::string amount(const std::optional<std::uint64_t>& bytes) {
+  if (!bytes) return {};
+  if (*bytes < 1024) return " " + human_bytes(*bytes);
+  return fmt::format(" {} ({} B)", human_bytes(*bytes), *bytes);
+}
+
+}  // namespace
+
 std::string format_log_line(const LogEntry& e) {
   const std::string where = fmt::format("on share {} ({}).", e.share, e.domain);
   const auto op = op_from_int(e.op);
@@ -73,11 +84,11 @@ std::string format_log_line(const LogEntry& e) {
     switch (*op) {
       case Op::kRead:
       case Op::kPread:
-        what = "read from file " + e.file;
+        what = "read" + amount(e.bytes) + " from file " + e.file;
         break;
       case Op::kWrite:
       case Op::kPwrite:
-        what = "wrote to file " + e.file;
+        what = "wrote" + amount(e.bytes) + " to file " + e.file;
         break;
       case Op::kOpen:
         what = "opened file " + e.file;
@@ -89,7 +100,7 @@ std::string format_log_line(const LogEntry& e) {
         what = "deleted file " + e.file;
         break;
       case Op::kCopy:
-        what = "copied file " + e.file;
+        what = "copied" + amount(e.bytes) + (e.bytes ? " of file " : " file ") + e.file;
         break;
       // smbtad's LOG monitor carries no path for directory operations (" " in the file field).
       case Op::kMkdir:

@@ -59,7 +59,8 @@ class TrafficModel {
 std::string human_bytes(std::uint64_t bytes);
 
 // The classic smbtamonitor sentence for a log entry (smbtamonitor-rrddriver.md §2.3), extended
-// to the operations the original ignored: "<ts>: User u read from file f on share s (d)."
+// to the operations the original ignored and, when smbtad sends them, with the bytes of reads,
+// writes and copies: "<ts>: User u read 4.0 KiB (4096 B) from file f on share s (d)."
 std::string format_log_line(const LogEntry& e);
 
 // One --batch line: "<time> read R write W rw RW read/s r write/s w rw/s rw" where the totals

@@ -3,6 +3,7 @@
 
 #include <curses.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -26,7 +27,18 @@ std::string exact(std::uint64_t v) {
 
 }  // namespace
 
+std::string connection_line(const ViewStatus& s) {
+  std::string line = fmt::format("connected to {} since {}", s.endpoint, s.connected_since);
+  if (s.connected_since != s.started) line += fmt::format(", totals since {}", s.started);
+  return line;
+}
+
 Screen::Screen() {
+  // ncurses itself would paint into a pipe as long as TERM is set.
+  if (::isatty(STDIN_FILENO) != 1 || ::isatty(STDOUT_FILENO) != 1)
+    throw std::runtime_error(
+        "the screen needs a terminal on standard input and output; use --batch for a pipe or "
+        "a file");
   // newterm, unlike initscr, reports a missing terminal instead of exiting the process.
   screen_ = newterm(nullptr, stdout, stdin);
   if (screen_ == nullptr) throw std::runtime_error("cannot initialise the terminal (is TERM set?)");
@@ -72,8 +84,7 @@ void Screen::draw(const TrafficModel& m, const ViewStatus& s) {
   attroff(A_REVERSE);
 
   std::string status = s.paused ? "PAUSED (p or space resumes) - " : "";
-  status +=
-      s.connected ? fmt::format("connected to {} since {}", s.endpoint, s.started) : s.connection;
+  status += s.connected ? connection_line(s) : s.connection;
   if (!s.connected) attron(A_BOLD | (colors_ ? COLOR_PAIR(kAlert) : 0));
   put(1, 0, status, w);
   if (!s.connected) attroff(A_BOLD | (colors_ ? COLOR_PAIR(kAlert) : 0));

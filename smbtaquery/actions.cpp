@@ -78,8 +78,14 @@ class ProgressBar {
 };
 
 // The database must hold smbta's schema for every action but -C.
-void require_schema(smbta::store::DbiConnection& db, const char* message) {
-  if (!smbta::store::schema::ready(db)) throw smbta::store::StoreError(message, false);
+void require_schema(smbta::store::DbiConnection& db) {
+  if (!smbta::store::schema::ready(db))
+    throw smbta::store::StoreError(
+        fmt::format("connected, but {} holds no smbta schema: no smbtad has used this database "
+                    "(smbtad creates the schema at its first start, or run smbtad -T); is it "
+                    "the database smbtad was given?",
+                    db.location()),
+        false);
 }
 
 }  // namespace
@@ -129,11 +135,11 @@ int run_queries(const Options& o) {
 int run_test(const Options& o) {
   if (o.network) {
     smbta::client::connect_to_smbtad(o.smbtad);
-    std::cout << "\nConnection to smbtad successful.\n";
+    std::cout << "Connection to smbtad successful.\n";
   } else {
     smbta::store::DbiConnection db(o.db);
-    require_schema(db, "connected, but the database holds no smbta schema");
-    std::cout << "\nDatabase connection successful.\n";
+    require_schema(db);
+    std::cout << fmt::format("Database connection successful ({}).\n", db.location());
   }
   return kOk;
 }
@@ -158,7 +164,7 @@ int run_convert(const Options& o) {
 
 int run_install_rollups(const Options& o) {
   smbta::store::DbiConnection db(o.db);
-  require_schema(db, "the database holds no smbta schema");
+  require_schema(db);
   smbta::store::install_rollups(db, {true, o.file_rollup});
   std::cout << (o.file_rollup ? "The hourly and the file rollup are installed.\n"
                               : "Rollup table and triggers are installed.\n");

@@ -26,6 +26,7 @@ struct Given {
   bool driver = false, name = false, host = false, user = false, password = false;
   bool debug = false, keyfile = false, identify = false, port = false, dbport = false;
   bool smbtad_host = false;  // -h (smbtad), apart from -H (database host)
+  bool database_given() const { return driver || name || host || user || password || dbport; }
 };
 
 // Why: the option handlers of the table below share this state: the options, what the command
@@ -48,6 +49,13 @@ struct Parse {
     action_given = true;
   }
 };
+
+// Whether the config file names a database ([database] driver, name, host or dbpath).
+bool config_names_database(const smbta::IniConfig& c) {
+  for (const char* k : {"driver", "name", "host", "dbpath"})
+    if (c.get("database", k)) return true;
+  return false;
+}
 
 void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
   auto get = [&](const char* s, const char* k) { return c.get(s, k); };
@@ -75,12 +83,17 @@ void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
   if (auto v = get("database", "dbpath")) o.db.sqlite_dbdir = *v;
   // The real-time tools spelled the network keys several ways; all are accepted, in the one
   // order smbtamonitor and rrddriver use too.
-  if (!g.smbtad_host)
-    if (auto v = smbta::cli::smbtad_host(c)) o.smbtad.host = v->value;
-  if (!g.port)
-    if (auto v = smbta::cli::smbtad_port(c))
-      o.smbtad.port =
-          static_cast<int>(parse_integer(v->value, 1, 65535, c.path() + ": network:" + v->key));
+  const auto host = smbta::cli::smbtad_host(c);
+  const auto port = smbta::cli::smbtad_port(c);
+  if (!g.smbtad_host && host) o.smbtad.host = host->value;
+  if (!g.port && port)
+    o.smbtad.port =
+        static_cast<int>(parse_integer(port->value, 1, 65535, c.path() + ": network:" + port->key));
+  // As the 1.2.x real-time tools did, smbtad's address in the file selects network mode, unless
+  // the file or the command line names a database (a file shared with smbtamonitor often has
+  // both sections, and then smbtaquery kept reading the database).
+  if ((host || port) && !config_names_database(c) && !g.database_given())
+    o.network_from_config = true;
 }
 
 enum LongOnly : int { kDryRun = 1000, kInstallRollups, kInstallFileRollup, kLimit, kDbPort, kHelp };
@@ -276,6 +289,12 @@ Options finish(Parse& p) {
   }
   if (o.network && (o.action == Action::kConvert || o.action == Action::kInstallRollups))
     throw UsageError("-C and --install-rollups work on the database directly, not over -h/-i/-u");
+  // -C and --install-rollups always work on the database; the config file's network keys only
+  // redirect queries and -t.
+  if (o.network_from_config && (o.action == Action::kQuery || o.action == Action::kTest))
+    o.network = true;
+  // smbtaquery only reads: a mistyped path must be an error naming it, not a new database.
+  o.db.must_exist = true;
   return std::move(o);
 }
 
@@ -299,7 +318,8 @@ Queries (see -p for the language):
   -d, --debug-level N      0-10; from 1 on every SQL statement is printed to stderr
   -p, --command-help       describe the query language
 
-Database (direct mode, the default; default: sqlite3 at $HOME/.smbtad/staddb):
+Database (direct mode, the default; default: sqlite3 at $HOME/.smbtad/staddb;
+smbtaquery never creates a database: a missing one is an error naming its path):
   -M, --dbdriver DRIVER    sqlite3 or pgsql
   -N, --dbname NAME        database name (sqlite3: file name or path)
   -S, --dbuser USER        database user
@@ -307,7 +327,9 @@ Database (direct mode, the default; default: sqlite3 at $HOME/.smbtad/staddb):
   -P, --dbpassword PASS    database password (prefer the config file: ps shows arguments)
       --dbport PORT        database port
 
-smbtad's client port (network mode, chosen by any of these):
+smbtad's client port (network mode, chosen by any of these, or by [network]
+smbtad_host_name/smbtad_port_number in the config file when neither it nor the
+command line names a database):
   -h, --host HOST          smbtad host (default localhost)
   -i, --port PORT          smbtad client port (default {})
   -u, --unix               use smbtad's client socket {}

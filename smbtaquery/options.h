@@ -47,6 +47,9 @@ struct Options {
   smbta::store::DbParams db;
   // Network mode (-h, -i or -u): smbtad's client port; -k encrypts the exchange.
   bool network = false;
+  // The config file names smbtad's host or port and no database, and the command line names
+  // no database either: queries and -t go to smbtad (as the 1.2.x real-time tools did).
+  bool network_from_config = false;
   smbta::client::ConnectionOptions smbtad;
 };
 

@@ -26,11 +26,13 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include "smbta_sink.h"
 #include "libcrypto_dl.h"
+#include "smbta/socket_trust.h"
 
 #undef DBGC_CLASS
 #define DBGC_CLASS DBGC_VFS /* the module's log lines, wherever they come from */
@@ -51,6 +53,7 @@ struct smbta_sink {
 	char *label; /* for log lines */
 	bool unix_socket;
 	char *host, *port, *socket_path;
+	long socket_owner_uid; /* trusted besides root for the Unix socket; -1: none */
 	struct smbta_c_cipher *cipher;
 	int refcount;
 	pid_t pid;
@@ -231,6 +234,39 @@ static int sink_connect_addr(struct smbta_sink *s, const struct sockaddr *sa, so
 	return err;
 }
 
+/* Before every connection to the Unix socket: records go only to a socket that root or the
+ * socket_owner bound, in directories nobody else can change (smbta/socket_trust.h). A socket
+ * that fails the rule is treated like an unreachable smbtad: records queue (and are dropped
+ * when the queue is full), the module retries, and the reason is logged once per outage. */
+static bool sink_socket_trusted(struct smbta_sink *s, int *err)
+{
+	char reason[512];
+	int ret;
+
+	become_root(); /* the path may lead through directories only root can search */
+	ret = smbta_c_socket_trusted(s->socket_path, s->socket_owner_uid, reason, sizeof(reason));
+	unbecome_root();
+	if (ret == 0) {
+		return true;
+	}
+	if (ret == ENOENT) {
+		*err = ENOENT; /* nobody listens: smbtad is down, reported as such */
+		return false;
+	}
+	*err = 0;
+	if (!s->down_logged) {
+		DBG_ERR(MODULE ": refusing to send records to %s: %s (see socket_owner in "
+			       "vfs_smb_traffic_analyzer(8)); records are queued and the module "
+			       "retries\n",
+			s->label, reason);
+		s->down_logged = true;
+	} else {
+		DBG_INFO(MODULE ": still refusing %s: %s\n", s->label, reason);
+	}
+	sink_schedule_retry(s);
+	return false;
+}
+
 static void sink_connect(struct smbta_sink *s)
 {
 	int err = 0;
@@ -243,6 +279,10 @@ static void sink_connect(struct smbta_sink *s)
 		if (strlcpy(sun.sun_path, s->socket_path, sizeof(sun.sun_path)) >=
 		    sizeof(sun.sun_path)) {
 			err = ENAMETOOLONG;
+		} else if (!sink_socket_trusted(s, &err)) {
+			if (err == 0) {
+				return; /* refused and logged; the retry is scheduled */
+			}
 		} else {
 			err = sink_connect_addr(s, (struct sockaddr *)&sun, sizeof(sun));
 		}
@@ -535,6 +575,27 @@ static void sink_linger(struct smbta_sink *s)
 	}
 }
 
+/* socket_owner: a user name, or a numeric uid. */
+static bool sink_resolve_owner(const char *owner, long *uid)
+{
+	struct passwd *pw;
+	char *end = NULL;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(owner, &end, 10);
+	if (errno == 0 && end != owner && *end == '\0' && n < (unsigned long)INT32_MAX) {
+		*uid = (long)n;
+		return true;
+	}
+	pw = getpwnam(owner);
+	if (pw == NULL) {
+		return false;
+	}
+	*uid = (long)pw->pw_uid;
+	return true;
+}
+
 struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_sink_config *cfg,
 				  smbta_sink_identity_fn identity)
 {
@@ -552,7 +613,8 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		sinks = NULL;
 		sinks_pid = getpid();
 	}
-	id = cfg->unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s", cfg->socket_path,
+	id = cfg->unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s", cfg->socket_path,
+						cfg->socket_owner ? cfg->socket_owner : "",
 						cfg->key_file ? cfg->key_file : "")
 			      : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s", cfg->host, cfg->port,
 						cfg->key_file ? cfg->key_file : "");
@@ -579,9 +641,16 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 	talloc_set_destructor(s, sink_destructor);
 	s->id = talloc_steal(s, id);
 	s->unix_socket = cfg->unix_socket;
+	s->socket_owner_uid = -1;
 	if (cfg->unix_socket) {
 		s->socket_path = talloc_strdup(s, cfg->socket_path);
 		s->label = talloc_asprintf(s, "smbtad at unix socket %s", cfg->socket_path);
+		if (cfg->socket_owner != NULL && cfg->socket_owner[0] != '\0' &&
+		    !sink_resolve_owner(cfg->socket_owner, &s->socket_owner_uid)) {
+			DBG_ERR(MODULE ": socket_owner = %s is no user of this system; only a "
+				       "socket owned by root is trusted\n",
+				cfg->socket_owner);
+		}
 	} else {
 		s->host = talloc_strdup(s, cfg->host);
 		s->port = talloc_asprintf(s, "%d", cfg->port);

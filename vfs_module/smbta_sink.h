@@ -29,11 +29,13 @@ struct smbta_sink_config {
 	bool unix_socket;
 	const char *host; /* TCP */
 	int port;
-	const char *socket_path; /* Unix socket */
-	const char *key_file;    /* NULL: records are sent unencrypted */
-	int queue_size;          /* bytes; below SMBTA_SINK_MIN_QUEUE_SIZE: the default */
-	int send_buffer;         /* SO_SNDBUF; 0 = the kernel's default */
-	int flush_ms;            /* 0 .. 1000; 0 sends after every request */
+	const char *socket_path;  /* Unix socket */
+	const char *socket_owner; /* Unix socket: a user (name or uid) trusted besides root to
+				   * own it and its directories (smbtad's user); NULL: root only */
+	const char *key_file;     /* NULL: records are sent unencrypted */
+	int queue_size;           /* bytes; below SMBTA_SINK_MIN_QUEUE_SIZE: the default */
+	int send_buffer;          /* SO_SNDBUF; 0 = the kernel's default */
+	int flush_ms;             /* 0 .. 1000; 0 sends after every request */
 };
 
 /* Fills the common blocks (user, SID, share, domain, client IP, timestamp) of a drop notice

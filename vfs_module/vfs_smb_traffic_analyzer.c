@@ -218,6 +218,7 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	cfg.port = lp_parm_int(snum, MODULE, "port", SMBTA_DEFAULT_MODULE_PORT);
 	cfg.socket_path =
 		lp_parm_const_string(snum, MODULE, "socket_path", SMBTA_DEFAULT_MODULE_SOCKET);
+	cfg.socket_owner = lp_parm_const_string(snum, MODULE, "socket_owner", NULL);
 	cfg.key_file = lp_parm_const_string(snum, MODULE, "key_file", NULL);
 	if (cfg.key_file != NULL && cfg.key_file[0] == '\0') {
 		cfg.key_file = NULL;

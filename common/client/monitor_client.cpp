@@ -39,8 +39,8 @@ void MonitorConnection::send_raw(std::string_view bytes) {
 }
 
 std::uint32_t MonitorConnection::add(MonitorKind kind, const MonitorFilter& filter,
-                                     std::chrono::milliseconds timeout) {
-  send_body(monitor_request(kind, filter));
+                                     std::chrono::milliseconds timeout, std::string_view param) {
+  send_body(monitor_request(kind, filter, param));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -71,7 +71,12 @@ std::optional<MonitorMessage> MonitorConnection::next(std::chrono::milliseconds 
       MonitorMessage m;
       std::uint64_t n = 0;
       if (rd.next(id) != ProtocolError::kNone || !parse_decimal(id, n) || n > UINT32_MAX)
-        throw std::runtime_error("monitor stream: malformed message");
+        throw std::runtime_error(
+            decoder_.last_header().encrypted
+                ? "monitor stream: smbtad's encrypted message does not decrypt with this key: "
+                  "key mismatch? (-k must name a file with the key smbtad uses for clients: its "
+                  "-K, else its -k)"
+                : "monitor stream: malformed message");
       m.id = static_cast<std::uint32_t>(n);
       if (rd.next(value) == ProtocolError::kNone) {
         m.value.assign(value);

@@ -34,6 +34,10 @@ struct MonitorMessage {
   bool is_error() const { return id == 0; }
 };
 
+// The LOG parameter with which smbtad adds each entry's byte count as a seventh field; smbtad
+// versions that do not know it send the six fields.
+inline constexpr std::string_view kLogWithBytes = "bytes";
+
 // The registration body: "~~" + function + param + the five filters.
 std::string monitor_request(MonitorKind kind, const MonitorFilter& filter,
                             std::string_view param = "NULL");
@@ -48,7 +52,8 @@ class MonitorConnection {
   // Registers and waits for the identification; throws std::runtime_error with smbtad's error
   // reply, or on timeout or a closed connection.
   std::uint32_t add(MonitorKind kind, const MonitorFilter& filter,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                    std::string_view param = "NULL");
   // Sends raw bytes (tests of bad requests).
   void send_raw(std::string_view bytes);
   // The next message within `timeout`, or nullopt; a timeout of 0 returns what has arrived

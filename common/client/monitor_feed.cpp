@@ -39,7 +39,8 @@ void MonitorFeed::try_connect(FeedListener& l) {
     const MonitorFilter filter = options_.filter();
     // LOG first: add() skips results of earlier monitors that arrive while it waits for the
     // identification, and a skipped log line matters less than a skipped second of bytes.
-    if (want_log_) log_id_ = c->add(MonitorKind::kLog, filter);
+    if (want_log_)
+      log_id_ = c->add(MonitorKind::kLog, filter, std::chrono::seconds(5), kLogWithBytes);
     if (options_.legacy_monitors) {
       read_id_ = c->add(MonitorKind::kRead, filter);
       write_id_ = c->add(MonitorKind::kWrite, filter);

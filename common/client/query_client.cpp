@@ -72,6 +72,10 @@ std::vector<ResultTable> interpret_reply(std::string_view body, bool encrypted) 
       throw QueryError(QueryError::Kind::kDatabase,
                        "smbtad: " + std::string(msg.substr(std::string_view("ERROR: ").size())));
   }
+  if (encrypted)
+    throw std::runtime_error(
+        "smbtad's encrypted reply does not decrypt with this key: key mismatch? (-k must name "
+        "a file with the key smbtad uses for clients: its -K, else its -k)");
   throw std::runtime_error("smbtad sent an unexpected reply (not QR/QE)");
 }
 

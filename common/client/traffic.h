@@ -26,10 +26,13 @@ struct Traffic {
 struct LogEntry {
   int op = 0;
   std::string user, share, file, domain, timestamp;
+  // The record's bytes, when smbtad sent them (LOG registered with kLogWithBytes).
+  std::optional<std::uint64_t> bytes = std::nullopt;
   bool operator==(const LogEntry&) const = default;
 };
 
-// Parses a LOG message's fields; nullopt when there are not six or the op id is not a number.
+// Parses a LOG message's fields (six, or seven with the byte count); nullopt when the count is
+// different or the op id or the byte count is not a number.
 std::optional<LogEntry> log_entry_from_fields(const std::vector<std::string>& fields);
 
 }  // namespace smbta::client

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Runs a QueryPlan step by step: resolve the step's objects, then compute its function.
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
@@ -24,8 +26,10 @@ std::vector<ResultTable> execute(const QueryPlan& plan, store::DbiConnection& db
   try {
     if (!store::schema::ready(db))
       throw QueryError(QueryError::Kind::kDatabase,
-                       "the database holds no smbta schema yet (smbtad creates it on its first "
-                       "start, or run smbtad -T)");
+                       fmt::format("{} holds no smbta schema: no smbtad has used this database "
+                                   "(smbtad creates the schema at its first start, or run smbtad "
+                                   "-T); is it the database smbtad was given?",
+                                   db.location()));
     ExecContext ctx(db, opts, opts.use_rollups ? store::installed_rollups(db) : store::RollupSet{});
     std::vector<ResultTable> out;
     for (const Step& step : plan.steps) {

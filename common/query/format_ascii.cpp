@@ -98,6 +98,7 @@ void render_table(std::string& out, const ResultTable& t) {
     out += fmt::format("Total: {}, on average {}\n", human_bytes(note_int(t, "total")),
                        display_text(Cell(note_double(t, "average_rate")), ColumnType::kRate));
   if (const auto* e = t.note("error")) out += terminal_safe(*e) + "\n";
+  if (const auto* x = t.note("explain")) out += terminal_safe(*x) + "\n";
   out += '\n';
 }
 

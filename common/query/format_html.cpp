@@ -73,6 +73,7 @@ void table(std::string& out, const ResultTable& t) {
   if (t.function == "usage" || t.function == "throughput")
     out += "<p>Total: " + esc(human_bytes(note_int(t, "total"))) + "</p>\n";
   if (const auto* e = t.note("error")) out += "<p>" + esc(*e) + "</p>\n";
+  if (const auto* x = t.note("explain")) out += "<p>" + esc(*x) + "</p>\n";
   out += "</section>\n";
 }
 

@@ -165,8 +165,9 @@ void self_check(std::string& out, const ResultTable& t) {
     const std::string key = element(cell(t, row, "key"));
     if (key == "module") {
       modules += "<module><ip>" + cell(t, row, "component") + "</ip><overflow>" +
-                 cell(t, row, "overflow") + "</overflow><subrelease>" + cell(t, row, "version") +
-                 "</subrelease><comment>" + cell(t, row, "comment") + "</comment></module>\n";
+                 cell(t, row, "overflow") + "</overflow><subrelease>" + cell(t, row, "subrelease") +
+                 "</subrelease><dropped>" + cell(t, row, "dropped") + "</dropped><comment>" +
+                 cell(t, row, "comment") + "</comment></module>\n";
     } else {
       out += "<" + key + "_version>" + cell(t, row, "version") + "</" + key + "_version>\n";
       comments += "<" + key + "_comment>" + cell(t, row, "comment") + "</" + key + "_comment>\n";

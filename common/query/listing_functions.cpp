@@ -22,6 +22,17 @@ void mark_truncated(ResultTable& t, std::size_t limit) {
   }
 }
 
+// The rank of each op id among the events of one millisecond (see last_activity).
+std::string session_order() {
+  std::string out;
+  int rank = 0;
+  for (Op op : {Op::kChdir, Op::kMkdir, Op::kOpen, Op::kRead, Op::kPread, Op::kWrite, Op::kPwrite,
+                Op::kCopy, Op::kClose, Op::kRename, Op::kUnlink, Op::kRmdir})
+    out += fmt::format(" WHEN {} THEN {}", static_cast<int>(op), rank++);
+  return out;
+}
+const std::string kSessionOrder = session_order();
+
 std::string upper(std::string_view s) {
   std::string o(s);
   for (char& c : o)
@@ -99,15 +110,21 @@ ResultTable run_function(ExecContext& ctx, const LastActivity& fn, const Resolve
       {"user", "User", ColumnType::kText},           {"domain", "Domain", ColumnType::kText},
       {"share", "Share", ColumnType::kText},         {"file", "File", ColumnType::kText},
       {"bytes", "Bytes", ColumnType::kBytes},        {"comment", "Comment", ColumnType::kText}};
-  // The newest N through the time index, then shown oldest first (as the original did).
+  if (fn.with_chdir) out.notes.emplace_back("with", "chdir");
+  // The newest N through the time index, then shown oldest first (as the original did). Events
+  // of one millisecond are put in the order they happen in a session (chdir, open, transfer,
+  // close), not in op-id order, which showed a WRITE before its OPEN.
+  const std::string order = fmt::format("CASE e.vfs_id {} ELSE 9 END", kSessionOrder);
   DbiResult res = ctx.query(fmt::format(
       "SELECT e.ts, e.vfs_id, u.username, u.domain, sh.value, f.value, f2.value, e.length, "
       "e.result FROM (SELECT e.ts, e.vfs_id, e.user_id, e.share_id, e.file_id, e.file2_id, "
-      "e.length, e.result FROM smbta_events e WHERE 1 = 1{}{} ORDER BY e.ts DESC, e.vfs_id "
-      "DESC LIMIT {}) e JOIN smbta_users u ON u.id = e.user_id JOIN smbta_strings sh ON sh.id "
-      "= e.share_id LEFT JOIN smbta_strings f ON f.id = e.file_id LEFT JOIN smbta_strings f2 "
-      "ON f2.id = e.file2_id ORDER BY e.ts, e.vfs_id",
-      id_conditions(r, "e", true), raw_time(r.range.from, r.range.to), fn.n));
+      "e.length, e.result FROM smbta_events e WHERE 1 = 1{}{}{} ORDER BY e.ts DESC, {} DESC, "
+      "COALESCE(e.file_id, 0) DESC LIMIT {}) e JOIN smbta_users u ON u.id = e.user_id JOIN "
+      "smbta_strings sh "
+      "ON sh.id = e.share_id LEFT JOIN smbta_strings f ON f.id = e.file_id LEFT JOIN "
+      "smbta_strings f2 ON f2.id = e.file2_id ORDER BY e.ts, {}, COALESCE(e.file_id, 0)",
+      fn.with_chdir ? "" : fmt::format(" AND e.vfs_id <> {}", static_cast<int>(Op::kChdir)),
+      id_conditions(r, "e", true), raw_time(r.range.from, r.range.to), order, fn.n, order));
   while (res.next()) {
     const std::int64_t ts = res.get_int(1).value_or(0);
     const auto op = op_from_int(res.get_int(2).value_or(-1)).value_or(Op::kRead);
@@ -128,7 +145,10 @@ ResultTable run_function(ExecContext& ctx, const LastActivity& fn, const Resolve
         msg = fmt::format("User {} wrote {} bytes to file {}.", user, n, file);
         break;
       case Op::kOpen:
-        msg = fmt::format("User {} opened file {}.", user, file);
+        // "." is the share's top directory, which Samba opens for every listing; "opened
+        // file .." read like a typo.
+        msg = file == "." ? fmt::format("User {} opened the share's top directory.", user)
+                          : fmt::format("User {} opened file {}.", user, file);
         break;
       case Op::kClose:
         msg = fmt::format("User {} closed file {}.", user, file);

@@ -373,7 +373,14 @@ class Parser {
       }
       step.fn = top;
     } else if (w == "last_activity") {
-      step.fn = LastActivity{number("the number of events", kMaxRows)};
+      LastActivity la{number("the number of events", kMaxRows)};
+      if (next_is("with")) {
+        ++i_;
+        static constexpr std::array<std::string_view, 1> kWith = {"chdir"};
+        keyword(kWith, "what to include ('chdir')");
+        la.with_chdir = true;
+      }
+      step.fn = la;
     } else if (w == "usage" || w == "24h_usage") {
       if (w == "usage" && peek().kind == Tok::kWord && !peek().text.empty() &&
           peek().text[0] >= '0' && peek().text[0] <= '9')
@@ -489,11 +496,15 @@ FUNCTION:
   total r|w|rw                              bytes read, written or both
   list users|shares|files|domains           what was accessed
   top N users|shares|files|domains r|w|rw [desc|asc]
-  last_activity N                           the N latest operations
+  last_activity N [with chdir]              the N latest operations; chdir (changes of
+                                            directory) only with 'with chdir'
   usage r|w|rw  (alias 24h_usage)           traffic per hour of the day, with shares
   search PATTERN                            users, SIDs, domains, shares and files matching
-                                            PATTERN (LIKE: % any text, _ one character; no
-                                            wildcard = substring; case-insensitive)
+                                            PATTERN, case-insensitive. Without % or _ it
+                                            matches anywhere in a name (oo finds food); with
+                                            them it is a LIKE pattern for the whole name
+                                            (% any text, _ one character: oo% finds only
+                                            names that begin with oo)
   throughput N seconds|minutes|hours|days r|w|rw
                                             bytes and bytes/s per interval over the last N
   smbtad-report full|short                  smbtad's configuration from the database

@@ -59,6 +59,9 @@ struct Top {
 };
 struct LastActivity {
   std::uint32_t n;
+  // chdir events carry absolute server paths and outnumber the rest; shown only on request
+  // ("last_activity N with chdir").
+  bool with_chdir = false;
   bool operator==(const LastActivity&) const = default;
 };
 struct Usage {

@@ -39,6 +39,30 @@ std::optional<std::int64_t> string_id(ExecContext& ctx, const std::string& value
   return std::nullopt;
 }
 
+// Samba matches user, share and domain names case-insensitively, but smbta stores them as the
+// module sent them: "user Anna" finds nothing when "anna" was stored. The stored spellings that
+// differ only in case, as a hint for the error message ("" when there are none).
+// `from` names the table (alias x) and `column` the name column; `also` narrows further.
+std::string case_hint(ExecContext& ctx, std::string_view from, std::string_view column,
+                      std::string_view also, const std::string& name) {
+  std::vector<std::string> found;
+  for (DbiResult res = ctx.query(fmt::format("SELECT x.{0} FROM {1} WHERE lower(x.{0}) = "
+                                             "lower({2}){3} GROUP BY x.{0} ORDER BY {4} LIMIT 6",
+                                             column, from, ctx.db().quote(name), also,
+                                             ctx.ordered(fmt::format("x.{}", column))));
+       res.next();)
+    found.push_back(res.get_text(1).value_or(""));
+  if (found.empty()) return "";
+  std::string list;
+  for (std::size_t i = 0; i < found.size() && i < 5; ++i)
+    list += (i ? ", '" : "'") + found[i] + "'";
+  if (found.size() > 5) list += ", ...";
+  return fmt::format(
+      "; stored in another case: {} (smbta keeps names as Samba sent them and compares them "
+      "exactly)",
+      list);
+}
+
 // A relative path such as "desktop.ini" exists on many shares; without a share object the
 // question would silently add them up, so identification asks which share is meant (the
 // original asked interactively; -I 0 takes them all).
@@ -67,6 +91,13 @@ void check_file_on_one_share(ExecContext& ctx, const ObjectRef& o, std::int64_t 
                   o.name));
 }
 
+// "user 'anna'" or "users 'anna', 'bert'" for the user objects of a filter.
+std::string describe_users(const std::vector<const ObjectRef*>& users) {
+  std::string names;
+  for (const ObjectRef* u : users) names += (names.empty() ? "'" : ", '") + u->name + "'";
+  return (users.size() == 1 ? "user " : "users ") + names;
+}
+
 }  // namespace
 
 std::string ts_text(std::int64_t ms) {
@@ -85,6 +116,9 @@ std::vector<std::int64_t> intersect(const std::optional<std::vector<std::int64_t
 
 Resolved resolve(ExecContext& ctx, const Filter& f) {
   Resolved r;
+  // The objects that restricted the users so far, so that an empty combination is blamed on
+  // the combination, not on the last name.
+  std::vector<const ObjectRef*> user_objects, domain_objects;
   for (const ObjectRef& o : f.objects) {
     narrow(r.range, o);
     switch (o.kind) {
@@ -98,7 +132,13 @@ Resolved resolve(ExecContext& ctx, const Filter& f) {
         if (!id && ctx.options().identify)
           throw QueryError(
               QueryError::Kind::kNoSuchObject,
-              fmt::format("{} '{}' does not exist in the database{}", what, o.name, where(o)));
+              fmt::format("{} '{}' does not exist in the database{}{}", what, o.name, where(o),
+                          o.kind == ObjectKind::kShare
+                              ? case_hint(ctx, "smbta_strings x", "value",
+                                          " AND EXISTS (SELECT 1 FROM smbta_events e WHERE "
+                                          "e.share_id = x.id)",
+                                          o.name)
+                              : ""));
         std::vector<std::int64_t> ids;
         if (id) ids.push_back(*id);
         auto& slot = o.kind == ObjectKind::kShare ? r.shares : r.files;
@@ -113,8 +153,18 @@ Resolved resolve(ExecContext& ctx, const Filter& f) {
         if (ids.empty() && ctx.options().identify)
           throw QueryError(
               QueryError::Kind::kNoSuchObject,
-              fmt::format("domain '{}' does not exist in the database{}", o.name, where(o)));
+              fmt::format("domain '{}' does not exist in the database{}{}", o.name, where(o),
+                          case_hint(ctx, "smbta_users x", "domain", "", o.name)));
+        if (ctx.options().identify && !user_objects.empty()) {
+          // The users are known; only the combination is empty.
+          const auto admitted = intersect(r.users, ids);
+          if (admitted.empty())
+            throw QueryError(QueryError::Kind::kNoSuchObject,
+                             fmt::format("{} is not in domain '{}'{}", describe_users(user_objects),
+                                         o.name, where(o)));
+        }
         r.users = intersect(r.users, std::move(ids));
+        domain_objects.push_back(&o);
         break;
       }
       case ObjectKind::kUser: {
@@ -134,19 +184,29 @@ Resolved resolve(ExecContext& ctx, const Filter& f) {
           throw QueryError(
               QueryError::Kind::kNoSuchObject,
               o.sid.empty()
-                  ? fmt::format("user '{}' does not exist in the database{}", o.name, where(o))
+                  ? fmt::format("user '{}' does not exist in the database{}{}", o.name, where(o),
+                                case_hint(ctx, "smbta_users x", "username", "", o.name))
                   : fmt::format("user '{}' with SID {} does not exist in the database{}", o.name,
                                 o.sid, where(o)));
-        const bool restricted = r.users.has_value();
         r.users = intersect(r.users, std::move(ids));
         if (ctx.options().identify) {
           std::set<std::pair<std::string, std::string>> distinct;
           for (auto id : *r.users)
             if (who.contains(id)) distinct.insert(who[id]);
-          if (distinct.empty() && restricted)
+          // The user exists, so an empty intersection is the fault of the objects before it:
+          // objects are ANDed, and one row has one user.
+          if (distinct.empty() && !user_objects.empty())
             throw QueryError(
                 QueryError::Kind::kNoSuchObject,
-                fmt::format("user '{}' does not exist in the given domain{}", o.name, where(o)));
+                fmt::format("{} and user '{}'{} are both given, and objects are ANDed: no "
+                            "traffic belongs to both; ask one query per user (\"user {}, total "
+                            "rw; user {}, total rw;\")",
+                            describe_users(user_objects), o.name, where(o),
+                            user_objects.front()->name, o.name));
+          if (distinct.empty() && !domain_objects.empty())
+            throw QueryError(QueryError::Kind::kNoSuchObject,
+                             fmt::format("user '{}'{} is not in domain '{}'", o.name, where(o),
+                                         domain_objects.back()->name));
           if (distinct.size() > 1) {
             std::string list;
             for (const auto& [sid, dom] : distinct)
@@ -159,6 +219,7 @@ Resolved resolve(ExecContext& ctx, const Filter& f) {
                             o.name, where(o), distinct.size(), list, o.name));
           }
         }
+        user_objects.push_back(&o);
         break;
       }
     }

@@ -15,6 +15,11 @@ namespace {
 
 using store::DbiResult;
 
+// "Records" counted rows, not operations; said under every total so that nobody divides by it.
+constexpr std::string_view kRecordsMeaning =
+    "R/W records: the stored read/write rows. smbtad sums the reads (or writes) of one user and "
+    "file within its precision (smbtad -p) into one row, so this is not a count of operations.";
+
 std::string access(Mode m) {
   return m == Mode::kRead    ? "read access"
          : m == Mode::kWrite ? "write access"
@@ -76,7 +81,7 @@ ResultTable run_function(ExecContext& ctx, const Total& fn, const Resolved& r,
                                                     : "transferred",
                           t);
   out.columns = {{"bytes", "Bytes", ColumnType::kBytes},
-                 {"records", "Records", ColumnType::kCount}};
+                 {"records", "R/W records", ColumnType::kCount}};
   DbiResult res = ctx.query(fmt::format(
       "SELECT CAST(COALESCE(SUM(s.bytes), 0) AS bigint), CAST(COALESCE(SUM(s.recs), 0) AS "
       "bigint) FROM ({}) s",
@@ -88,13 +93,16 @@ ResultTable run_function(ExecContext& ctx, const Total& fn, const Resolved& r,
   }
   out.rows.push_back({bytes, recs});
   out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
+  out.notes.emplace_back("explain", std::string(kRecordsMeaning));
   return out;
 }
 
 ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, const std::string& t) {
   ResultTable out;
   out.function = "top";
-  out.title = fmt::format("Top {} {} {} by {}.", fn.n, dimension_name(fn.what), t, access(fn.mode));
+  // `asc` ranks from the least traffic up: "Top" would claim the opposite.
+  out.title = fmt::format("{} {} {} {} by {}.", fn.ascending ? "Least" : "Top", fn.n,
+                          dimension_name(fn.what), t, access(fn.mode));
   out.notes.emplace_back("dimension", std::string(dimension_name(fn.what)));
   out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
   const char* dir = fn.ascending ? "ASC" : "DESC";
@@ -191,7 +199,7 @@ ResultTable run_function(ExecContext& ctx, const Usage& fn, const Resolved& r,
   out.title = fmt::format("Traffic per hour of the day {} by {}.", t, access(fn.mode));
   out.columns = {{"time", "Time", ColumnType::kText},
                  {"bytes", "Bytes", ColumnType::kBytes},
-                 {"percent", "Share", ColumnType::kPercent}};
+                 {"percent", "Percent", ColumnType::kPercent}};
   std::int64_t hours[24] = {};
   DbiResult res = ctx.query(fmt::format(
       "SELECT s.h % 24 AS hod, CAST(SUM(s.bytes) AS bigint) FROM ({}) s GROUP BY s.h % 24",

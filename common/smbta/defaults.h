@@ -10,8 +10,16 @@
 #define SMBTA_DEFAULT_MODULE_PORT 3490
 /* Clients (smbtaquery, smbtamonitor, rrddriver) connect here: the module port + 1 (smbtad -q). */
 #define SMBTA_DEFAULT_CLIENT_PORT 3491
-/* The 1.2.x Unix socket paths (smbtad -u / -n, the module's `socket_path`). */
-#define SMBTA_DEFAULT_MODULE_SOCKET "/var/tmp/stadsocket"
+/* The module's Unix socket (smbtad -u, the module's `socket_path`): in a root-owned directory
+ * that smbtad creates 0755. 1.2.x used /var/tmp/stadsocket, in a world-writable directory where
+ * anyone could bind it while smbtad was down and collect what the module (root, inside smbd)
+ * sends; that path still works when both sides are configured with it. */
+#define SMBTA_DEFAULT_MODULE_SOCKET_DIR "/run/smbtad"
+#define SMBTA_DEFAULT_MODULE_SOCKET SMBTA_DEFAULT_MODULE_SOCKET_DIR "/stadsocket"
+/* The clients' Unix socket (smbtad -n, smbtaquery/smbtamonitor/rrddriver -n), as in 1.2.x. It
+ * stays: the processes connecting to it are ordinary users' tools that send queries, not
+ * records, so a process squatting on it while smbtad is down learns queries and can forge
+ * answers (encrypted ones only with the client key), but gets no traffic data. */
 #define SMBTA_DEFAULT_CLIENT_SOCKET "/var/tmp/stadsocket_client"
 
 #endif

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct _dictionary_;
 
@@ -25,6 +26,16 @@ class IniConfig {
   // key was merely present, so `unix_domain_socket = no` turned it on). Throws on other words.
   std::optional<bool> get_bool(std::string_view section, std::string_view key) const;
   const std::string& path() const { return path_; }
+
+  // Why: a program warns about keys it does not know (a misspelled key is otherwise silently
+  // ignored), naming the key's line.
+  struct Entry {
+    std::string section;  // lower case; empty for a key before the first section
+    std::string key;      // lower case
+    int line = 0;         // 1-based line of its first definition; 0 if it could not be told
+  };
+  // Every key of the file, in file order.
+  std::vector<Entry> entries() const;
 
  private:
   struct Deleter {

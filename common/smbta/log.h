@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Process-wide logging to syslog or stderr with the debug levels 0-10 of the original tools.
+// Process-wide logging to syslog, stderr or a file with the debug levels 0-10 of the original
+// tools.
 #pragma once
 
 #include <fmt/format.h>
@@ -10,15 +11,28 @@
 
 namespace smbta::log {
 
-enum class Sink { kStderr, kSyslog };
+enum class Sink { kStderr, kSyslog, kFile };
 
 // Why: every program logs the same way: errors always, debug messages up to the configured level
 // (-d). Formatting happens only when the message will be written.
 void init(Sink sink, int debug_level, std::string_view ident);
+// Logs to `path` (Sink::kFile): appended to, created with mode 0600 in a directory that must
+// exist. Throws std::runtime_error naming the path when it cannot be opened; the sink is then
+// unchanged.
+void init_file(const std::string& path, int debug_level, std::string_view ident);
 void set_level(int level);
 int level();
-// Reopens the sink (SIGHUP after log rotation).
+// Reopens the sink (SIGHUP after log rotation). A log file that cannot be reopened is kept
+// open, and the reason is written into it.
 void reopen();
+
+// While on, messages written to syslog or a file are also written to stderr: until a daemon has
+// started, its messages must reach the terminal that started it as well as its log.
+void set_stderr_mirror(bool on);
+
+// Whether syslog(3) can deliver: something listens on /dev/log. Otherwise the reason
+// ("/dev/log: No such file or directory"), for the warning that messages would be lost.
+bool syslog_available(std::string& reason);
 
 enum class Severity { kError, kWarning, kNotice, kDebug };
 void write(Severity sev, int level, std::string_view message);

@@ -9,10 +9,14 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -64,7 +68,48 @@ std::pair<std::string, std::string> sqlite_location(const DbParams& p) {
   return {p.sqlite_dbdir.empty() ? std::string(".") : p.sqlite_dbdir, p.name};
 }
 
+namespace fs = std::filesystem;
+
+// Creates the missing directories of `dir`, each 0700 (parents too: a 0755 parent would let
+// every local user list the database's name), and leaves existing ones alone.
+void create_private_directories(const fs::path& dir) {
+  std::error_code ec;
+  if (dir.empty() || fs::exists(dir, ec)) return;
+  create_private_directories(dir.parent_path());
+  if (fs::create_directory(dir, ec)) fs::permissions(dir, fs::perms::owner_all, ec);
+  if (ec)
+    throw StoreError(
+        fmt::format("cannot create database directory {}: {}", dir.string(), ec.message()), false);
+}
+
+// Creates an empty database file 0600 (an empty file is a valid sqlite3 database), so that
+// sqlite3 does not create it with the umask's 0644; its journal and WAL files take the
+// database file's mode. An existing file is left as it is.
+void create_private_file(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno != EEXIST)
+    throw StoreError(
+        fmt::format("cannot create database file {}: {}", file.string(), std::strerror(errno)),
+        false);
+}
+
 }  // namespace
+
+std::string describe_location(const DbParams& p) {
+  if (p.driver == "sqlite3") {
+    auto [dir, file] = sqlite_location(p);
+    std::error_code ec;
+    fs::path full = fs::absolute(fs::path(dir) / file, ec);
+    return (ec ? fs::path(dir) / file : full.lexically_normal()).string();
+  }
+  std::string where = p.host.empty() ? "the local server" : p.host;
+  if (!p.port.empty()) where += ":" + p.port;
+  return fmt::format("{} database {} on {}", p.driver, p.name, where);
+}
 
 DbiResult& DbiResult::operator=(DbiResult&& o) noexcept {
   if (this != &o) {
@@ -125,7 +170,8 @@ std::optional<std::string> DbiResult::get_text(unsigned idx) const {
   return out;
 }
 
-DbiConnection::DbiConnection(const DbParams& params) : driver_(params.driver) {
+DbiConnection::DbiConnection(const DbParams& params)
+    : driver_(params.driver), location_(describe_location(params)) {
   if (dbi_initialize_r(nullptr, &inst_) < 0) {
     inst_ = nullptr;
     throw StoreError("libdbi: no database drivers found", false);
@@ -140,17 +186,20 @@ DbiConnection::DbiConnection(const DbParams& params) : driver_(params.driver) {
   };
   if (is_sqlite()) {
     auto [dir, file] = sqlite_location(params);
-    std::error_code ec;
-    if (!std::filesystem::exists(dir, ec)) {
-      // The database holds user names and paths: keep the directory private.
-      if (std::filesystem::create_directories(dir, ec))
-        std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-      if (ec) {
-        dbi_conn_close(conn_);
-        dbi_shutdown_r(inst_);
-        throw StoreError(fmt::format("cannot create database directory {}: {}", dir, ec.message()),
-                         false);
+    try {
+      const fs::path path = fs::path(dir) / file;
+      std::error_code ec;
+      if (params.must_exist) {
+        if (!fs::exists(path, ec))
+          throw StoreError(fmt::format("there is no sqlite3 database at {}", location_), false);
+      } else {
+        create_private_directories(dir);
+        create_private_file(path);
       }
+    } catch (...) {
+      dbi_conn_close(conn_);
+      dbi_shutdown_r(inst_);
+      throw;
     }
     set("sqlite3_dbdir", dir);
     set("dbname", file);
@@ -181,7 +230,9 @@ DbiConnection::DbiConnection(const DbParams& params) : driver_(params.driver) {
     // refuses us, or a driver that rejects the options, is a configuration error. Both come
     // back as -1 here, so go by the message.
     const bool transient = is_sqlite() ? looks_transient(msg) : !looks_refused(msg);
-    throw StoreError(fmt::format("cannot connect to {} database: {}", driver_, msg), transient);
+    throw StoreError(fmt::format("cannot connect to {}: {}",
+                                 is_sqlite() ? "sqlite3 database " + location_ : location_, msg),
+                     transient);
   }
 }
 

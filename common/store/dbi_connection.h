@@ -44,14 +44,17 @@ class DbiResult {
 // the "connection lost" distinction the writer thread needs to decide between spool and report.
 class DbiConnection {
  public:
-  // Connects with the options of `params`; for sqlite3 the database directory is created.
-  // Throws StoreError.
+  // Connects with the options of `params`. sqlite3: unless params.must_exist, a missing
+  // database directory is created 0700 and a missing database file 0600 (it holds user names,
+  // SIDs and paths). Throws StoreError naming the database (describe_location).
   explicit DbiConnection(const DbParams& params);
   DbiConnection(const DbiConnection&) = delete;
   DbiConnection& operator=(const DbiConnection&) = delete;
   ~DbiConnection();
 
   const std::string& driver() const { return driver_; }
+  // describe_location() of the parameters: every message about this database names it.
+  const std::string& location() const { return location_; }
   bool is_sqlite() const { return driver_ == "sqlite3"; }
   bool is_pgsql() const { return driver_ == "pgsql"; }
 
@@ -86,6 +89,7 @@ class DbiConnection {
   [[noreturn]] void fail(std::string_view what, std::string_view sql);
 
   std::string driver_;
+  std::string location_;
   dbi_inst inst_ = nullptr;
   dbi_conn conn_ = nullptr;
   bool in_tx_ = false;

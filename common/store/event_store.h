@@ -23,7 +23,14 @@ struct DbParams {
   std::string port;          // optional
   std::string sqlite_dbdir;  // sqlite3: directory of the database file
   int sqlite_timeout_ms = 10000;
+  // sqlite3: fail when the database file is missing instead of creating it. The readers
+  // (smbtaquery) set it: a wrong path must be an error naming it, not a new empty database.
+  bool must_exist = false;
 };
+
+// Where `p` points, for messages: the absolute file of a sqlite3 database, else
+// "database NAME on HOST[:PORT]".
+std::string describe_location(const DbParams& p);
 
 // One row to store: a record, or the sum of `merged` R/W records of one aggregation bucket
 // (then rec.length is the byte sum and rec.timestamp_ms the first record's time).
@@ -44,6 +51,10 @@ struct ModuleInfo {
   std::string peer;  // numeric IP or "unix"
   int subrelease = 0;
   int common_blocks_overflow = 1;  // common block count - 6
+  // From a drop notice: records (and their encoded bytes) the module could not deliver since
+  // its previous notice. Added to the module's totals in smbta_module_drops.
+  std::uint64_t dropped_records = 0;
+  std::uint64_t dropped_bytes = 0;
 };
 
 // How far the replay of one spool generation (the segments one smbtad process spooled) got: the
@@ -68,6 +79,11 @@ struct StatusInfo {
   bool use_db = true;
   std::string config_file;
   std::string bind_ip;
+  // What the 1.2.6 status columns cannot say, kept in smbta_settings for smbtad-report.
+  int module_port = SMBTA_DEFAULT_MODULE_PORT;  // 0: modules do not connect over TCP
+  std::string module_socket;                    // empty: no Unix socket for modules
+  std::string client_socket;                    // empty: no Unix socket for clients
+  std::string database;                         // describe_location() of smbtad's database
 };
 
 // Why: errors from the database must be told apart: a lost connection means "spool and retry

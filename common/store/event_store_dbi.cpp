@@ -6,6 +6,7 @@
 #include <charconv>
 #include <climits>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -72,6 +73,11 @@ std::int64_t clamp_int32(std::int64_t v) {
   return std::clamp<std::int64_t>(v, INT_MIN, INT_MAX);
 }
 
+std::int64_t clamp_int64(std::uint64_t v) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(
+      v, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
+}
+
 // Why: the one EventStore implementation; everything driver-specific stays in DbiConnection
 // and schema.cpp, the few remaining differences (digest index lookups) are branches here.
 class DbiEventStore final : public EventStore {
@@ -120,6 +126,12 @@ class DbiEventStore final : public EventStore {
         "DO UPDATE SET module_subrelease_number = excluded.module_subrelease_number, "
         "module_common_blocks_overflow = excluded.module_common_blocks_overflow",
         db_.quote(clip(m.peer)), m.subrelease, m.common_blocks_overflow));
+    if (m.dropped_records > 0 || m.dropped_bytes > 0)
+      db_.exec(fmt::format(
+          "INSERT INTO smbta_module_drops (module_ip_address, records, bytes) VALUES ({0}, {1}, "
+          "{2}) ON CONFLICT (module_ip_address) DO UPDATE SET records = "
+          "smbta_module_drops.records + {1}, bytes = smbta_module_drops.bytes + {2}",
+          db_.quote(clip(m.peer)), clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)));
   }
 
   void write_status(const StatusInfo& s) override {
@@ -135,6 +147,17 @@ class DbiEventStore final : public EventStore {
         q(s.dbuser), q(s.dbdriver), q(s.maintenance_timer), clamp_int32(s.maintenance_run_time_s),
         s.debug_level, s.precision, s.daemon ? 1 : 0, s.use_db ? 1 : 0, q(s.config_file),
         q(s.bind_ip)));
+    const std::pair<const char*, std::string> settings[] = {
+        {"module_port", std::to_string(s.module_port)},
+        {"module_socket", s.module_socket},
+        {"client_socket", s.client_socket},
+        {"database", s.database},
+    };
+    for (const auto& [name, value] : settings)
+      db_.exec(fmt::format(
+          "INSERT INTO smbta_settings (name, value) VALUES ({}, {}) ON CONFLICT (name) DO UPDATE "
+          "SET value = excluded.value",
+          db_.quote(name), q(value)));
   }
 
   // Dictionary rows are kept: they are few (distinct names only) and events still being

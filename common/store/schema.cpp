@@ -43,6 +43,18 @@ constexpr std::string_view kSpoolReplayTable = R"(CREATE TABLE IF NOT EXISTS smb
   segment bigint NOT NULL,
   segment_rows bigint NOT NULL))";
 
+// What smbtad-report shows beyond the 1.2.6 status columns (module port and sockets, the
+// database's full location), by name, so that a new setting needs no new column.
+constexpr std::string_view kSettingsTable = R"(CREATE TABLE IF NOT EXISTS smbta_settings (
+  name varchar PRIMARY KEY,
+  value varchar))";
+
+// The records each module reported it could not deliver (drop notices), for self-check.
+constexpr std::string_view kModuleDropsTable = R"(CREATE TABLE IF NOT EXISTS smbta_module_drops (
+  module_ip_address varchar PRIMARY KEY,
+  records bigint NOT NULL,
+  bytes bigint NOT NULL))";
+
 // Event columns: ids instead of strings keep a row near 30 bytes. length/mode/result are NULL
 // where the op has no such field, so the `data` view can pass them through unchanged.
 constexpr std::string_view kEventColumns = R"(
@@ -67,26 +79,49 @@ constexpr std::string_view kEventIndex =
 // Shared body of the compatibility view. pread/pwrite are folded into read/write as 1.2.6
 // stored them; string2 carries the destination (rename, copy) or the mode as decimal text
 // (mkdir, open), as in smbtad.md §5.1.
-std::string view_sql(std::string_view timestamp_expr, std::string_view mode_text_type) {
+//
+// Every column has the type 1.2.6 declared (vfs_id integer, length integer, result bigint, the
+// names varchar, string2 varchar), because 1.2.x tools compare with quoted numbers
+// (`vfs_id = '0'`) and read sums as integers. In SQLite a bare CASE or function has no type
+// affinity, so '0' never equalled it: the CASTs give the affinity. In PostgreSQL sum(bigint) is
+// numeric, which libdbi does not read as an integer: length is integer as in 1.2.6. A stored
+// row above 2 GiB - 1 (only smbtad's summing within its precision makes one) cannot be shown in
+// that type and is shown as 2147483647; smbtaquery's own queries read the events exactly.
+std::string view_sql(std::string_view timestamp_expr, std::string_view length_expr) {
   return fmt::format(
       R"(SELECT
-  CASE e.vfs_id WHEN 1 THEN 0 WHEN 3 THEN 2 ELSE e.vfs_id END AS vfs_id,
+  CAST(CASE e.vfs_id WHEN 1 THEN 0 WHEN 3 THEN 2 ELSE e.vfs_id END AS integer) AS vfs_id,
   u.username AS username,
   u.usersid AS usersid,
   sh.value AS share,
   u.domain AS domain,
   {} AS timestamp,
   f.value AS string1,
-  e.length AS length,
-  e.result AS result,
-  CASE WHEN e.vfs_id IN (6, 11) THEN f2.value
-       WHEN e.vfs_id IN (4, 8) THEN CAST(e.mode AS {}) END AS string2
+  {} AS length,
+  CAST(e.result AS bigint) AS result,
+  CAST(CASE WHEN e.vfs_id IN (6, 11) THEN f2.value
+            WHEN e.vfs_id IN (4, 8) THEN CAST(e.mode AS text) END AS text) AS string2
 FROM smbta_events e
   JOIN smbta_users u ON u.id = e.user_id
   JOIN smbta_strings sh ON sh.id = e.share_id
   LEFT JOIN smbta_strings f ON f.id = e.file_id
   LEFT JOIN smbta_strings f2 ON f2.id = e.file2_id)",
-      timestamp_expr, mode_text_type);
+      timestamp_expr, length_expr);
+}
+
+// The view's SQL per driver (without CREATE VIEW).
+std::string sqlite_view() {
+  // The 1.2.6 sqlite timestamp column held text; strftime's %f gives SS.SSS and the
+  // unixepoch modifier rounds to whole milliseconds, so the text is exact (tested).
+  return view_sql("CAST(strftime('%Y-%m-%d %H:%M:%f', e.ts / 1000.0, 'unixepoch') AS text)",
+                  "e.length");
+}
+std::string pgsql_view() {
+  // Integer arithmetic on the naive epoch keeps the value exact to the millisecond and
+  // free of the session time zone (the stored time already is local wall-clock time).
+  return view_sql(
+      "timestamp '1970-01-01 00:00:00' + e.ts * interval '1 millisecond'",
+      "CAST(CASE WHEN e.length > 2147483647 THEN 2147483647 ELSE e.length END AS integer)");
 }
 
 std::vector<std::string> sqlite_ddl() {
@@ -102,10 +137,8 @@ std::vector<std::string> sqlite_ddl() {
       std::string(kStatusTable),
       std::string(kModulesTable),
       std::string(kSpoolReplayTable),
-      // The 1.2.6 sqlite timestamp column held text; strftime's %f gives SS.SSS and the
-      // unixepoch modifier rounds to whole milliseconds, so the text is exact (tested).
-      "CREATE VIEW IF NOT EXISTS data AS " +
-          view_sql("strftime('%Y-%m-%d %H:%M:%f', e.ts / 1000.0, 'unixepoch')", "text"),
+      std::string(kSettingsTable),
+      std::string(kModuleDropsTable),
   };
 }
 
@@ -129,10 +162,8 @@ std::vector<std::string> pgsql_ddl() {
       std::string(kStatusTable),
       std::string(kModulesTable),
       std::string(kSpoolReplayTable),
-      // Integer arithmetic on the naive epoch keeps the value exact to the millisecond and
-      // free of the session time zone (the stored time already is local wall-clock time).
-      "CREATE OR REPLACE VIEW data AS " +
-          view_sql("timestamp '1970-01-01 00:00:00' + e.ts * interval '1 millisecond'", "text"),
+      std::string(kSettingsTable),
+      std::string(kModuleDropsTable),
   };
 }
 
@@ -151,6 +182,38 @@ std::map<std::string, std::string> relations(DbiConnection& db) {
   return out;
 }
 
+// Creates the `data` view, or replaces one of an earlier definition (before 2.0.0's typed
+// columns). An unchanged view is left alone: dropping it would fail while a site's own views
+// depend on it.
+void create_view(DbiConnection& db) {
+  const std::string body = db.is_sqlite() ? sqlite_view() : pgsql_view();
+  const std::string create = "CREATE VIEW data AS " + body;
+  bool current = false, exists = false;
+  if (db.is_sqlite()) {
+    DbiResult r = db.query("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'data'");
+    if (r.next()) {
+      exists = true;
+      current = r.get_text(1).value_or("") == create;
+    }
+  } else {
+    DbiResult r = db.query(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = 'data' AND column_name IN ('vfs_id', 'length')");
+    int typed = 0;
+    while (r.next()) {
+      exists = true;
+      typed += r.get_text(2).value_or("") == "integer";
+    }
+    current = typed == 2;
+  }
+  if (exists && current) {
+    if (db.is_pgsql()) db.exec("CREATE OR REPLACE VIEW data AS " + body);
+    return;
+  }
+  if (exists) db.exec("DROP VIEW data");
+  db.exec(create);
+}
+
 void require_supported(const DbiConnection& db) {
   if (!db.is_sqlite() && !db.is_pgsql())
     throw StoreError(
@@ -167,6 +230,7 @@ void create(DbiConnection& db) {
   db.begin();
   try {
     for (const auto& stmt : db.is_sqlite() ? sqlite_ddl() : pgsql_ddl()) db.exec(stmt);
+    create_view(db);
     const std::string v = db.quote(kSchemaVersion);
     db.exec(fmt::format(
         "INSERT INTO status (smbtad_control_entry, smbtad_version, smbtad_database_version) "
@@ -178,6 +242,16 @@ void create(DbiConnection& db) {
     db.rollback();
     throw;
   }
+}
+
+bool has_table(DbiConnection& db, std::string_view name) {
+  const std::string n = db.quote(name);
+  DbiResult r = db.query(
+      db.is_sqlite() ? fmt::format("SELECT 1 FROM sqlite_master WHERE name = {}", n)
+                     : fmt::format("SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                   "current_schema() AND table_name = {}",
+                                   n));
+  return r.next();
 }
 
 bool ready(DbiConnection& db) {

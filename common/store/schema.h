@@ -19,6 +19,9 @@ inline constexpr std::string_view kConvertAdvice =
 // Throws StoreError (also for drivers without a schema: only sqlite3 and pgsql have one).
 void create(DbiConnection& db);
 
+// Whether a table (or view) of this name exists in the current schema.
+bool has_table(DbiConnection& db, std::string_view name);
+
 // True when the current schema is complete; false for an empty or partly created database;
 // throws StoreError with advice for a 1.2.x or a newer schema.
 bool ready(DbiConnection& db);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "query/engine.h"
+#include "query/query_fixture.h"
 #include "store/convert.h"
 #include "store/schema.h"
 #include "support/legacy_schema.h"
@@ -70,6 +71,9 @@ TEST_P(ConvertTest, ConvertsKeepingEveryByteAndIsIdempotent) {
   auto r = db->query("SELECT MIN(ts) FROM smbta_events WHERE vfs_id = 0 AND length = 40960");
   ASSERT_TRUE(r.next());
   EXPECT_EQ(r.get_int(1).value_or(0), 1310980200250);
+
+  // 1.2.x tools keep reading the converted database through the view.
+  testing::expect_126_view_shapes(*db);
 
   // A second run finds nothing to do and changes nothing.
   EXPECT_FALSE(store::convert_legacy(*db, false, {}).needed);

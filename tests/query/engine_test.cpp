@@ -212,6 +212,116 @@ TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
   EXPECT_EQ(bytes_of(t[0], 1, 3), 100);
 }
 
+class QueryErrorTest : public QueryTest {
+ protected:
+  std::string error(std::string_view text, QueryError::Kind* kind = nullptr) {
+    try {
+      q(text);
+    } catch (const QueryError& e) {
+      if (kind) *kind = e.kind();
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST_P(QueryErrorTest, NamesInAnotherCaseAreSuggested) {
+  QueryError::Kind kind{};
+  std::string e = error("user Tom, total rw;", &kind);
+  EXPECT_EQ(kind, QueryError::Kind::kNoSuchObject);
+  EXPECT_NE(e.find("stored in another case: 'tom'"), std::string::npos) << e;
+  e = error("share POOL, total rw;");
+  EXPECT_NE(e.find("stored in another case: 'pool'"), std::string::npos) << e;
+  e = error("domain example, total rw;");
+  EXPECT_NE(e.find("stored in another case: 'EXAMPLE'"), std::string::npos) << e;
+  // No spelling to suggest: no hint.
+  e = error("user nobody, total rw;");
+  EXPECT_EQ(e.find("another case"), std::string::npos) << e;
+  EXPECT_NE(e.find("user 'nobody' does not exist"), std::string::npos) << e;
+}
+
+TEST_P(QueryErrorTest, TwoUsersAreBlamedOnTheCombination) {
+  QueryError::Kind kind{};
+  // Both users exist: the message must say that they were ANDed, not that one is missing.
+  std::string e = error("user tom, user holger sid S-1-5-21-2-1000, total rw;", &kind);
+  EXPECT_EQ(kind, QueryError::Kind::kNoSuchObject);
+  EXPECT_NE(e.find("user 'tom' and user 'holger'"), std::string::npos) << e;
+  EXPECT_NE(e.find("objects are ANDed"), std::string::npos) << e;
+  EXPECT_EQ(e.find("does not exist"), std::string::npos) << e;
+  // A user and a domain that do not go together, in either order.
+  e = error("domain OTHER, user tom, total rw;");
+  EXPECT_NE(e.find("user 'tom' (the object at column 15) is not in domain 'OTHER'"),
+            std::string::npos)
+      << e;
+  e = error("user tom, domain OTHER, total rw;");
+  EXPECT_NE(e.find("user 'tom' is not in domain 'OTHER'"), std::string::npos) << e;
+}
+
+TEST_P(QueryErrorTest, LastActivityKeepsSessionOrderAndLeavesChdirOut) {
+  // One millisecond after the known rows: chdir, open of the share root, open, write, close.
+  const std::int64_t ts = *parse_timestamp("2011-07-18 17:59:30.250");
+  std::vector<store::Row> rows;
+  auto add = [&](Op op, const char* path, std::uint64_t length) {
+    store::Row r;
+    r.rec.op = op;
+    r.rec.user = "tom";
+    r.rec.sid = "S-1-5-21-1-1001";
+    r.rec.domain = "EXAMPLE";
+    r.rec.share = "data";
+    r.rec.path = path;
+    r.rec.length = length;
+    r.rec.timestamp_ms = ts;
+    rows.push_back(r);
+  };
+  // Inserted in the op-id order that showed WRITE before OPEN.
+  add(Op::kWrite, "notes.txt", 10);
+  add(Op::kChdir, "/srv/data/sub", 0);
+  add(Op::kOpen, "notes.txt", 0);
+  add(Op::kOpen, ".", 0);
+  add(Op::kClose, "notes.txt", 0);
+  db_->open()->insert(rows);
+
+  auto ops = [](const ResultTable& t) {
+    std::vector<std::string> out;
+    for (const auto& r : t.rows) out.push_back(std::get<std::string>(r.at(1)));
+    return out;
+  };
+  auto la = q("global since 17:59:30, last_activity 10;")[0];
+  EXPECT_EQ(ops(la), (std::vector<std::string>{"VFS:OPEN", "VFS:OPEN", "VFS:WRITE", "VFS:CLOSE"}));
+  bool root = false;
+  for (const auto& r : la.rows)
+    if (std::get<std::string>(r.at(5)) == ".")
+      root = std::get<std::string>(r.at(7)) == "User tom opened the share's top directory.";
+  EXPECT_TRUE(root) << "the open of . reads as the share's top directory";
+  auto with = q("global since 17:59:30, last_activity 10 with chdir;")[0];
+  EXPECT_EQ(ops(with), (std::vector<std::string>{"VFS:CHDIR", "VFS:OPEN", "VFS:OPEN", "VFS:WRITE",
+                                                 "VFS:CLOSE"}));
+  // The newest N are the last N in that order.
+  auto two = q("global since 17:59:30, last_activity 2;")[0];
+  EXPECT_EQ(ops(two), (std::vector<std::string>{"VFS:WRITE", "VFS:CLOSE"}));
+}
+
+TEST_P(QueryErrorTest, SelfCheckShowsTheDropsModulesReported) {
+  store::ModuleInfo m;
+  m.peer = "192.168.1.10";
+  m.common_blocks_overflow = 1;
+  m.dropped_records = 5;
+  m.dropped_bytes = 900;
+  auto s = db_->open();
+  s->note_module(m);
+  m.dropped_records = 2;
+  m.dropped_bytes = 300;
+  s->note_module(m);
+  auto t = q("system, self-check;")[0];
+  const auto& row = t.rows.back();
+  EXPECT_EQ(std::get<std::int64_t>(row.at(5)), 7);
+  const auto& comment = std::get<std::string>(row.at(6));
+  EXPECT_NE(comment.find("reported 7 records (1200 bytes) it could not deliver"), std::string::npos)
+      << comment;
+  EXPECT_EQ(t.columns.at(4).label, "Extra header blocks");
+}
+
+SMBTA_QUERY_PARAMS(QueryErrorTest);
 SMBTA_QUERY_PARAMS(EngineTest);
 
 }  // namespace

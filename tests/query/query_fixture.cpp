@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "query/query_fixture.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "smbta/timestamp.h"
 #include "store/rollup.h"
 #include "store/schema.h"
@@ -115,6 +119,53 @@ std::vector<ResultTable> QueryTest::q(std::string_view text, bool identify) {
   o.identify = identify;
   o.use_rollups = GetParam().rollups;
   return run(text, *conn_, o);
+}
+
+void expect_126_view_shapes(store::DbiConnection& db) {
+  QueryOptions o;
+  o.now_ms = test_now();
+  o.identify = false;
+  const auto t = run("global, total r, total w;", db, o);
+  const std::int64_t r = std::get<std::int64_t>(t.at(0).rows.at(0).at(0));
+  const std::int64_t w = std::get<std::int64_t>(t.at(1).rows.at(0).at(0));
+  ASSERT_GT(r, 0) << "the database holds no reads";
+  auto one = [&](const std::string& sql) {
+    store::DbiResult res = db.query(sql);
+    EXPECT_TRUE(res.next()) << sql;
+    return res.get_int(1).value_or(-1);
+  };
+  EXPECT_EQ(one("SELECT SUM(length) FROM data WHERE vfs_id = '0'"), r);
+  EXPECT_EQ(one("SELECT SUM(length) FROM data WHERE vfs_id = 0"), r);
+  EXPECT_EQ(one("SELECT SUM(length) FROM data WHERE vfs_id = '2'"), w);
+  EXPECT_EQ(one("SELECT SUM(length) FROM data WHERE (vfs_id = '0' OR vfs_id = '2') AND "
+                "username LIKE '%' AND share LIKE '%'"),
+            r + w);
+  EXPECT_EQ(one("SELECT COUNT(*) FROM data WHERE vfs_id = '0'"),
+            one("SELECT COUNT(*) FROM data WHERE vfs_id = 0"));
+  // Per user, as 1.2.6's top re-queried each ranked user: the sums add up to the total.
+  std::vector<std::string> users;
+  for (store::DbiResult res = db.query(
+           "SELECT distinct username, domain, sum(length) over (Partition by username) FROM data "
+           "WHERE vfs_id = '0' order by sum(length) over (Partition by username) desc");
+       res.next();)
+    users.push_back(res.get_text(1).value_or(""));
+  EXPECT_FALSE(users.empty());
+  std::int64_t per_user = 0;
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  for (const auto& u : users)
+    per_user += one(fmt::format("SELECT sum(length) FROM data WHERE vfs_id = '0' AND username = {}",
+                                db.quote(u)));
+  EXPECT_EQ(per_user, r);
+  // Oldest first, and a time range in the 1.2.6 text form.
+  std::vector<std::string> times;
+  for (store::DbiResult res = db.query("SELECT timestamp FROM data ORDER BY timestamp");
+       res.next();)
+    times.push_back(res.get_text(1).value_or(""));
+  EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+  EXPECT_EQ(one("SELECT SUM(length) FROM data WHERE vfs_id = '0' AND timestamp > "
+                "'1990-01-01 00:00:00'"),
+            r);
 }
 
 std::string param_name(const ::testing::TestParamInfo<Param>& i) {

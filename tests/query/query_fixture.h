@@ -43,6 +43,11 @@ class QueryTest : public ::testing::TestWithParam<Param> {
 
 std::string param_name(const ::testing::TestParamInfo<Param>& i);
 
+// 1.2.x tools read the `data` view with the 1.2.6 query shapes (smbtaquery.md: quoted and
+// unquoted numbers, LIKE, ORDER BY timestamp, the window sums of top): checks them on `db`
+// against the engine's totals of the same database.
+void expect_126_view_shapes(store::DbiConnection& db);
+
 #define SMBTA_QUERY_PARAMS(suite)                                                              \
   INSTANTIATE_TEST_SUITE_P(Drivers, suite,                                                     \
                            ::testing::Values(::smbta::query::testing::Param{"sqlite3", false}, \

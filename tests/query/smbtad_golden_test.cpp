@@ -163,15 +163,14 @@ std::array<std::string, std::size(kFormats)> render_all(const std::vector<Result
 // not the data: checked against what smbtad was started with, then replaced by fixed text so
 // that one golden file serves every run and both drivers.
 struct RunSettings {
-  std::string client_port, dbname, dbhost, dbuser, dbdriver;
+  std::string client_port, dbname, dbhost, dbuser, dbdriver, module_port;
 };
 
 std::vector<ResultTable> normalized(std::vector<ResultTable> tables, const RunSettings& run) {
-  const std::pair<const char*, const std::string*> keys[] = {{"client_port", &run.client_port},
-                                                             {"dbname", &run.dbname},
-                                                             {"dbhost", &run.dbhost},
-                                                             {"dbuser", &run.dbuser},
-                                                             {"dbdriver", &run.dbdriver}};
+  const std::pair<const char*, const std::string*> keys[] = {
+      {"client_port", &run.client_port}, {"dbname", &run.dbname},
+      {"dbhost", &run.dbhost},           {"dbuser", &run.dbuser},
+      {"dbdriver", &run.dbdriver},       {"module_port", &run.module_port}};
   for (auto& t : tables) {
     if (t.function != "smbtad-report") continue;
     std::size_t replaced = 0;
@@ -278,7 +277,13 @@ class SmbtadGoldenTest : public ::testing::TestWithParam<std::string> {
 
   RunSettings run_settings() const {
     const auto& p = db_->params();
-    return {std::to_string(qport_), p.name, p.host, p.user, p.driver};
+    // smbtad-report names a sqlite3 database by its absolute path.
+    return {std::to_string(qport_),
+            p.driver == "sqlite3" ? store::describe_location(p) : p.name,
+            p.host,
+            p.user,
+            p.driver,
+            std::to_string(port_)};
   }
 
   smbtad::testing::TempDir home_;
@@ -354,6 +359,9 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
       }
     }
   }
+
+  // --- 1.2.x tools on the compatibility view of what smbtad stored. ---
+  expect_126_view_shapes(*db_->raw());
 
   // --- Every golden query in every format: golden files, both modes, rollups or not. ---
   const RunSettings run_set = run_settings();

@@ -100,7 +100,8 @@ TEST_F(SmbtaqueryTest, QueriesAndExitCodes) {
   fill();
   r = run(with_db({"-t"}));
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "\nDatabase connection successful.\n");
+  // No blank line first, and the database it reached by its full path.
+  EXPECT_EQ(r.out, "Database connection successful (" + db_.string() + ").\n");
 
   r = run(with_db({"-q", "global, total rw;", "-o", "json"}));
   EXPECT_EQ(r.status, 0) << r.err;
@@ -147,6 +148,51 @@ TEST_F(SmbtaqueryTest, QueriesAndExitCodes) {
   // smbtad not listening: exit 2.
   r = run({"-h", "127.0.0.1", "-i", "1", "-q", "global, total r;"});
   EXPECT_EQ(r.status, 2) << r.err;
+}
+
+TEST_F(SmbtaqueryTest, AMissingDatabaseIsAnErrorNamingItsPathAndIsNotCreated) {
+  // A typo in -N: no empty file appears, the message names the path, -t exits 2.
+  const fs::path typo = dir_ / "typo";
+  auto r = run({"-N", typo.string(), "-t"});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "there is no sqlite3 database at " + typo.string())) << r.err;
+  EXPECT_FALSE(fs::exists(typo));
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  // The default database ($HOME/.smbtad/staddb): neither it nor its directory is created.
+  r = run({"-q", "global, total rw;"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, (dir_ / ".smbtad" / "staddb").string())) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / ".smbtad"));
+  // A file without the schema: the message names it and does not claim smbtad never ran.
+  std::ofstream(dir_ / "empty").flush();
+  r = run({"-N", (dir_ / "empty").string(), "-q", "global, total rw;"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, (dir_ / "empty").string() + " holds no smbta schema")) << r.err;
+  EXPECT_TRUE(contains(r.err, "is it the database smbtad was given?")) << r.err;
+}
+
+TEST_F(SmbtaqueryTest, NetworkKeysInTheConfigFileSelectNetworkMode) {
+  fill();
+  const fs::path conf = dir_ / "smbtatools.config";
+  // smbtad's address only (the 1.2.x spellings): queries and -t go to smbtad. Nothing listens
+  // on port 1, so the error names the address instead of a database.
+  std::ofstream(conf) << "[network]\nsmbta_host_name = 127.0.0.1\nsmbta_port_number = 1\n";
+  auto r = run({"-c", conf.string(), "-q", "global, total rw;"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "127.0.0.1 port 1")) << r.err;
+  r = run({"-c", conf.string(), "-t"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "127.0.0.1 port 1")) << r.err;
+  // A database on the command line wins.
+  r = run({"-c", conf.string(), "-N", db_.string(), "-q", "global, total rw;"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  // -C and --install-rollups always work on the database.
+  EXPECT_EQ(run({"-c", conf.string(), "-N", db_.string(), "-C"}).status, 0);
+  // A file naming a database too (shared with smbtamonitor): direct mode, as before.
+  std::ofstream(conf) << "[network]\nsmbta_host_name = 127.0.0.1\nsmbta_port_number = 1\n"
+                      << "[database]\nname = " << db_.string() << "\n";
+  r = run({"-c", conf.string(), "-q", "global, total rw;"});
+  EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(SmbtaqueryTest, KeyCreation) {

@@ -99,6 +99,28 @@ TEST(Format, LogLinesForEveryOperation) {
   EXPECT_EQ(l(42, " "), "2026-11-27 10:00:01.123: User anna did operation 42 on share data (WG).");
 }
 
+TEST(Format, LogLinesShowTheBytesSmbtadSent) {
+  const auto l = [](int op, std::uint64_t bytes) {
+    return format_log_line(
+        LogEntry{op, "anna", "data", "a.odt", "WG", "2026-11-27 10:00:01.123", bytes});
+  };
+  EXPECT_EQ(l(0, 512),
+            "2026-11-27 10:00:01.123: User anna read 512 B from file a.odt on share data (WG).");
+  EXPECT_EQ(l(1, 1048576),
+            "2026-11-27 10:00:01.123: User anna read 1.0 MiB (1048576 B) from file a.odt on share "
+            "data (WG).");
+  EXPECT_EQ(l(3, 4096),
+            "2026-11-27 10:00:01.123: User anna wrote 4.0 KiB (4096 B) to file a.odt on share data "
+            "(WG).");
+  EXPECT_EQ(l(2, 0),
+            "2026-11-27 10:00:01.123: User anna wrote 0 B to file a.odt on share data (WG).");
+  EXPECT_EQ(l(11, 2048),
+            "2026-11-27 10:00:01.123: User anna copied 2.0 KiB (2048 B) of file a.odt on share "
+            "data (WG).");
+  EXPECT_EQ(l(8, 0), "2026-11-27 10:00:01.123: User anna opened file a.odt on share data (WG).")
+      << "no byte count where an operation moves none";
+}
+
 TEST(Format, LogEntryFromMonitorFields) {
   auto e = log_entry_from_fields({"2", "anna", "data", "a.odt", "WG", "2026-11-27 10:00:01.123"});
   ASSERT_TRUE(e);
@@ -106,6 +128,13 @@ TEST(Format, LogEntryFromMonitorFields) {
   EXPECT_FALSE(log_entry_from_fields({"2", "anna"}));
   EXPECT_FALSE(log_entry_from_fields({"x", "a", "b", "c", "d", "e"}));
   EXPECT_FALSE(log_entry_from_fields({"-1", "a", "b", "c", "d", "e"}));
+  // smbtad sends the byte count as a seventh field when the client asks for it.
+  auto b = log_entry_from_fields({"0", "anna", "data", "a.odt", "WG", "t", "4096"});
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->bytes, std::optional<std::uint64_t>(4096));
+  EXPECT_FALSE(log_entry_from_fields({"0", "a", "b", "c", "d", "e", "12x"}));
+  EXPECT_FALSE(log_entry_from_fields({"0", "a", "b", "c", "d", "e", ""}));
+  EXPECT_FALSE(log_entry_from_fields({"0", "a", "b", "c", "d", "e", "99999999999999999999"}));
 }
 
 TEST(Format, BatchLine) {

@@ -220,11 +220,17 @@ TEST_F(Realtime, ScreenInTmuxShowsTotalsAndLogResizesPausesAndQuits) {
   EXPECT_NE(screen.find("user 'anna'"), std::string::npos);
   EXPECT_NE(screen.find("(1000777 B)"), std::string::npos) << screen;
   EXPECT_NE(screen.find("(4096 B)"), std::string::npos) << screen;
-  EXPECT_NE(screen.find("User anna read from file a.odt on share data (WORKGROUP)."),
+  // Log lines carry the bytes of each read and write.
+  EXPECT_NE(screen.find("User anna read 976.6 KiB (1000000 B) from file a.odt on share data"),
             std::string::npos)
       << screen;
-  EXPECT_NE(screen.find("User anna wrote to file a.odt on share data (WORKGROUP)."),
-            std::string::npos);
+  EXPECT_NE(
+      screen.find("User anna wrote 4.0 KiB (4096 B) to file a.odt on share data (WORKGROUP)."),
+      std::string::npos)
+      << screen;
+  EXPECT_NE(screen.find("User anna read 777 B from file notes.txt on share home"),
+            std::string::npos)
+      << screen;
   EXPECT_NE(screen.find("User anna created a directory on share data"), std::string::npos);
   EXPECT_NE(screen.find("User anna opened file a.odt"), std::string::npos);
   EXPECT_EQ(screen.find("bert"), std::string::npos) << "other users stay out";
@@ -276,6 +282,55 @@ TEST_F(Realtime, ScreenRestoresTheTerminalOnSigterm) {
   EXPECT_NE(screen.find("exit=0"), std::string::npos) << screen;
   EXPECT_NE(screen.find("\nicanon\n"), std::string::npos) << screen;
   EXPECT_NE(screen.find("\necho\n"), std::string::npos) << screen;
+}
+
+// The time in "connected to ... since <time>" of a screen, or "" when it is not connected.
+std::string connected_since(const std::string& screen) {
+  static const std::regex since(
+      R"(connected to \S+ port \d+ since (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d))");
+  std::smatch m;
+  return std::regex_search(screen, m, since) ? m[1].str() : std::string();
+}
+
+TEST_F(Realtime, ScreenHeaderShowsTheTimeOfTheCurrentConnectionAfterAReconnect) {
+  start_smbtad();
+  Tmux tmux(screen_command(monitor_args({"-g"}), (home_.path() / "pid").string()), 120, 30);
+  std::string first;
+  ASSERT_TRUE(eventually([&] { return !(first = connected_since(tmux.capture())).empty(); }))
+      << tmux.capture();
+  EXPECT_EQ(tmux.capture().find("totals since"), std::string::npos) << tmux.capture();
+  ASSERT_EQ(smbtad_->stop(), 0);
+  ASSERT_TRUE(eventually([&] {
+    return tmux.capture().find("smbtad not reachable") != std::string::npos;
+  })) << tmux.capture();
+  start_smbtad();
+  // The retry comes at least a second after the loss, so the time differs.
+  std::string second;
+  ASSERT_TRUE(eventually([&] { return !(second = connected_since(tmux.capture())).empty(); }, 20s))
+      << tmux.capture();
+  EXPECT_NE(second, first) << tmux.capture();
+  EXPECT_NE(tmux.capture().find("totals since " + first), std::string::npos) << tmux.capture();
+  tmux.keys("q");
+  ASSERT_TRUE(eventually([&] { return tmux.capture().find("checked") != std::string::npos; }));
+}
+
+TEST_F(Realtime, ScreenWithoutATerminalExitsOneAndWritesNothing) {
+  // Neither standard input nor output a terminal, TERM set: ncurses would paint into the file.
+  ChildProcess piped(monitor_args({"-g"}), home_.path(), "piped", {"TERM=xterm"});
+  ASSERT_EQ(piped.wait(10s), 1) << piped.err();
+  EXPECT_EQ(piped.out(), "") << "no escape sequences in the output";
+  EXPECT_NE(piped.err().find("needs a terminal"), std::string::npos) << piped.err();
+  EXPECT_NE(piped.err().find("--batch"), std::string::npos) << piped.err();
+
+  // A terminal for the keys, but standard output redirected to a file.
+  const auto out = home_.path() / "screen.out";
+  std::string cmd;
+  for (const auto& a : monitor_args({"-g"})) cmd += "\"" + a + "\" ";
+  Tmux tmux(cmd + "> " + out.string() + "; echo \"exit=$?\"; sleep 60", 80, 24);
+  ASSERT_TRUE(eventually([&] { return tmux.capture().find("exit=") != std::string::npos; }))
+      << tmux.capture();
+  EXPECT_NE(tmux.capture().find("exit=1"), std::string::npos) << tmux.capture();
+  EXPECT_EQ(read_file(out), "");
 }
 
 // Sums value x step of one data source over [start, end] of the AVERAGE archives.
@@ -342,6 +397,31 @@ TEST_F(Realtime, RrddriverStoresTheBytesOfTheObjectAndGraphsThem) {
     const auto png = read_file(prefix + "-" + span + ".png");
     ASSERT_GT(png.size(), 1000u) << span;
     EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << span;
+  }
+  // The legends count in binary units like every other smbta output (librrd's own "%s" prefix
+  // printed "MB/s" for mebibytes): anna's peak second is about 1 MB, i.e. under 1024 KiB.
+  // -d 1 logs each graph's legend lines.
+  ChildProcess legends(
+      {RRDDRIVER_BINARY, "--graph", prefix + "-units", "-b", db, "-d", "1"}, home_.path(),
+      "legends",
+      {std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":fast_unwind_on_malloc=0"});
+  ASSERT_EQ(legends.wait(30s), 0) << legends.err();
+  for (const char* span : {"hour", "day", "week"}) {
+    std::string all;
+    std::istringstream in(legends.err());
+    for (std::string l; std::getline(in, l);)
+      if (l.find(std::string("-units-") + span + ".png: legend") != std::string::npos)
+        all += l + "\n";
+    // The longer spans average the one busy second over minutes (or have no complete
+    // consolidated row yet): smaller units there.
+    const bool binary =
+        all.find(" B/s") != std::string::npos || all.find(" KiB/s") != std::string::npos;
+    EXPECT_TRUE(binary) << span << "\n" << legends.err();
+    if (std::string_view(span) == "hour") {
+      EXPECT_NE(all.find(" KiB/s"), std::string::npos) << all;
+    }
+    for (const char* decimal : {"kB/s", "KB/s", " MB/s", " GB/s"})
+      EXPECT_EQ(all.find(decimal), std::string::npos) << span << "\n" << all;
   }
 }
 

@@ -127,6 +127,27 @@ TEST_F(Monitors, EveryKindDeliversExactCountsAndBytes) {
   EXPECT_TRUE(collect(c, read, 1, 700ms).empty()) << "no extra messages";
 }
 
+TEST_F(Monitors, LogWithTheBytesParameterAddsEachRecordsByteCount) {
+  start();
+  auto c = client();
+  const auto plain = c.add(MonitorKind::kLog, {});
+  const auto with_bytes = c.add(MonitorKind::kLog, {}, 5s, smbta::client::kLogWithBytes);
+  std::vector<Record> sent{example_record(smbta::Op::kRead, "u", "s", "f1", 100),
+                           example_record(smbta::Op::kPwrite, "u", "s", "f2", 1048576),
+                           example_record(smbta::Op::kOpen, "u", "s", "f3", 0)};
+  send(sent);
+  auto all = collect_all(c, 6);
+  ASSERT_EQ(all[plain].size(), 3u);
+  for (const auto& m : all[plain]) EXPECT_EQ(m.fields.size(), 6u) << "1.2.x clients get six fields";
+  const auto& logs = all[with_bytes];
+  ASSERT_EQ(logs.size(), 3u);
+  EXPECT_EQ(logs[0].fields,
+            (std::vector<std::string>{"0", "u", "s", "f1", "WORKGROUP",
+                                      smbta::format_timestamp(sent[0].timestamp_ms), "100"}));
+  EXPECT_EQ(logs[1].fields.at(6), "1048576");
+  EXPECT_EQ(logs[2].fields.at(6), "0");
+}
+
 TEST_F(Monitors, ThroughputReportsBytesPerSecond) {
   start();
   auto c = client();

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "smbta/net.h"
@@ -72,7 +73,7 @@ TEST_F(Daemon, BadOptionsNameTheOptionAndExitNonZero) {
     const auto r = run_smbtad(c.args, home_.path());
     EXPECT_EQ(r.status, 2) << c.args[0];
     EXPECT_NE(r.output.find(c.mentions), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find("Usage: smbtad"), std::string::npos) << "help follows the error";
+    EXPECT_NE(r.output.find("Try 'smbtad --help'."), std::string::npos) << r.output;
   }
   const auto help = run_smbtad({"--help"}, home_.path());
   EXPECT_EQ(help.status, 0);
@@ -227,6 +228,56 @@ TEST_F(Daemon, UnixSocketModulesAreStored) {
   EXPECT_EQ(smbtad.stop(), 0);
 }
 
+// A site with local Samba servers (Unix socket) and remote ones (TCP) needs one smbtad and one
+// database, not two: both listeners at once, each with an open module connection.
+TEST_F(Daemon, TcpAndUnixModulesAreServedAtOnce) {
+  const int port = free_port();
+  const auto sock = (home_.path() / "stadsocket").string();
+  const auto client_sock = (home_.path() / "stadsocket_client").string();
+  const auto conf = home_.path() / "smbtad.conf";
+  std::ofstream(conf) << "[network]\nclient_listeners = tcp,unix\nclient_socket_path = "
+                      << client_sock << "\n";
+  SmbtadProcess smbtad({"--module-listeners", "tcp,unix", "--unix-socket-path", sock, "-i",
+                        std::to_string(port), "-p", "0", "-c", conf.string()},
+                       home_.path(), port);
+  auto over_tcp = connect_module(port);
+  auto over_unix = smbta::net::connect_unix(sock);
+  Record local = smbta::testing::example_record(smbta::Op::kWrite);
+  local.path = "local.bin";
+  local.length = 1111;
+  Record remote = smbta::testing::example_record(smbta::Op::kRead);
+  remote.path = "remote.bin";
+  remote.length = 2222;
+  send_all(over_unix.get(), smbta::encode_frame(local));
+  send_all(over_tcp.get(), smbta::encode_frame(remote));
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  EXPECT_TRUE(eventually([&] { return count_rows(db) == 2; })) << smbtad.log();
+  EXPECT_EQ(actual_rows(db), expected_rows({local, remote}, 0));
+  std::vector<std::string> modules;
+  auto res = db.query("SELECT module_ip_address FROM modules ORDER BY module_ip_address");
+  while (res.next()) modules.push_back(res.get_text(1).value_or(""));
+  EXPECT_EQ(modules, (std::vector<std::string>{"127.0.0.1", "unix"}));
+  // Clients too, by the config file's list: both endpoints accept.
+  EXPECT_NO_THROW(smbta::net::connect_unix(client_sock));
+  EXPECT_NO_THROW(smbta::net::connect_tcp("127.0.0.1", port + 1));
+  for (const std::string& what : std::vector<std::string>{
+           "modules on " + sock, "modules on localhost port " + std::to_string(port),
+           "clients on " + client_sock})
+    EXPECT_NE(smbtad.log().find("listening for " + what), std::string::npos) << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
+// 1.2.x compatibility: -u alone still means the Unix socket instead of TCP.
+TEST_F(Daemon, UnixSocketAloneStillReplacesTcp) {
+  const int port = free_port();
+  const auto sock = (home_.path() / "stadsocket").string();
+  SmbtadProcess smbtad({"-u", "--unix-socket-path", sock, "-i", std::to_string(port)}, home_.path(),
+                       port, sock);
+  EXPECT_THROW(smbta::net::connect_tcp("127.0.0.1", port), std::runtime_error);
+  EXPECT_NO_THROW(smbta::net::connect_tcp("127.0.0.1", port + 1)) << "clients stay on TCP";
+  EXPECT_EQ(smbtad.stop(), 0);
+}
+
 TEST_F(Daemon, ModuleDropNoticesAreLoggedNotStored) {
   const int port = free_port();
   SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home_.path(), port);
@@ -267,6 +318,18 @@ TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
   EXPECT_TRUE(eventually([&] { return actual_rows(db) == expected_rows(fresh, 0); }))
       << smbtad.log();
   EXPECT_EQ(smbtad.stop(), 0);
+  // At the default level the log says how many rows went, and by which rule (runs may split
+  // the 25 between them).
+  const std::string log = smbtad.log();
+  EXPECT_NE(log.find("maintenance: every 00:00:01, deletes rows older than 0,00:10:00"),
+            std::string::npos)
+      << log;
+  std::uint64_t deleted = 0;
+  const std::regex line(
+      R"(notice\]: maintenance: deleted (\d+) rows older than \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(retention 0,00:10:00\) in \d+ ms; next run at )");
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it)
+    deleted += std::stoull((*it)[1]);
+  EXPECT_EQ(deleted, 25u) << log;
 }
 
 // A database that can never take smbtad's rows stops smbtad at start-up (exit 2, the reason on

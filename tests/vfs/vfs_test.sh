@@ -6,8 +6,8 @@
 # Usage: vfs_test.sh CASE      (run by ctest, label "vfs"; needs root, smbd and smbclient)
 # Environment: SMBTA_VFS_MODULE (the built .so), SMBTA_TEST_RECEIVER, SMBTAD,
 #              SMBTA_VFS_MODULE_DIR (smbd's vfs module dir).
-# Cases: ops anonymize_prefix anonymize_total encryption unix_socket receiver_down
-#        receiver_stopped bad_key smbtad
+# Cases: ops anonymize_prefix anonymize_total encryption unix_socket socket_owner
+#        receiver_down receiver_stopped bad_key smbtad smbtad_both
 # Exit 77 = skipped.
 set -euo pipefail
 case_name=${1:?case}
@@ -138,6 +138,54 @@ unix_socket)
     fail "the module's version is not logged"
   ;;
 
+socket_owner)
+  # The module sends only to a socket that root or its socket_owner could have bound, in
+  # directories nobody else can change (vfs_smb_traffic_analyzer(8), "socket_owner"). Three
+  # shares: [data] to a socket of another user (refused), [trusted] to the same socket with
+  # socket_owner naming that user (delivered), [open] to a root socket in a world-writable
+  # directory (refused: anyone could have replaced it).
+  install -d -o "$SMB_USER" -g "$SMB_USER" -m 0755 "$T/own"
+  install -d -m 0777 "$T/open"
+  setpriv --reuid="$SMB_USER" --regid="$SMB_USER" --clear-groups \
+    "$SMBTA_TEST_RECEIVER" --unix "$T/own/sock" --out "$T/own/records.tsv" \
+    --ready "$T/own/ready" </dev/null >"$T/own/recv.log" 2>&1 &
+  RECV_PID=$!
+  "$SMBTA_TEST_RECEIVER" --unix "$T/open/sock" --out "$T/open.tsv" --ready "$T/open.ready" \
+    </dev/null >"$T/open.log" 2>&1 &
+  echo $! >"$T/recv.pid"
+  ready() { [ -s "$1" ]; }
+  wait_until "$VFS_WAIT_S" ready "$T/own/ready" || fail "receiver as $SMB_USER did not start: $(cat "$T/own/recv.log")"
+  wait_until "$VFS_WAIT_S" ready "$T/open.ready" || fail "receiver in $T/open did not start: $(cat "$T/open.log")"
+  share_lines() {
+    printf '[%s]\n  path = %s\n  read only = no\n  vfs objects = smb_traffic_analyzer\n' "$1" "$T/share"
+    printf '  smb_traffic_analyzer:mode = unix_domain_socket\n  smb_traffic_analyzer:socket_path = %s\n' "$2"
+    [ -z "${3:-}" ] || printf '  smb_traffic_analyzer:socket_owner = %s\n' "$3"
+  }
+  SMB_EXTRA_SHARES="$(share_lines trusted "$T/own/sock" "$SMB_USER")
+$(share_lines open "$T/open/sock")"
+  start_smbd "smb_traffic_analyzer:mode = unix_domain_socket
+  smb_traffic_analyzer:socket_path = $T/own/sock"
+  make_file "$T/client/f" 100000
+  put_to() {
+    timeout 300 smbclient "//127.0.0.1/$1" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E \
+      -c "put $T/client/f $2" >"$T/smbclient.log" 2>&1 || fail "smbclient to $1 failed: $(tail -n 20 "$T/smbclient.log")"
+  }
+  own_uid=$(id -u "$SMB_USER")
+  put_to data refused.bin
+  [ "$(stat -c %s "$T/share/refused.bin")" = 100000 ] || fail "the share did not work while its socket was refused"
+  wait_until "$VFS_WAIT_S" log_has "refusing to send records to smbtad at unix socket $T/own/sock: $T/own: a directory owned by uid $own_uid, not root" ||
+    fail "the refused socket owner is not logged"
+  put_to trusted trusted.bin
+  REC="$T/own/records.tsv"
+  wait_for_record close trusted.bin
+  expect_eq "$(bytes_of pwrite trusted.bin)" 100000 "bytes written to trusted.bin (socket_owner = $SMB_USER)"
+  expect_eq "$(awk -F'\t' '$4 != "trusted"' "$REC")" "" "records of other shares at the socket of $SMB_USER"
+  put_to open open.bin
+  wait_until "$VFS_WAIT_S" log_has "refusing to send records to smbtad at unix socket $T/open/sock: $T/open: a directory writable by others without the sticky bit" ||
+    fail "the world-writable socket directory is not logged"
+  expect_eq "$(wc -l <"$T/open.tsv")" 0 "records sent to the socket in a world-writable directory"
+  ;;
+
 receiver_down)
   # No receiver at tree connect: the share works; records wait in the queue, the module
   # reconnects once the receiver is up. Then the receiver is killed mid-session and
@@ -258,6 +306,56 @@ smbtad)
   expect_eq "$(q "select string1 || ' -> ' || string2 from data where vfs_id = 6")" "f1.bin -> f1.renamed" "stored rename"
   expect_eq "$(q "select count(*) from data where vfs_id = 5 and string1 = 'dir1'")" 1 "stored rmdir"
   expect_eq "$(q "select distinct username || '|' || share from data")" "$SMB_USER|data" "stored user and share"
+  ;;
+
+smbtad_both)
+  # One smbtad for a local and a remote Samba server: modules over TCP ([data]) and over the
+  # Unix socket ([local]) at the same time, into one database. smbtad creates the socket's
+  # directory (the default /run/smbtad/ is one; here a private one).
+  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
+  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+  SOCK="$T/run/stadsocket"
+  for _ in 1 2 3 4 5; do
+    QPORT=$(free_port)
+    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
+      --module-listeners tcp,unix --unix-socket-path "$SOCK" --spool-dir "$T/spool" \
+      >"$T/smbtad.log" 2>&1 &
+    RECV_PID=$!
+    wait_port "$RPORT" && break
+    grep -q "Address already in use" "$T/smbtad.log" || break
+    wait "$RECV_PID" 2>/dev/null || true
+    RPORT=$(free_port)
+  done
+  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  [ -S "$SOCK" ] || fail "smbtad did not create $SOCK: $(cat "$T/smbtad.log")"
+  expect_eq "$(stat -c '%a %U' "$T/run")" "755 root" "the socket directory smbtad created"
+  SMB_EXTRA_SHARES="[local]
+  path = $T/share
+  read only = no
+  vfs objects = smb_traffic_analyzer
+  smb_traffic_analyzer:mode = unix_domain_socket
+  smb_traffic_analyzer:socket_path = $SOCK"
+  start_smbd ""
+  make_file "$T/client/r" 700000
+  make_file "$T/client/l" 300000
+  # Both sessions at once (each smbd process keeps its connection to smbtad to the end).
+  pids=()
+  for share in data local; do
+    f=$([ "$share" = data ] && echo r || echo l)
+    timeout 300 smbclient "//127.0.0.1/$share" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E \
+      -c "put $T/client/$f $share.bin" >"$T/smbclient.$share.log" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || fail "smbclient failed: $(cat "$T"/smbclient.*.log)"; done
+  q() { sqlite3 "$T/stad.db" "$1"; }
+  both_stored() {
+    [ "$(q "select count(*) from data where vfs_id = 9" 2>/dev/null || echo 0)" -ge 2 ]
+  }
+  wait_until "$VFS_WAIT_S" both_stored || fail "smbtad did not store both sessions: $(cat "$T/smbtad.log")"
+  expect_eq "$(q "select share || ' ' || sum(length) from data where vfs_id = 2 group by share order by share")" \
+    "data 700000"$'\n'"local 300000" "bytes written per share (TCP: data, Unix socket: local)"
+  expect_eq "$(q "select group_concat(module_ip_address, ' ') from (select module_ip_address from modules order by 1)")" \
+    "127.0.0.1 unix" "the modules smbtad saw"
   ;;
 
 *)
