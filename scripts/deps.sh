@@ -11,7 +11,7 @@ packages=(
   postgresql
   libncurses-dev librrd-dev rrdtool tmux
   samba smbclient iproute2
-  man-db groff-base logrotate systemd
+  man-db groff-base logrotate systemd lintian
   dpkg-dev python3 libparse-yapp-perl flex bison libtalloc-dev libtevent-dev libtdb-dev
   libpopt-dev libgnutls28-dev zlib1g-dev libkeyutils-dev libbsd-dev libacl1-dev libcap-dev
 )
