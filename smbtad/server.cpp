@@ -200,8 +200,13 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
     // What the module could not deliver while smbtad was unreachable or slow: no file
     // operation, so it is logged and counted, not stored or monitored.
     stats_.dropped_by_modules += r.result;
-    smbta::log::warning("module {} (share {}) reports {} records ({} bytes) it could not deliver",
-                        from.peer(), r.share, r.result, r.length);
+    // The share name is the peer's text: escaped, so it cannot forge lines or send terminal
+    // escapes. The totals are stored (self-check) whatever the log holds back.
+    std::uint64_t held = 0;
+    if (drop_log_.allow(from.peer(), held))
+      smbta::log::warning(
+          "module {} (share {}) reports {} records ({} bytes) it could not deliver{}", from.peer(),
+          printable(r.share), r.result, r.length, LogThrottle::held_back_note(held));
     // self-check shows each module's drops (smbta_module_drops).
     if (writer_)
       writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6,

@@ -342,6 +342,39 @@ TEST_F(Daemon, ModuleDropNoticesAreLoggedNotStored) {
   EXPECT_EQ(count_rows(db), 1u);
 }
 
+// Issue 13 item 7: a peer's drop notices cannot flood the log, and the share name it sends is
+// escaped, so it can neither forge a log line nor send terminal escapes.
+TEST_F(Daemon, DropNoticesAreLoggedWithinABudgetAndEscaped) {
+  const int port = free_port();
+  SmbtadProcess smbtad({"-i", std::to_string(port), "-p", "0"}, home_.path(), port);
+  Record notice = smbta::testing::example_record(smbta::Op::kDropNotice);
+  notice.path.clear();
+  notice.share = "data\nsmbtad[error]: forged\x1b[2J";
+  notice.result = 7;
+  notice.length = 70;
+  std::string stream;
+  for (int i = 0; i < 2000; ++i) stream += smbta::encode_frame(notice);
+  Record read = smbta::testing::example_record(smbta::Op::kRead);
+  stream += smbta::encode_frame(read);
+  auto fd = connect_module(port);
+  send_all(fd.get(), stream);
+  smbta::store::DbiConnection db(sqlite_at(home_.path()));
+  // The read after the notices is stored: every notice was read and handled before it.
+  ASSERT_TRUE(eventually([&] { return count_rows(db) == 1; })) << smbtad.log();
+  EXPECT_EQ(smbtad.stop(), 0);
+  const std::string log = smbtad.log();
+  std::size_t lines = 0;
+  for (auto at = log.find("reports 7 records"); at != std::string::npos;
+       at = log.find("reports 7 records", at + 1))
+    ++lines;
+  EXPECT_GE(lines, 1u) << log;
+  EXPECT_LE(lines, 3u) << "2000 notices within seconds must not give a line each";
+  EXPECT_EQ(log.find("\x1b"), std::string::npos) << "a raw escape reached the log";
+  EXPECT_EQ(log.find("\nsmbtad[error]: forged"), std::string::npos) << log;
+  EXPECT_NE(log.find("(share \"data\\x0asmbtad[error]: forged\\x1b[2J\")"), std::string::npos)
+      << log;
+}
+
 TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
   const int port = free_port();
   SmbtadProcess smbtad(
