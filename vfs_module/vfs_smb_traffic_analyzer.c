@@ -2,7 +2,9 @@
 /*
  * smb_traffic_analyzer: Samba VFS module reporting file activity to smbtad (protocol V2).
  *
- * smbta re-implementation for Samba 4.17 (VFS interface 47). Records are encoded by smbta's
+ * smbta re-implementation for Samba 4.17 to 4.22 (VFS interfaces 47 to 50), one source: where
+ * the interface differs between releases, SMB_VFS_INTERFACE_VERSION picks the variant (search
+ * for it; each place says what changed). Records are encoded by smbta's
  * common V2 encoder (common/smbta/v2_c_api.h), so the module and smbtad cannot drift apart.
  * This file is the Samba glue: it turns VFS calls into records and hands them to a sink
  * (smbta_sink.h), the bounded queue and non-blocking connection that delivers them without
@@ -21,6 +23,21 @@
 #include "smbta/v2_c_api.h"
 #include "smbta/version.h"
 #include "smbta_sink.h"
+
+/* 4.17 (interface 47) changed openat to the vfs_open_how form this module uses. */
+#if SMB_VFS_INTERFACE_VERSION < 47
+#error "smb_traffic_analyzer needs Samba 4.17 or newer (VFS interface 47 or later)"
+#endif
+
+/* Samba 4.22 (interface 50) added rename flags to renameat (struct vfs_rename_how, e.g.
+ * VFS_RENAME_HOW_NO_REPLACE); the module passes them on as they are. */
+#if SMB_VFS_INTERFACE_VERSION >= 50
+#define SMBTA_RENAME_HOW_PARAM , const struct vfs_rename_how *how
+#define SMBTA_RENAME_HOW_ARG , how
+#else
+#define SMBTA_RENAME_HOW_PARAM
+#define SMBTA_RENAME_HOW_ARG
+#endif
 
 #undef DBGC_CLASS
 #define DBGC_CLASS DBGC_VFS
@@ -286,13 +303,14 @@ static int smb_traffic_analyzer_unlinkat(vfs_handle_struct *handle, struct files
 	return result;
 }
 
-static int smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
-					 const struct smb_filename *smb_fname_src,
-					 struct files_struct *dstfsp,
-					 const struct smb_filename *smb_fname_dst)
+static int
+smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
+			      const struct smb_filename *smb_fname_src, struct files_struct *dstfsp,
+			      const struct smb_filename *smb_fname_dst SMBTA_RENAME_HOW_PARAM)
 {
 	int64_t t0 = mono_us();
-	int result = SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, smb_fname_src, dstfsp, smb_fname_dst);
+	int result = SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, smb_fname_src, dstfsp,
+					   smb_fname_dst SMBTA_RENAME_HOW_ARG);
 	if (handle->data != NULL) {
 		smbta_send(handle, SMBTA_C_OP_RENAME, at_path(talloc_tos(), srcfsp, smb_fname_src),
 			   at_path(talloc_tos(), dstfsp, smb_fname_dst), 0, 0, result, t0);
