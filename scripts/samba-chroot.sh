@@ -36,7 +36,12 @@ action=${2:-setup}
 [ -n "$suite" ] || die "usage: bash scripts/samba-chroot.sh SUITE [setup|vfs|test|shell]"
 case "$action" in setup | vfs | test | shell) ;; *) die "unknown action '$action' (setup, vfs, test or shell)" ;; esac
 [[ "$suite" =~ ^[a-z][a-z0-9-]*$ ]] || die "'$suite' is not a Debian suite name"
-[ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, mounts)"
+if [ -n "${SMBTA_CHROOT_SUITE:-}" ]; then
+  # The suite run inside a chroot (scripts/test.sh there) must not make chroots of its own.
+  say "skipped: already inside the $SMBTA_CHROOT_SUITE chroot"
+  exit 77
+fi
+[ "$(id -u)" -eq 0 ] || { say "skipped: needs root (debootstrap, chroot, mounts)"; exit 77; }
 for tool in debootstrap unshare chroot flock; do
   command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install debootstrap util-linux)"
 done
@@ -55,7 +60,7 @@ stamp_time() { printf '== %s: %s (%d s so far)\n' "$(date +%T)" "$1" "$SECONDS" 
 # in_chroot CMD...: runs CMD (bash -c) inside the chroot, in a private mount namespace whose
 # mounts vanish with it. stdin is passed on (for ACTION shell).
 in_chroot() {
-  unshare --mount --propagation private -- bash -c '
+  SMBTA_CHROOT_SUITE_CHILD=$suite unshare --mount --propagation private -- bash -c '
     set -e
     root=$1; shift
     mount -t proc proc "$root/proc"
@@ -66,6 +71,7 @@ in_chroot() {
     exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       DEBIAN_FRONTEND=noninteractive SMBTA_TEST_QUICK="${SMBTA_TEST_QUICK-1}" \
+      SMBTA_CHROOT_SUITE="$SMBTA_CHROOT_SUITE_CHILD" \
       /bin/bash -c "$@"
   ' in_chroot "$root" "$@"
 }
@@ -113,9 +119,13 @@ say "$suite: $smbd_version, gcc $(in_chroot 'gcc -dumpfullversion')"
 dst="$root/root/smbta"
 mkdir -p "$dst"
 find "$dst" -mindepth 1 -maxdepth 1 ! -name 'build-*' -exec rm -rf {} +
-(cd "$clone" && git ls-files -z --cached --others --exclude-standard |
-  while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-  tar --null -T - -cf -) | tar -C "$dst" -xf -
+if git -C "$clone" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$clone" && git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+    tar --null -T - -cf -) | tar -C "$dst" -xf -
+else
+  tar -C "$clone" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$dst" -xf -
+fi
 say "copied $clone into $dst"
 
 case "$action" in
@@ -142,7 +152,8 @@ vfs)
   ;;
 test)
   stamp_time "the README test command inside the $suite chroot ($smbd_version)"
-  in_chroot 'cd /root/smbta && bash scripts/test.sh'
+  # The same build directory as ACTION vfs (same options), so each reuses the other's objects.
+  in_chroot 'cd /root/smbta && SMBTA_TEST_BUILD_DIR=build-vfs bash scripts/test.sh'
   ;;
 esac
 stamp_time "done ($suite)"
