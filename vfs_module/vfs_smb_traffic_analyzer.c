@@ -311,15 +311,19 @@ static const char *smbta_tmpdir_final(TALLOC_CTX *ctx, const char *path)
 #endif
 }
 
-/* Takes the held-back mkdir of the temporary path tmp (NULL: none): its mode and start. */
-static void smbta_take_pending_mkdir(struct smbta_conn *c, const char *tmp, uint32_t *mode,
+/* Takes the held-back mkdir of the temporary path tmp: its mode and start. False when there is
+ * none for tmp (then *mode and *t0 are left as they are). */
+static bool smbta_take_pending_mkdir(struct smbta_conn *c, const char *tmp, uint32_t *mode,
 				     int64_t *t0)
 {
-	if (c->pending_mkdir != NULL && strcmp(c->pending_mkdir, tmp) == 0) {
+	bool found = c->pending_mkdir != NULL && strcmp(c->pending_mkdir, tmp) == 0;
+
+	if (found) {
 		*mode = c->pending_mkdir_mode;
 		*t0 = c->pending_mkdir_t0;
 	}
 	TALLOC_FREE(c->pending_mkdir);
+	return found;
 }
 
 static int smb_traffic_analyzer_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
@@ -368,11 +372,13 @@ static int smb_traffic_analyzer_unlinkat(vfs_handle_struct *handle, struct files
 	path = at_path(talloc_tos(), dirfsp, smb_fname);
 	final = (flags & AT_REMOVEDIR) ? smbta_tmpdir_final(talloc_tos(), path) : NULL;
 	if (final != NULL) {
-		/* The temporary directory of a mkdir whose set-up failed: the mkdir failed. */
+		/* The temporary directory of a mkdir whose set-up failed: the mkdir failed. Any
+		 * other one is a stale leftover smbd removes while listing: housekeeping. */
 		uint32_t mode = 0;
 		int64_t mkdir_t0 = t0;
-		smbta_take_pending_mkdir(c, path, &mode, &mkdir_t0);
-		smbta_send(handle, SMBTA_C_OP_MKDIR, final, NULL, 0, mode, -1, mkdir_t0);
+		if (smbta_take_pending_mkdir(c, path, &mode, &mkdir_t0)) {
+			smbta_send(handle, SMBTA_C_OP_MKDIR, final, NULL, 0, mode, -1, mkdir_t0);
+		}
 	} else {
 		smbta_send(handle, (flags & AT_REMOVEDIR) ? SMBTA_C_OP_RMDIR : SMBTA_C_OP_UNLINK,
 			   path, NULL, 0, 0, result, t0);
