@@ -118,6 +118,9 @@ say "$suite: $smbd_version, gcc $(in_chroot 'gcc -dumpfullversion')"
 #    /root/smbta; its build directories from earlier runs stay, so rebuilds are incremental.
 dst="$root/root/smbta"
 mkdir -p "$dst"
+# The PostgreSQL tests run the server as user postgres on a cluster in the build tree: it must
+# be able to pass through /root (only that: 0711).
+chmod 0711 "$root/root"
 find "$dst" -mindepth 1 -maxdepth 1 ! -name 'build-*' -exec rm -rf {} +
 if git -C "$clone" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   (cd "$clone" && git ls-files -z --cached --others --exclude-standard |
