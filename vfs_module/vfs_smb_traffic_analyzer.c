@@ -2,7 +2,9 @@
 /*
  * smb_traffic_analyzer: Samba VFS module reporting file activity to smbtad (protocol V2).
  *
- * smbta re-implementation for Samba 4.17 (VFS interface 47). Records are encoded by smbta's
+ * smbta re-implementation for Samba 4.17 to 4.22 (VFS interfaces 47 to 50), one source: where
+ * the interface differs between releases, SMB_VFS_INTERFACE_VERSION picks the variant (search
+ * for it; each place says what changed). Records are encoded by smbta's
  * common V2 encoder (common/smbta/v2_c_api.h), so the module and smbtad cannot drift apart.
  * This file is the Samba glue: it turns VFS calls into records and hands them to a sink
  * (smbta_sink.h), the bounded queue and non-blocking connection that delivers them without
@@ -22,6 +24,19 @@
 #include "smbta/version.h"
 #include "smbta_sink.h"
 
+/* 4.17 (interface 47) changed openat to the vfs_open_how form this module uses. */
+#if SMB_VFS_INTERFACE_VERSION < 47
+#error "smb_traffic_analyzer needs Samba 4.17 or newer (VFS interface 47 or later)"
+#endif
+
+/* Samba 4.22 (interface 50) added rename flags to renameat (struct vfs_rename_how, e.g.
+ * VFS_RENAME_HOW_NO_REPLACE); the module passes them on as they are. */
+#if SMB_VFS_INTERFACE_VERSION >= 50
+#define SMBTA_RENAME_HOW_PARAM , const struct vfs_rename_how *how
+#else
+#define SMBTA_RENAME_HOW_PARAM
+#endif
+
 #undef DBGC_CLASS
 #define DBGC_CLASS DBGC_VFS
 
@@ -38,6 +53,11 @@ struct smbta_conn {
 	char *anon_prefix;
 	bool total_anon;
 	bool latency;
+	/* A mkdir under smbd's temporary name (smbta_tmpdir_final), held back until the rename
+	 * that completes it: the temporary path, the mode and the start of the mkdirat. */
+	char *pending_mkdir;
+	uint32_t pending_mkdir_mode;
+	int64_t pending_mkdir_t0;
 };
 
 static int64_t mono_us(void)
@@ -262,15 +282,78 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	return ret;
 }
 
+/* Samba 4.22 creates a directory that needs setting up (inherited ACLs, DOS attributes, owner)
+ * under a temporary name in the same directory, SMBD_TMPDIR_PREFIX "<server id>:<name>", and
+ * renames it to <name> when it is ready, or removes it when that fails (mkdir_internal() in
+ * smbd/open.c), so that no client sees it half made. The client asked for one mkdir, and one
+ * is reported: the mkdirat of the temporary name is held back, and the rename that completes
+ * it is reported as the mkdir of <name>. Returns the share-relative path with <name> for the
+ * temporary one, NULL for any other path (always on releases without SMBD_TMPDIR_PREFIX). */
+static const char *smbta_tmpdir_final(TALLOC_CTX *ctx, const char *path)
+{
+#ifdef SMBD_TMPDIR_PREFIX
+	const char *last = strrchr(path, '/');
+	const char *id_end, *name;
+
+	last = last != NULL ? last + 1 : path;
+	if (strncmp(last, SMBD_TMPDIR_PREFIX, sizeof(SMBD_TMPDIR_PREFIX) - 1) != 0) {
+		return NULL;
+	}
+	/* The server id is "[vnn:]pid%unique": <name> follows the ':' after the '%'. */
+	id_end = strchr(last + sizeof(SMBD_TMPDIR_PREFIX) - 1, '%');
+	name = id_end != NULL ? strchr(id_end, ':') : NULL;
+	if (name == NULL) {
+		return NULL;
+	}
+	return talloc_asprintf(ctx, "%.*s%s", (int)(last - path), path, name + 1);
+#else
+	return NULL;
+#endif
+}
+
+/* Takes the held-back mkdir of the temporary path tmp: its mode and start. False when there is
+ * none for tmp (then *mode and *t0 are left as they are). */
+static bool smbta_take_pending_mkdir(struct smbta_conn *c, const char *tmp, uint32_t *mode,
+				     int64_t *t0)
+{
+	bool found = c->pending_mkdir != NULL && strcmp(c->pending_mkdir, tmp) == 0;
+
+	if (found) {
+		*mode = c->pending_mkdir_mode;
+		*t0 = c->pending_mkdir_t0;
+	}
+	TALLOC_FREE(c->pending_mkdir);
+	return found;
+}
+
 static int smb_traffic_analyzer_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 					const struct smb_filename *smb_fname, mode_t mode)
 {
 	int64_t t0 = mono_us();
 	int result = SMB_VFS_NEXT_MKDIRAT(handle, dirfsp, smb_fname, mode);
-	if (handle->data != NULL) {
-		smbta_send(handle, SMBTA_C_OP_MKDIR, at_path(talloc_tos(), dirfsp, smb_fname), NULL,
-			   0, (uint32_t)mode, result, t0);
+	int saved_errno = errno;
+	struct smbta_conn *c = (struct smbta_conn *)handle->data;
+	const char *path, *final;
+
+	if (c == NULL) {
+		return result;
 	}
+	path = at_path(talloc_tos(), dirfsp, smb_fname);
+	final = smbta_tmpdir_final(talloc_tos(), path);
+	if (final != NULL && result == 0) {
+		TALLOC_FREE(c->pending_mkdir);
+		c->pending_mkdir = talloc_strdup(c, path);
+		c->pending_mkdir_mode = (uint32_t)mode;
+		c->pending_mkdir_t0 = t0;
+		errno = saved_errno;
+		return result;
+	}
+	/* EINVAL for the temporary name: smbd tries again under the real name. */
+	if (final == NULL || saved_errno != EINVAL) {
+		smbta_send(handle, SMBTA_C_OP_MKDIR, final != NULL ? final : path, NULL, 0,
+			   (uint32_t)mode, result, t0);
+	}
+	errno = saved_errno;
 	return result;
 }
 
@@ -279,24 +362,64 @@ static int smb_traffic_analyzer_unlinkat(vfs_handle_struct *handle, struct files
 {
 	int64_t t0 = mono_us();
 	int result = SMB_VFS_NEXT_UNLINKAT(handle, dirfsp, smb_fname, flags);
-	if (handle->data != NULL) {
-		smbta_send(handle, (flags & AT_REMOVEDIR) ? SMBTA_C_OP_RMDIR : SMBTA_C_OP_UNLINK,
-			   at_path(talloc_tos(), dirfsp, smb_fname), NULL, 0, 0, result, t0);
+	int saved_errno = errno;
+	struct smbta_conn *c = (struct smbta_conn *)handle->data;
+	const char *path, *final;
+
+	if (c == NULL) {
+		return result;
 	}
+	path = at_path(talloc_tos(), dirfsp, smb_fname);
+	final = (flags & AT_REMOVEDIR) ? smbta_tmpdir_final(talloc_tos(), path) : NULL;
+	if (final != NULL) {
+		/* The temporary directory of a mkdir whose set-up failed: the mkdir failed. Any
+		 * other one is a stale leftover smbd removes while listing: housekeeping. */
+		uint32_t mode = 0;
+		int64_t mkdir_t0 = t0;
+		if (smbta_take_pending_mkdir(c, path, &mode, &mkdir_t0)) {
+			smbta_send(handle, SMBTA_C_OP_MKDIR, final, NULL, 0, mode, -1, mkdir_t0);
+		}
+	} else {
+		smbta_send(handle, (flags & AT_REMOVEDIR) ? SMBTA_C_OP_RMDIR : SMBTA_C_OP_UNLINK,
+			   path, NULL, 0, 0, result, t0);
+	}
+	errno = saved_errno;
 	return result;
 }
 
-static int smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
-					 const struct smb_filename *smb_fname_src,
-					 struct files_struct *dstfsp,
-					 const struct smb_filename *smb_fname_dst)
+static int
+smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
+			      const struct smb_filename *smb_fname_src, struct files_struct *dstfsp,
+			      const struct smb_filename *smb_fname_dst SMBTA_RENAME_HOW_PARAM)
 {
 	int64_t t0 = mono_us();
+	/* Not a macro for the extra argument: the preprocessor counts a macro's arguments
+	 * before it expands them. */
+#if SMB_VFS_INTERFACE_VERSION >= 50
+	int result =
+		SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, smb_fname_src, dstfsp, smb_fname_dst, how);
+#else
 	int result = SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, smb_fname_src, dstfsp, smb_fname_dst);
-	if (handle->data != NULL) {
-		smbta_send(handle, SMBTA_C_OP_RENAME, at_path(talloc_tos(), srcfsp, smb_fname_src),
-			   at_path(talloc_tos(), dstfsp, smb_fname_dst), 0, 0, result, t0);
+#endif
+	int saved_errno = errno;
+	struct smbta_conn *c = (struct smbta_conn *)handle->data;
+	const char *src, *dst;
+
+	if (c == NULL) {
+		return result;
 	}
+	src = at_path(talloc_tos(), srcfsp, smb_fname_src);
+	dst = at_path(talloc_tos(), dstfsp, smb_fname_dst);
+	if (smbta_tmpdir_final(talloc_tos(), src) != NULL) {
+		/* smbd's temporary directory gets its name: the mkdir the client asked for. */
+		uint32_t mode = 0;
+		int64_t mkdir_t0 = t0;
+		smbta_take_pending_mkdir(c, src, &mode, &mkdir_t0);
+		smbta_send(handle, SMBTA_C_OP_MKDIR, dst, NULL, 0, mode, result, mkdir_t0);
+	} else {
+		smbta_send(handle, SMBTA_C_OP_RENAME, src, dst, 0, 0, result, t0);
+	}
+	errno = saved_errno;
 	return result;
 }
 

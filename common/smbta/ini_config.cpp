@@ -120,7 +120,8 @@ std::vector<IniConfig::Entry> IniConfig::entries() const {
   const auto lines = key_lines(path_);
   std::vector<Entry> out;
   const dictionary* d = dict_.get();
-  for (ssize_t i = 0; i < d->size; ++i) {
+  // The type of size is ssize_t in iniparser 4.1 (Debian 12), size_t in 4.2 (Debian 13).
+  for (decltype(d->size) i = 0; i < d->size; ++i) {
     if (d->key[i] == nullptr) continue;
     const std::string_view k = d->key[i];
     const auto colon = k.find(':');

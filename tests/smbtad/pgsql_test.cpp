@@ -46,8 +46,9 @@ class OwnCluster {
   static void run(const std::string& cmd) { ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd; }
   void pg_ctl(const std::string& args) {
     const std::string as_pg = ::geteuid() == 0 ? "runuser -u postgres -- " : "";
-    run(as_pg + "/usr/lib/postgresql/15/bin/pg_ctl -w -t 60 -D " + (dir_.path() / "data").string() +
-        " " + args + " >/dev/null");
+    // The newest installed server (15 on Debian 12, 17 on Debian 13); std::system uses sh.
+    run(as_pg + "\"$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl\" -w -t 60 -D " +
+        (dir_.path() / "data").string() + " " + args + " >/dev/null");
   }
   TempDir dir_;
   int port_;

@@ -9,7 +9,9 @@ set -euo pipefail
 cmd=${1:?usage: pg_cluster.sh start|stop <dir> <port>}
 dir=${2:?missing directory}
 port=${3:?missing port}
-bindir=${SMBTA_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+# The newest installed server (15 on Debian 12, 17 on Debian 13).
+bindir=${SMBTA_PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+[ -x "$bindir/initdb" ] || { echo "pg_cluster.sh: no PostgreSQL server in /usr/lib/postgresql" >&2; exit 1; }
 data=$dir/data
 
 mkdir -p "$dir"
