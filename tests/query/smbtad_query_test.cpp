@@ -25,16 +25,28 @@ using smbta::client::query_over_socket;
 using smbta::testing::ScopedEnv;
 using smbtad::testing::SmbtadProcess;
 
-TEST(SmbtadQuery, ClientPortAnswersQueries) {
+int another_free_port(int taken) {
+  int p = smbtad::testing::free_port();
+  while (p == taken) p = smbtad::testing::free_port();
+  return p;
+}
+
+// Why: the client-port tests each need an smbtad on a fresh sqlite database, modules and clients
+// on two free TCP ports.
+struct SqliteSmbtad {
   smbtad::testing::TempDir home;
-  store::testing::TestDb db("sqlite3");
-  const int port = smbtad::testing::free_port();
-  int qport = smbtad::testing::free_port();
-  while (qport == port) qport = smbtad::testing::free_port();
-  const auto& p = db.params();
-  SmbtadProcess smbtad({"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name, "-i",
-                        std::to_string(port), "-q", std::to_string(qport), "-p", "0"},
-                       home.path(), port);
+  store::testing::TestDb db{"sqlite3"};
+  int port = smbtad::testing::free_port();
+  int qport = another_free_port(port);
+  SmbtadProcess smbtad{{"-M", "sqlite3", "-N", db.params().sqlite_dbdir + "/" + db.params().name,
+                        "-i", std::to_string(port), "-q", std::to_string(qport), "-p", "0"},
+                       home.path(),
+                       port};
+};
+
+TEST(SmbtadQuery, ClientPortAnswersQueries) {
+  SqliteSmbtad s;
+  auto& [home, db, port, qport, smbtad] = s;
   auto fd = smbtad::testing::connect_module(port);
   std::string frames;
   std::size_t rw = 0;
@@ -74,15 +86,8 @@ TEST(SmbtadQuery, ClientPortAnswersQueries) {
 // overflow detected" in libdbd-sqlite3), losing the records it held. Now it is answered, and
 // smbtad goes on storing and answering.
 TEST(SmbtadQuery, ALongSearchPatternIsAnsweredAndSmbtadGoesOn) {
-  smbtad::testing::TempDir home;
-  store::testing::TestDb db("sqlite3");
-  const int port = smbtad::testing::free_port();
-  int qport = smbtad::testing::free_port();
-  while (qport == port) qport = smbtad::testing::free_port();
-  const auto& p = db.params();
-  SmbtadProcess smbtad({"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name, "-i",
-                        std::to_string(port), "-q", std::to_string(qport), "-p", "0"},
-                       home.path(), port);
+  SqliteSmbtad s;
+  auto& [home, db, port, qport, smbtad] = s;
   auto fd = smbtad::testing::connect_module(port);
   smbtad::testing::send_all(fd.get(), encode_frame(smbta::testing::example_record(Op::kWrite)));
   auto client = net::connect_tcp("127.0.0.1", qport);
