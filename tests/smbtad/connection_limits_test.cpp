@@ -24,14 +24,6 @@ namespace {
 using smbta::Record;
 using Clock = std::chrono::steady_clock;
 
-smbta::store::DbParams sqlite_at(const std::filesystem::path& home) {
-  smbta::store::DbParams p;
-  p.driver = "sqlite3";
-  p.sqlite_dbdir = (home / ".smbtad").string();
-  p.name = "staddb";
-  return p;
-}
-
 std::uint64_t rows_or_zero(const std::filesystem::path& home) {
   try {
     smbta::store::DbiConnection db(sqlite_at(home));

@@ -24,14 +24,6 @@ namespace {
 
 using smbta::Record;
 
-smbta::store::DbParams sqlite_at(const std::filesystem::path& home) {
-  smbta::store::DbParams p;
-  p.driver = "sqlite3";
-  p.sqlite_dbdir = (home / ".smbtad").string();
-  p.name = "staddb";
-  return p;
-}
-
 // True when the peer closed the connection (recv returns 0 or an error) within 5 s.
 bool closed_by_peer(int fd) {
   timeval tv{5, 0};

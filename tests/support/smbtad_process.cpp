@@ -60,6 +60,14 @@ RunResult run_smbtad(const std::vector<std::string>& args, const std::filesystem
   return {r.status, r.out};
 }
 
+smbta::store::DbParams sqlite_at(const std::filesystem::path& home) {
+  smbta::store::DbParams p;
+  p.driver = "sqlite3";
+  p.sqlite_dbdir = (home / ".smbtad").string();
+  p.name = "staddb";
+  return p;
+}
+
 std::vector<std::string> database_args(const smbta::store::DbParams& p) {
   if (p.driver == "sqlite3") return {"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name};
   return {"-M", "pgsql", "-H", p.host,     "--dbport", p.port,

@@ -56,6 +56,8 @@ RunResult run_smbtad(const std::vector<std::string>& args, const std::filesystem
 
 // smbtad's (and smbtaquery's) options for the database `p`.
 std::vector<std::string> database_args(const smbta::store::DbParams& p);
+// The sqlite3 database smbtad uses by default when started with HOME=`home`.
+smbta::store::DbParams sqlite_at(const std::filesystem::path& home);
 
 smbta::UniqueFd connect_module(int port);
 void send_all(int fd, std::string_view bytes);
