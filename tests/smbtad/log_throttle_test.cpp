@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace smbtad {
 namespace {
 
@@ -27,6 +29,25 @@ TEST(LogThrottle, RepeatsAreHeldBackAndCounted) {
   t.clear("spool");
   EXPECT_TRUE(t.allow("spool", held, t0 + 33s));
   EXPECT_EQ(held, 0u);
+}
+
+TEST(LogThrottle, ManyPeersKeepTheTableBounded) {
+  LogThrottle t(10s, 8);
+  const auto t0 = LogThrottle::Clock::time_point{} + 1h;
+  std::uint64_t held = 0;
+  // A flood of distinct peers within one interval: the first 8 are told apart, the rest share
+  // one topic, so only one line about them is written per interval.
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(t.allow("peer " + std::to_string(i), held, t0));
+  EXPECT_TRUE(t.allow("peer 8", held, t0));
+  for (int i = 9; i < 1000; ++i) EXPECT_FALSE(t.allow("peer " + std::to_string(i), held, t0));
+  EXPECT_LE(t.topics(), 9u);
+  // An interval later the quiet topics are forgotten and new peers get their own again.
+  EXPECT_TRUE(t.allow("peer 2000", held, t0 + 11s));
+  EXPECT_EQ(held, 0u);
+  EXPECT_TRUE(t.allow("peer 2001", held, t0 + 11s));
+  EXPECT_LE(t.topics(), 9u);
+  // A peer still within its interval stays held back after the pruning.
+  EXPECT_FALSE(t.allow("peer 2000", held, t0 + 12s));
 }
 
 }  // namespace
