@@ -61,12 +61,14 @@ int run_batch(const MonitorOptions& o) {
   struct Listener : FeedListener {
     TrafficModel model{60, 0};
     std::string object;
+    bool gap = false;  // smbtad was unreachable at some time during the current interval
     void on_connected(const std::string& endpoint) override {
       std::fprintf(stderr, "smbtamonitor: connected to smbtad at %s, monitoring %s\n",
                    endpoint.c_str(), object.c_str());
     }
     void on_unreachable(const std::string& why, milliseconds retry_in) override {
       model.mark_gap();
+      gap = true;
       std::fprintf(stderr, "smbtamonitor: smbtad not reachable: %s; retrying in %s\n", why.c_str(),
                    seconds_text(retry_in).c_str());
     }
@@ -93,9 +95,11 @@ int run_batch(const MonitorOptions& o) {
     if (Clock::now() >= next_line) {
       const Traffic now = l.model.totals();
       const Traffic delta{now.read - previous.read, now.write - previous.write};
+      const bool connected_throughout = feed.connected() && !l.gap;
       std::printf("%s\n", format_batch_line(local_time_text(), now, delta,
-                                            static_cast<double>(o.interval_s))
+                                            static_cast<double>(o.interval_s), connected_throughout)
                               .c_str());
+      l.gap = !feed.connected();
       previous = now;
       next_line += interval;
       if (o.count > 0 && ++lines >= o.count) return 0;

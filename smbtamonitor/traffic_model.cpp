@@ -124,7 +124,11 @@ std::string format_log_line(const LogEntry& e) {
 }
 
 std::string format_batch_line(std::string_view local_time, const Traffic& totals,
-                              const Traffic& interval, double interval_seconds) {
+                              const Traffic& interval, double interval_seconds,
+                              bool connected_throughout) {
+  if (!connected_throughout)
+    return fmt::format("{} read {} write {} rw {} read/s - write/s - rw/s - (not connected)",
+                       local_time, totals.read, totals.write, totals.rw());
   const auto rate = [&](std::uint64_t bytes) {
     return interval_seconds > 0 ? static_cast<std::uint64_t>(
                                       std::llround(static_cast<double>(bytes) / interval_seconds))

@@ -64,8 +64,11 @@ std::string human_bytes(std::uint64_t bytes);
 std::string format_log_line(const LogEntry& e);
 
 // One --batch line: "<time> read R write W rw RW read/s r write/s w rw/s rw" where the totals
-// are since the start and the rates are the interval's bytes divided by its length.
+// are since the start and the rates are the interval's bytes divided by its length. When smbtad
+// was not reachable for part of the interval the rates are unknown, not zero: they are printed
+// as "-" and the line ends with "(not connected)", so a script cannot read an outage as silence.
 std::string format_batch_line(std::string_view local_time, const Traffic& totals,
-                              const Traffic& interval, double interval_seconds);
+                              const Traffic& interval, double interval_seconds,
+                              bool connected_throughout = true);
 
 }  // namespace smbta::realtime

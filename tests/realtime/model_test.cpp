@@ -141,6 +141,10 @@ TEST(Format, BatchLine) {
   EXPECT_EQ(format_batch_line("2026-11-27 10:00:01", {1048576, 0}, {2048, 1024}, 2.0),
             "2026-11-27 10:00:01 read 1048576 write 0 rw 1048576 read/s 1024 write/s 512 rw/s "
             "1536");
+  // An interval with an outage has no rates to tell, only the totals kept from before.
+  EXPECT_EQ(format_batch_line("2026-11-27 10:00:01", {1048576, 0}, {0, 0}, 2.0, false),
+            "2026-11-27 10:00:01 read 1048576 write 0 rw 1048576 read/s - write/s - rw/s - "
+            "(not connected)");
 }
 
 TEST(Backoff, DoublesUpToTheLimitAndResets) {
