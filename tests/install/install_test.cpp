@@ -106,7 +106,8 @@ TEST_F(PrefixInstall, UnitIsHardened) {
   const fs::path unit_file = prefix_ / "lib/systemd/system/smbtad.service";
   const std::string unit = read_file(unit_file);
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"Type", "simple"},
+           {"Type", "notify"},
+           {"NotifyAccess", "main"},
            {"User", "smbtad"},
            {"Group", "smbtad"},
            {"StateDirectory", "smbtad"},
