@@ -6,6 +6,15 @@
 namespace smbtad {
 
 namespace {
+// Not a share name a module can send: the wire's strings carry no NUL.
+constexpr std::string_view kOverflowKey{"\0\0overflow", 10};
+
+// Label sets the families must hold so that only DaemonMetrics' own limits apply (theirs would
+// replace the operation label by "_other_" too).
+constexpr std::size_t kTrafficChildren =
+    (DaemonMetrics::kMaxTrafficKeys + 1) * (smbta::kMaxKnownOp + 1);
+constexpr std::size_t kModuleChildren = DaemonMetrics::kMaxModules + 2;
+
 std::vector<std::string> traffic_labels(bool per_user) {
   if (per_user) return {"share", "operation", "user"};
   return {"share", "operation"};
@@ -62,26 +71,27 @@ DaemonMetrics::DaemonMetrics(bool per_user)
                         .with({})),
       per_user_(per_user),
       received_(registry_.counter("smbtad_records_received_total",
-                                  "File operation records received, by module address",
-                                  {"module"})),
+                                  "File operation records received, by module address", {"module"},
+                                  kModuleChildren)),
       module_dropped_records_(registry_.counter(
           "smbtad_module_dropped_records_total",
           "Records a module reports it could not deliver (its drop notices), by module address",
-          {"module"})),
-      module_dropped_bytes_(registry_.counter(
-          "smbtad_module_dropped_bytes_total",
-          "Encoded bytes of the records a module reports it could not deliver", {"module"})),
+          {"module"}, kModuleChildren)),
+      module_dropped_bytes_(
+          registry_.counter("smbtad_module_dropped_bytes_total",
+                            "Encoded bytes of the records a module reports it could not deliver",
+                            {"module"}, kModuleChildren)),
       bad_(registry_.counter("smbtad_records_dropped_total",
                              "Records smbtad dropped because they could not be decoded or "
                              "were refused (unencrypted with --require-module-key), by module",
-                             {"module"})),
+                             {"module"}, kModuleChildren)),
       operations_(registry_.counter("smbtad_operations_total",
                                     "File operations received, by share and operation",
-                                    traffic_labels(per_user))),
+                                    traffic_labels(per_user), kTrafficChildren)),
       bytes_(registry_.counter("smbtad_bytes_total",
                                "Bytes read and written (read, pread, write, pwrite, copy), by "
                                "share and operation",
-                               traffic_labels(per_user))) {
+                               traffic_labels(per_user), kTrafficChildren)) {
   registry_.gauge("smbtad_build_info", "Always 1; the version is a label", {"version"})
       .with({SMBTA_VERSION})
       .set(1);
@@ -98,6 +108,11 @@ DaemonMetrics::DaemonMetrics(bool per_user)
 
 DaemonMetrics::ModuleCounters& DaemonMetrics::module(std::string_view peer) {
   if (auto it = modules_.find(peer); it != modules_.end()) return it->second;
+  // Beyond the limit every new address counts as "_other_" (one entry, kept).
+  if (modules_.size() >= kMaxModules) {
+    peer = metrics::FamilyBase::kOverflowValue;
+    if (auto it = modules_.find(peer); it != modules_.end()) return it->second;
+  }
   const std::string p(peer);
   ModuleCounters c{&received_.with({p}), &module_dropped_records_.with({p}),
                    &module_dropped_bytes_.with({p}), &bad_.with({p})};
@@ -114,11 +129,20 @@ void DaemonMetrics::on_record(std::string_view peer, const smbta::Record& r) {
     key_ += r.user;
   }
   auto it = shares_.find(key_);
-  if (it == shares_.end()) it = shares_.emplace(key_, ShareCounters{}).first;
+  bool overflow = false;
+  if (it == shares_.end()) {
+    // Beyond the limit, names a peer invents all count as "_other_".
+    overflow = shares_.size() >= kMaxTrafficKeys;
+    if (overflow) key_.assign(kOverflowKey);
+    it = shares_.find(key_);
+    if (it == shares_.end()) it = shares_.emplace(key_, ShareCounters{}).first;
+  }
+  overflow = overflow || it->first == kOverflowKey;
   ShareCounters& s = it->second;
   if (s.ops[op] == nullptr) {
-    std::vector<std::string> labels{r.share, std::string(smbta::op_name(r.op))};
-    if (per_user_) labels.push_back(r.user);
+    const std::string other(metrics::FamilyBase::kOverflowValue);
+    std::vector<std::string> labels{overflow ? other : r.share, std::string(smbta::op_name(r.op))};
+    if (per_user_) labels.push_back(overflow ? other : r.user);
     s.ops[op] = &operations_.with(labels);
     const bool carries_bytes =
         smbta::is_read(r.op) || smbta::is_write(r.op) || r.op == smbta::Op::kCopy;

@@ -22,6 +22,11 @@ class DaemonMetrics {
  public:
   explicit DaemonMetrics(bool per_user);
 
+  // Shares (share and user pairs with --metrics-per-user) and module addresses with series of
+  // their own; further ones count as "_other_": a peer inventing names cannot grow smbtad.
+  static constexpr std::size_t kMaxTrafficKeys = 2000;
+  static constexpr std::size_t kMaxModules = 10000;
+
   metrics::Registry& registry() { return registry_; }
   const metrics::Registry& registry() const { return registry_; }
 

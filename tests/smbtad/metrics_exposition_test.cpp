@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -143,3 +144,32 @@ TEST(MetricsExposition, PromtoolAcceptsWhatSmbtadExports) {
 
 }  // namespace
 }  // namespace smbtad::metrics
+
+namespace smbtad {
+namespace {
+
+// A module that sends ever new share names cannot grow smbtad's series (or its lookup table)
+// without bound: past the limit they count under "_other_", and nothing is lost from the totals.
+TEST(DaemonMetrics, InventedShareNamesEndUpUnderOther) {
+  DaemonMetrics m(false);
+  const std::size_t n = DaemonMetrics::kMaxTrafficKeys + 50;
+  for (std::size_t i = 0; i < n; ++i)
+    m.on_record("10.0.0.1", smbta::testing::example_record(smbta::Op::kRead, "u",
+                                                           "s" + std::to_string(i), "f", 10));
+  const std::string text = m.registry().expose();
+  std::size_t series = 0, total = 0;
+  for (std::size_t at = text.find("\nsmbtad_bytes_total{"); at != std::string::npos;
+       at = text.find("\nsmbtad_bytes_total{", at + 1)) {
+    ++series;
+    total += std::strtoull(text.c_str() + text.find("} ", at) + 2, nullptr, 10);
+  }
+  EXPECT_EQ(series, DaemonMetrics::kMaxTrafficKeys + 1);
+  EXPECT_EQ(total, n * 10);
+  EXPECT_NE(text.find("smbtad_bytes_total{share=\"_other_\",operation=\"read\"}"),
+            std::string::npos);
+  EXPECT_NE(text.find("smbtad_records_received_total{module=\"10.0.0.1\"} " + std::to_string(n)),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace smbtad
