@@ -121,7 +121,11 @@ Server::Server(const Options& o)
   if (o.use_db) check_database(o);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // The writer thread observes into metrics_ (declared after it): it ends first.
+  metrics_listener_.reset();
+  writer_.reset();
+}
 
 void Server::add_listeners(const ListenerSet& set, const std::string& socket_path, int port,
                            Kind kind, const std::string& who) {
