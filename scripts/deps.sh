@@ -12,6 +12,7 @@ packages=(
   libncurses-dev librrd-dev rrdtool tmux
   samba smbclient iproute2
   man-db groff-base logrotate systemd lintian
+  libcpp-httplib-dev libsystemd-dev prometheus
   dpkg-dev python3 libparse-yapp-perl flex bison libtalloc-dev libtevent-dev libtdb-dev
   libpopt-dev libgnutls28-dev zlib1g-dev libkeyutils-dev libbsd-dev libacl1-dev libcap-dev
 )
@@ -23,7 +24,8 @@ done
 if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  # Keep package installs from starting system services (postgresql, smbd) on this machine.
+  # Keep package installs from starting system services (postgresql, smbd, prometheus) on this
+  # machine: the tests start their own.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod 755 /usr/sbin/policy-rc.d

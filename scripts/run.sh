@@ -7,4 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j "$(nproc)"
-exec ./build/smbtad/smbtad -o -i 3490 "$@"
+# smbtad refuses to run as root (a container's shell often is): say so explicitly here, where it
+# serves the user's own tree on localhost. A service drops to a user instead (--user, smbtad(8)).
+as_root=()
+[ "$(id -u)" -ne 0 ] || as_root=(--allow-root)
+exec ./build/smbtad/smbtad -o -i 3490 "${as_root[@]}" "$@"

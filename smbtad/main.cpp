@@ -6,6 +6,7 @@
 
 #include "daemon.h"
 #include "options.h"
+#include "privileges.h"
 #include "server.h"
 #include "smbta/log.h"
 #include "smbta/version.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
     return setup_database(options);
   }
   try {
+    smbtad::check_root_policy(options);  // before anything is bound or created as root
     choose_log_sink(options);
     for (const auto& w : options.warnings) smbta::log::warning("{}", w);
     smbtad::Server server(options);  // binds before daemonizing: errors reach the terminal

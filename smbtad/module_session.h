@@ -61,6 +61,12 @@ class ModuleSession : public EventHandler {
   int subrelease() const { return decoder_.last_header().subrelease; }
   std::uint64_t records() const { return records_; }
   std::uint64_t bad_records() const { return bad_records_; }
+  // Bad records since the previous call: the metrics count them while the connection lasts.
+  std::uint64_t take_new_bad_records() {
+    const std::uint64_t n = bad_records_ - bad_records_taken_;
+    bad_records_taken_ = bad_records_;
+    return n;
+  }
   void close(std::string_view reason);
 
  private:
@@ -74,6 +80,7 @@ class ModuleSession : public EventHandler {
   RecordClock record_clock_;  // since the first byte of the record not yet complete
   std::uint64_t records_ = 0;
   std::uint64_t bad_records_ = 0;
+  std::uint64_t bad_records_taken_ = 0;
   bool closed_ = false;
   bool closed_on_error_ = false;
   bool has_key_ = false;

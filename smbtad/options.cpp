@@ -11,6 +11,7 @@
 #include "cli/config_aliases.h"
 #include "cli/home.h"
 #include "cli/parse_integer.h"
+#include "metrics_listener.h"
 #include "smbta/ini_config.h"
 #include "smbta/v2_codec.h"
 #include "smbta/version.h"
@@ -73,6 +74,12 @@ constexpr option kLongOptions[] = {
     {"max-client-connections", required_argument, nullptr, 1200},
     {"client-idle-timeout", required_argument, nullptr, 1201},
     {"require-module-key", no_argument, nullptr, 1202},
+    // --- Operations (ops block) ---
+    {"metrics-listen", required_argument, nullptr, 1300},
+    {"metrics-per-user", no_argument, nullptr, 1301},
+    {"user", required_argument, nullptr, 1302},
+    {"allow-root", no_argument, nullptr, 1303},
+    // --- end of the ops block ---
     {nullptr, 0, nullptr, 0},
 };
 
@@ -210,6 +217,24 @@ void apply(int c, const std::string& arg, Options& o) {
       if (arg.empty()) throw UsageError(what + ": empty path");
       o.log_file = arg;
       break;
+    // --- Operations (ops block) ---
+    case 1300: {
+      const auto a = metrics::parse_listen_address(arg, what);
+      o.metrics_host = a.host;
+      o.metrics_port = a.port;
+      break;
+    }
+    case 1301:
+      o.metrics_per_user = true;
+      break;
+    case 1302:
+      if (arg.empty()) throw UsageError(what + ": empty user name");
+      o.run_as_user = arg;
+      break;
+    case 1303:
+      o.allow_root = true;
+      break;
+    // --- end of the ops block ---
     default:
       break;
   }
@@ -279,6 +304,8 @@ enum ConfigOnly : int {
   kRequireModuleKeyBool,
   kSqliteDbdir,
   kSqliteTimeout,
+  kMetricsPerUserBool,  // ops block
+  kAllowRootBool,       // ops block
 };
 
 // Why: one table names every key smbtad reads; the keys it does not know are warned about.
@@ -323,6 +350,12 @@ constexpr ConfigKey kConfigKeys[] = {
     {"general", "log_file", 1014},
     {"maintenance", "interval", 't'},
     {"maintenance", "config", 'm'},
+    // --- Operations (ops block) ---
+    {"metrics", "listen", 1300},
+    {"metrics", "per_user", kMetricsPerUserBool},
+    {"general", "user", 1302},
+    {"general", "allow_root", kAllowRootBool},
+    // --- end of the ops block ---
 };
 
 // Keys smbtaquery, smbtamonitor and rrddriver read from their config file. smbtad ignores them,
@@ -428,6 +461,12 @@ void apply_config_file(const std::string& path, Options& o) {
           break;
         case kSqliteTimeout:
           o.db.sqlite_timeout_ms = static_cast<int>(parse_integer(*v, 0, 3600000, what));
+          break;
+        case kMetricsPerUserBool:  // ops block
+          o.metrics_per_user = *c.get_bool(k.section, k.key);
+          break;
+        case kAllowRootBool:  // ops block
+          o.allow_root = *c.get_bool(k.section, k.key);
           break;
         default:
           apply(k.opt, *v, o);
@@ -573,6 +612,15 @@ Process:
   -c, --config-file FILE           read an ini file (see smbtad.conf(5)) at this point of the
                                    command line: later options override it
       --pid-file FILE              pid file when daemonized
+      --user NAME                  run as NAME (with its groups) once the ports are open;
+                                   needed when started as root
+      --allow-root                 keep running as root (not recommended)
+Metrics:
+      --metrics-listen [ADDRESS:]PORT
+                                   serve Prometheus metrics on http://ADDRESS:PORT/metrics
+                                   (ADDRESS default localhost; IPv6 in brackets; default off)
+      --metrics-per-user           add a user label to the traffic metrics (privacy and
+                                   cardinality: off by default)
   -h, --help                       this text      -V, --version   the version
 )",
                      SMBTA_DEFAULT_MODULE_PORT, SMBTA_DEFAULT_MODULE_SOCKET,

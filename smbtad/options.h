@@ -71,6 +71,14 @@ struct Options {
   // (an unknown config key, a precision that looks like a port).
   std::vector<std::string> warnings;
 
+  // --- Operations: metrics, privileges (the `ops` block) ---
+  std::string metrics_host = "localhost";  // --metrics-listen [ADDRESS:]PORT
+  int metrics_port = 0;                    // 0: no /metrics
+  bool metrics_per_user = false;           // --metrics-per-user: a user label on traffic metrics
+  std::string run_as_user;                 // --user NAME: drop to it once the sockets are open
+  bool allow_root = false;                 // --allow-root: keep running as root
+  // --- end of the ops block ---
+
   int client_port() const { return query_port.value_or(inet_port + 1); }
 };
 

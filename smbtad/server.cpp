@@ -9,6 +9,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "privileges.h"
+#include "service_notify.h"
 #include "smbta/key_file.h"
 #include "smbta/log.h"
 #include "smbta/net.h"
@@ -74,7 +76,6 @@ rlim_t raise_fd_limit(std::size_t wanted) {
 
 Server::Server(const Options& o)
     : options_(o), read_buffer_(64 * 1024), cache_(o.precision, 10000) {
-  if (o.use_db) check_database(o);
   if (!o.keyfile.empty()) key_ = load_key(o.keyfile, "-k/--keyfile");
   max_modules_ = static_cast<std::size_t>(o.max_connections);
   max_clients_ = static_cast<std::size_t>(o.max_client_connections);
@@ -107,9 +108,24 @@ Server::Server(const Options& o)
   signals_ = std::make_unique<SignalEvents>(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP},
                                             [this](int signo) { on_signal(signo); });
   ::signal(SIGPIPE, SIG_IGN);
+  // --- Operations: metrics, then --user (ops block) ---
+  if (o.metrics_port != 0) {
+    metrics_ = std::make_unique<DaemonMetrics>(o.metrics_per_user);
+    metrics_listener_ = std::make_unique<metrics::MetricsListener>(
+        metrics_->registry(), metrics::ListenAddress{o.metrics_host, o.metrics_port});
+  }
+  // Every socket is bound and every key read: nothing left that needs root. The database is
+  // checked (and a sqlite file created) as the user who will write it.
+  drop_privileges(o);
+  // --- end of the ops block ---
+  if (o.use_db) check_database(o);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // The writer thread observes into metrics_ (declared after it): it ends first.
+  metrics_listener_.reset();
+  writer_.reset();
+}
 
 void Server::add_listeners(const ListenerSet& set, const std::string& socket_path, int port,
                            Kind kind, const std::string& who) {
@@ -161,6 +177,7 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
     }
     // Separate limits: a flood of clients (idle or not) never takes a module's place.
     if (kind == Kind::kModule && sessions_.size() >= max_modules_) {
+      if (metrics_) metrics_->on_refused(true);
       if (stats_.connections_refused++ % 1000 == 0)
         smbta::log::warning(
             "module connection limit {} reached; refusing module connections (--max-connections)",
@@ -168,6 +185,7 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
       continue;
     }
     if (kind == Kind::kClient && clients_.size() >= max_clients_) {
+      if (metrics_) metrics_->on_refused(false);
       if (stats_.client_connections_refused++ % 1000 == 0)
         smbta::log::warning(
             "client connection limit {} reached; refusing client connections "
@@ -177,6 +195,7 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
     }
     std::string peer = is_unix ? "unix" : smbta::net::peer_address(ss);
     const int raw = fd.get();
+    if (metrics_) metrics_->on_accepted(kind == Kind::kModule);
     if (kind == Kind::kClient) {
       smbta::log::debug(1, "client connection from {}", peer);
       auto client =
@@ -200,6 +219,7 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
     // What the module could not deliver while smbtad was unreachable or slow: no file
     // operation, so it is logged and counted, not stored or monitored.
     stats_.dropped_by_modules += r.result;
+    if (metrics_) metrics_->on_drop_notice(from.peer(), r.result, r.length);
     // The share name is the peer's text: escaped, so it cannot forge lines or send terminal
     // escapes. The totals are stored (self-check) whatever the log holds back.
     std::uint64_t held = 0;
@@ -214,6 +234,7 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
     return;
   }
   ++stats_.records;
+  if (metrics_) metrics_->on_record(from.peer(), r);
   hub_.on_record(r);
   if (from.records() == 1 && writer_) {
     writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6});
@@ -227,6 +248,7 @@ void Server::on_close(ModuleSession& s) {
   loop_.remove(s.fd());
   stats_.bad_records += s.bad_records();
   stats_.connections_closed_on_error += s.closed_on_error();
+  count_bad_records(s);
   auto it = sessions_.find(s.fd());
   if (it != sessions_.end()) {
     // Destroyed after the current dispatch round: a later event of this round may still name it.
@@ -308,6 +330,8 @@ void Server::tick() {
     s->close(fmt::format("a record was not complete {} s after its first byte (--idle-timeout)",
                          timeout.count()));
   }
+  publish_metrics();
+  if (ticks_ % 20 == 0) service::status(service_status());  // systemctl status, every 10 s
   // Closing erases from clients_: first collect.
   std::vector<ClientSession*> clients;
   for (auto& [fd, c] : clients_) clients.push_back(c.get());
@@ -317,6 +341,32 @@ void Server::tick() {
     for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
     listeners_paused_ = false;
   }
+}
+
+void Server::count_bad_records(ModuleSession& s) {
+  if (metrics_) metrics_->on_bad_records(s.peer(), s.take_new_bad_records());
+}
+
+void Server::publish_metrics() {
+  if (!metrics_) return;
+  for (auto& [fd, s] : sessions_) count_bad_records(*s);
+  std::size_t monitors = 0;
+  for (const auto& [fd, c] : clients_) monitors += hub_.serves(c.get()) ? 1 : 0;
+  metrics_->set_open(DaemonMetrics::Kind::kModule, sessions_.size());
+  metrics_->set_open(DaemonMetrics::Kind::kMonitor, monitors);
+  metrics_->set_open(DaemonMetrics::Kind::kQuery, clients_.size() - monitors);
+  metrics_->cache_entries.set(static_cast<double>(cache_.entries()));
+  metrics_->cache_pending_rows.set(static_cast<double>(cache_.pending_rows()));
+  metrics_->reading_paused.set(reading_paused_ ? 1 : 0);
+  if (!writer_) return;
+  const auto ws = writer_->stats();
+  metrics_->writer_backlog.set(static_cast<double>(writer_->backlog()));
+  metrics_->database_connected.set(ws.connected ? 1 : 0);
+  metrics_->rows_stored.set_total(ws.stored_rows);
+  metrics_->rows_spooled.set_total(ws.spooled_rows);
+  metrics_->rows_rejected.set_total(ws.rejected_rows);
+  metrics_->rows_purged.set_total(ws.purged_rows);
+  metrics_->failed_transactions.set_total(ws.failed_transactions);
 }
 
 void Server::close_idle_clients(Clock::time_point now) {
@@ -352,12 +402,20 @@ std::string Server::connection_summary() const {
 
 void Server::on_signal(int signo) {
   if (signo == SIGHUP) {
+    service::reloading();
     smbta::log::reopen();
     smbta::log::notice("SIGHUP: log reopened");
+    service::reloaded(service_status());
     return;
   }
   smbta::log::notice("signal {}: storing what was received, then exiting", signo);
+  service::stopping("storing what was received, then exiting");
   stopping_ = true;
+}
+
+std::string Server::service_status() const {
+  return fmt::format("{} module connections, {} client connections; {} records received",
+                     sessions_.size(), clients_.size(), stats_.records);
 }
 
 void Server::run(const std::function<void()>& serving) {
@@ -366,7 +424,9 @@ void Server::run(const std::function<void()>& serving) {
   loop_.add(signals_->fd(), EPOLLIN, signals_.get());
   loop_.add(ticker_->fd(), EPOLLIN, ticker_.get());
   if (options_.use_db) {
-    writer_ = std::make_unique<StoreWriter>(writer_config(options_));
+    WriterConfig wc = writer_config(options_);
+    if (metrics_) wc.write_seconds = &metrics_->write_seconds;
+    writer_ = std::make_unique<StoreWriter>(std::move(wc));
     writer_->start();
     smbta::log::notice(
         "maintenance: every {}, deletes rows older than {}; first run at {}",
@@ -387,7 +447,9 @@ void Server::run(const std::function<void()>& serving) {
       throw std::system_error(errno, std::generic_category(), "listen on " + l->what());
     smbta::log::notice("listening for {}", l->what());
   }
+  if (metrics_listener_) metrics_listener_->start();
   if (serving) serving();
+  service::ready("serving: " + service_status());
   while (!stopping_) {
     loop_.run_once(1000);
     reap_closed();
@@ -403,6 +465,7 @@ void Server::run(const std::function<void()>& serving) {
   if (writer_) {
     flush_cache(true);
     writer_->stop();
+    publish_metrics();
     const auto ws = writer_->stats();
     smbta::log::notice(
         "stopped: {} records received, {} rows stored, {} rows spooled, {} rows rejected by the "

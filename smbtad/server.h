@@ -11,9 +11,11 @@
 
 #include "aggregation_cache.h"
 #include "client_session.h"
+#include "daemon_metrics.h"
 #include "event_loop.h"
 #include "log_throttle.h"
 #include "loop_handlers.h"
+#include "metrics_listener.h"
 #include "module_session.h"
 #include "monitor_hub.h"
 #include "options.h"
@@ -45,7 +47,8 @@ class Server : public RecordSink, public ClientHost {
   ~Server() override;
 
   // Starts the writer and serves until SIGTERM/SIGINT; then stores everything received.
-  // `serving` is called once every listener listens (start-up is over).
+  // `serving` is called once every listener listens (start-up is over); systemd hears READY=1
+  // right after it.
   void run(const std::function<void()>& serving = {});
 
   void on_record(ModuleSession& from, const smbta::Record& r) override;
@@ -108,6 +111,15 @@ class Server : public RecordSink, public ClientHost {
   LogThrottle drop_log_{std::chrono::seconds(10)};
   bool stopping_ = false;
   bool listeners_paused_ = false;
+
+  // --- Operations: metrics (--metrics-listen) ---
+  // Null unless --metrics-listen; the listener only reads the registry, and goes first.
+  std::unique_ptr<DaemonMetrics> metrics_;
+  std::unique_ptr<metrics::MetricsListener> metrics_listener_;
+  void publish_metrics();
+  void count_bad_records(ModuleSession& s);
+  // The STATUS= line systemd shows (Type=notify).
+  std::string service_status() const;
 };
 
 }  // namespace smbtad

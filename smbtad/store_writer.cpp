@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "metrics_registry.h"
 #include "smbta/log.h"
 #include "smbta/timestamp.h"
 #include "store/prepare.h"
@@ -161,7 +162,11 @@ void StoreWriter::store_or_spool(std::vector<Row>& rows) {
   // bucket's first row in order.
   if (spool_.empty() && ensure_connected()) {
     try {
+      const auto started = Clock::now();
       store_->insert(rows);
+      if (config_.write_seconds != nullptr)
+        config_.write_seconds->observe(
+            std::chrono::duration<double>(Clock::now() - started).count());
       stored_ += rows.size();
       release(rows.size());
       rows.clear();

@@ -20,6 +20,10 @@
 
 namespace smbtad {
 
+namespace metrics {
+class Histogram;
+}
+
 struct WriterConfig {
   smbta::store::DbParams db;
   smbta::store::StatusInfo status;
@@ -30,6 +34,7 @@ struct WriterConfig {
   bool rollups = true;
   bool file_rollup = false;
   std::size_t max_rows_per_transaction = 20000;
+  metrics::Histogram* write_seconds = nullptr;  // --metrics-listen: time of each stored batch
 };
 
 struct WriterStats {

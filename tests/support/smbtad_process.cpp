@@ -2,6 +2,7 @@
 #include "support/smbtad_process.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -22,6 +23,8 @@ smbta::testing::ChildIo smbtad_io(const std::filesystem::path& home,
 
 std::vector<std::string> smbtad_argv(const std::vector<std::string>& args) {
   std::vector<std::string> argv{SMBTAD_BINARY};
+  // smbtad refuses root without it; the tests (and CI) often run as root.
+  if (::geteuid() == 0) argv.emplace_back("--allow-root");
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }

@@ -11,6 +11,9 @@
 # Exit 77 = skipped.
 set -euo pipefail
 case_name=${1:?case}
+# smbtad refuses to run as root unless told to; this test (and CI) often is root.
+SMBTAD_AS_ROOT=()
+[ "$(id -u)" -ne 0 ] || SMBTAD_AS_ROOT=(--allow-root)
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vfs/vfs_lib.sh
 . "$here/vfs_lib.sh"
@@ -285,7 +288,7 @@ smbtad)
   for _ in 1 2 3 4 5; do
     QPORT=$(free_port)
     "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      --spool-dir "$T/spool" >"$T/smbtad.log" 2>&1 &
+      --spool-dir "$T/spool" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
     RECV_PID=$!
     wait_port "$RPORT" && break
     grep -q "Address already in use" "$T/smbtad.log" || break
@@ -319,7 +322,7 @@ smbtad_both)
     QPORT=$(free_port)
     "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
       --module-listeners tcp,unix --unix-socket-path "$SOCK" --spool-dir "$T/spool" \
-      >"$T/smbtad.log" 2>&1 &
+      "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
     RECV_PID=$!
     wait_port "$RPORT" && break
     grep -q "Address already in use" "$T/smbtad.log" || break
