@@ -919,15 +919,16 @@ static bool smbta_own_write_time(const files_struct *fsp, const struct smb_file_
 static int smb_traffic_analyzer_fntimes(vfs_handle_struct *handle, files_struct *fsp,
 					struct smb_file_time *ft)
 {
-	int64_t t0 = mono_us();
-	int result = SMB_VFS_NEXT_FNTIMES(handle, fsp, ft);
-	int saved_errno = errno;
 	/* smbd keeps a written file's write time itself: at its close or after the first write
 	 * (update_write_time_on_close, trigger_write_time_update_immediate) it sets the write
 	 * time alone, not sticky. A client's request sets the write time sticky
-	 * (write_time_forced) or sets other times. */
-	if (smbta_wants(handle, SMBTA_C_OP_SETTIMES) != NULL && !smbta_in_create(handle) &&
-	    !smbta_own_write_time(fsp, ft)) {
+	 * (write_time_forced) or sets other times. Asked before the call: vfs_default fills
+	 * in the times left out. */
+	bool own = smbta_own_write_time(fsp, ft);
+	int64_t t0 = mono_us();
+	int result = SMB_VFS_NEXT_FNTIMES(handle, fsp, ft);
+	int saved_errno = errno;
+	if (!own && smbta_wants(handle, SMBTA_C_OP_SETTIMES) != NULL && !smbta_in_create(handle)) {
 		smbta_send(handle, SMBTA_C_OP_SETTIMES, fsp_name(fsp), NULL, 0, 0, result, t0);
 	}
 	errno = saved_errno;
