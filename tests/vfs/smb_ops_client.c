@@ -9,7 +9,7 @@
  *   truncate SIZE  sets URL's end of file
  *   readonly       sets the DOS read-only attribute (chmod 0444)
  *   utimes         sets URL's access and write times to 2012-05-11 16:01:47 UTC
- *   setacl         adds an ACE (BUILTIN\\Users: read) to URL's security descriptor
+ *   setacl         adds an ACE (BUILTIN\Users: read) to URL's security descriptor
  * Exit 0 on success, 1 with a message on failure.
  */
 #include <errno.h>
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
       return die("utimes");
     }
   } else if (strcmp(cmd, "setacl") == 0) {
-    // An ACE for BUILTIN\\Users (S-1-5-32-545): allowed, no flags, read and execute.
+    // An ACE for BUILTIN\Users (S-1-5-32-545): allowed, no flags, read and execute.
     const char* ace = "0/0/0x001200a9";
     if (smbc_setxattr(url, "system.nt_sec_desc.acl:S-1-5-32-545", ace, strlen(ace), 0) != 0) {
       return die("setxattr");
