@@ -552,8 +552,21 @@ smbtad_new_ops)
     "2000000 src.bin -> dst.bin" "stored server-side copy"
   expect_eq "$(q "select string1 || ' ' || string2 || ' ' || result from data where vfs_id = 12")" \
     "dst.bin 1000 0" "stored truncate (new size in string2)"
-  expect_eq "$(q "select count(*) from data where vfs_id = 19 and string1 = 'SMB3_11'")" 2 \
-    "stored tree connects (smbclient, smb_ops)"
+  expect_eq "$(q "select count(*) from data where vfs_id = 19 and string1 = 'SMB3_11'")" 4 \
+    "stored tree connects (smbclient and three smb_ops sessions)"
+  # smbtaquery's last_activity names them.
+  if [ -x "${SMBTAQUERY:-}" ]; then
+    HOME="$T" "$SMBTAQUERY" -M sqlite3 -N "$T/stad.db" -q "global, last_activity 50;" -o csv \
+      >"$T/query.csv" 2>&1 || fail "smbtaquery: $(cat "$T/query.csv")"
+    grep -q "copied 1048576 bytes from src.bin to dst.bin" "$T/query.csv" ||
+      fail "smbtaquery does not show the copy (one row per 1 MiB chunk): $(cat "$T/query.csv")"
+    grep -q "truncated file dst.bin to 1000 bytes" "$T/query.csv" ||
+      fail "smbtaquery does not show the truncate: $(cat "$T/query.csv")"
+    grep -q "changed the attributes of dst.bin to 0x" "$T/query.csv" ||
+      fail "smbtaquery does not show the attribute change: $(cat "$T/query.csv")"
+    grep -q "connected with SMB3_11" "$T/query.csv" ||
+      fail "smbtaquery does not show the tree connect: $(cat "$T/query.csv")"
+  fi
   ;;
 
 *)
