@@ -9,12 +9,17 @@
 # writev), which callgrind does not see: what the module adds is user-space work per session
 # and per record, so compare the difference with the copy's wall time as well.
 #
+# The small-file workload (SMALL files of 4 KiB in one mput, as bench/vfs_bench.sh) is measured
+# the same way: there the module's per-record work (open, write, close, and whatever else a new
+# file makes it report) is the whole difference.
+#
 # Usage (root): bash bench/vfs_callgrind.sh [BUILD_DIR]      (not part of ctest; a few minutes)
-# Environment: MB (default 100): the file size.
+# Environment: MB (default 100): the file size; SMALL (default 1000; 0 skips): small files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 MB=${MB:-100}
+SMALL=${SMALL:-1000}
 export SMBTA_VFS_MODULE=${SMBTA_VFS_MODULE:-$PWD/$build/vfs_module/smb_traffic_analyzer.so}
 export SMBTA_TEST_RECEIVER=${SMBTA_TEST_RECEIVER:-$PWD/$build/tests/vfs/smbta_test_receiver}
 SMBTAD=${SMBTAD:-$PWD/$build/smbtad/smbtad}
@@ -56,14 +61,15 @@ head -c $((MB * 1048576)) /dev/urandom >"$DATA/client/f"
 # Total instructions (Ir) in one callgrind output file.
 instructions() { sed -n 's/^summary: *//p' "$1" | awk '{ print $1 }'; }
 
-declare -A ir
-for share in plain data; do
+mkdir -p "$DATA/client/small"
+for i in $(seq 1 "$SMALL"); do head -c 4096 /dev/zero >"$DATA/client/small/s$i"; done
+
+# measure SHARE COMMANDS: instructions of the session process that ran COMMANDS.
+measure() {
+  local before new
   before=$(ls "$DATA/cg")
-  smbclient "//127.0.0.1/$share" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
-    -c "put $DATA/client/f f.bin; get f.bin $DATA/client/f.back" >"$T/smbclient.log" 2>&1 ||
+  smbclient "//127.0.0.1/$1" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -c "$2" >"$T/smbclient.log" 2>&1 ||
     { echo "smbclient failed: $(tail -n 5 "$T/smbclient.log")" >&2; exit 1; }
-  cmp -s "$DATA/client/f" "$DATA/client/f.back" || { echo "copy differs" >&2; exit 1; }
-  rm -f "$DATA/share/f.bin" "$DATA/client/f.back"
   # The session process writes its file when it exits.
   new=""
   for _ in $(seq 1 600); do
@@ -71,10 +77,26 @@ for share in plain data; do
     [ -n "$new" ] && [ -n "$(instructions "$DATA/cg/$new")" ] && break
     sleep 0.1
   done
-  [ -n "$new" ] || { echo "no callgrind output of the $share session" >&2; exit 1; }
-  ir[$share]=$(instructions "$DATA/cg/$new")
-  echo "$share: ${ir[$share]} instructions for put+get of $MB MB (session process $new)"
+  [ -n "$new" ] || { echo "no callgrind output of the $1 session" >&2; exit 1; }
+  instructions "$DATA/cg/$new"
+}
+
+declare -A ir small
+for share in plain data; do
+  ir[$share]=$(measure "$share" "put $DATA/client/f f.bin; get f.bin $DATA/client/f.back")
+  cmp -s "$DATA/client/f" "$DATA/client/f.back" || { echo "copy differs" >&2; exit 1; }
+  rm -f "$DATA/share/f.bin" "$DATA/client/f.back"
+  echo "$share: ${ir[$share]} instructions for put+get of $MB MB"
+  if [ "$SMALL" -gt 0 ]; then
+    small[$share]=$(measure "$share" "prompt off; mkdir d; cd d; lcd $DATA/client/small; mput s*")
+    rm -rf "$DATA/share/d"
+    echo "$share: ${small[$share]} instructions for mput of $SMALL files of 4 KiB"
+  fi
 done
 awk -v p="${ir[plain]}" -v d="${ir[data]}" \
-  'BEGIN { printf "module: %+.3f %% instructions (%+d)\n", (d - p) * 100 / p, d - p }'
+  'BEGIN { printf "module, large copy: %+.3f %% instructions (%+d)\n", (d - p) * 100 / p, d - p }'
+if [ "$SMALL" -gt 0 ]; then
+  awk -v p="${small[plain]}" -v d="${small[data]}" -v n="$SMALL" \
+    'BEGIN { printf "module, small files: %+.3f %% instructions (%+d, %d per file)\n", (d - p) * 100 / p, d - p, (d - p) / n }'
+fi
 VFS_PASSED=1  # keeps vfs_cleanup from printing the logs

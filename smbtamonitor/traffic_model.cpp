@@ -115,6 +115,20 @@ std::string format_log_line(const LogEntry& e) {
       case Op::kChdir:
         what = "changed directory";
         break;
+      case Op::kTruncate:
+      case Op::kAllocate:
+        what = "changed the size of file " + e.file;
+        break;
+      case Op::kChmod:
+      case Op::kChown:
+      case Op::kSetAcl:
+      case Op::kSetAttr:
+      case Op::kSetTimes:
+        what = "changed the metadata of file " + e.file;
+        break;
+      case Op::kConnect:
+        what = "connected";
+        break;
       case Op::kDropNotice:  // smbtad does not pass drop notices to monitors
         what = "reported undelivered records";
         break;

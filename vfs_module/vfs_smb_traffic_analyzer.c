@@ -18,6 +18,7 @@
 #include "../libcli/security/security.h"
 #include "lib/tsocket/tsocket.h"
 #include "lib/util/tevent_unix.h"
+#include "lib/util/tevent_ntstatus.h"
 #include "lib/global_contexts.h"
 
 #include "smbta/v2_c_api.h"
@@ -53,11 +54,28 @@ struct smbta_conn {
 	char *anon_prefix;
 	bool total_anon;
 	bool latency;
+	/* smb_traffic_analyzer:operations: bit (1 << op) set for each op reported. */
+	uint32_t ops;
+	/* Inside SMB_VFS_CREATE_FILE: the attributes, times and modes smbd sets on a new file are
+	 * part of the create, not a change the client asked for. */
+	int in_create;
+	/* A failed open was reported by openat during the current create (no second record). */
+	bool open_failure_sent;
+	/* Directories the client lists (fdopendir), closed by closedir rather than close. */
+	struct smbta_dir *dirs;
 	/* A mkdir under smbd's temporary name (smbta_tmpdir_final), held back until the rename
 	 * that completes it: the temporary path, the mode and the start of the mkdirat. */
 	char *pending_mkdir;
 	uint32_t pending_mkdir_mode;
 	int64_t pending_mkdir_t0;
+};
+
+/* One directory stream of a client's directory handle: smbd closes it with closedir (which
+ * also closes the descriptor), so SMB_VFS_CLOSE never sees that handle's close. */
+struct smbta_dir {
+	struct smbta_dir *next;
+	DIR *dir;
+	char *path;
 };
 
 static int64_t mono_us(void)
@@ -139,7 +157,7 @@ static void smbta_send(vfs_handle_struct *handle, int op, const char *path, cons
 	struct smbta_conn *c = smbta_get(handle);
 	struct smbta_c_record r = {.op = op};
 
-	if (c == NULL) {
+	if (c == NULL || !(c->ops & (1u << op))) {
 		return;
 	}
 	smbta_fill_common(c, &r);
@@ -151,6 +169,14 @@ static void smbta_send(vfs_handle_struct *handle, int op, const char *path, cons
 	/* The original printed the int result with %u: -1 -> 4294967295. */
 	r.result = (uint64_t)(uint32_t)(int32_t)result;
 	smbta_sink_put(c->sink, &r, c);
+}
+
+/* The share's module state when op is reported on it (enable and operations), else NULL: the
+ * hooks ask before they compute paths. */
+static struct smbta_conn *smbta_wants(vfs_handle_struct *handle, int op)
+{
+	struct smbta_conn *c = (struct smbta_conn *)handle->data;
+	return c != NULL && (c->ops & (1u << op)) ? c : NULL;
 }
 
 static uint64_t smbta_length(ssize_t n)
@@ -201,11 +227,118 @@ static void smbta_conn_free(void **data)
 	*data = NULL;
 }
 
+/* Op names of smb_traffic_analyzer:operations, index = op id (record.h's op_name). */
+static const char *const smbta_op_names[SMBTA_C_OP_COUNT] = {
+	"read",  "pread", "write",  "pwrite",  "mkdir",    "rmdir",    "rename",
+	"chdir", "open",  "close",  "unlink",  "copy",     "truncate", "allocate",
+	"chmod", "chown", "setacl", "setattr", "settimes", "connect",
+};
+
+static int smbta_op_by_name(const char *name)
+{
+	int i;
+	for (i = 0; i < SMBTA_C_OP_COUNT; i++) {
+		if (strequal(name, smbta_op_names[i])) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* smb_traffic_analyzer:operations, in the style of full_audit:success: op names, "all" (every
+ * op), "none", and "!op" to leave one out, read left to right. Unset: all. Unknown names are
+ * logged and ignored. */
+static uint32_t smbta_parse_operations(const char *service, const char **list)
+{
+	const uint32_t all = (1u << SMBTA_C_OP_COUNT) - 1;
+	uint32_t ops = 0;
+
+	if (list == NULL) {
+		return all;
+	}
+	for (; *list != NULL; list++) {
+		const char *name = *list;
+		bool exclude = name[0] == '!';
+		uint32_t bits;
+		int op;
+
+		if (exclude) {
+			name++;
+		}
+		if (strequal(name, "all")) {
+			bits = all;
+		} else if (strequal(name, "none")) {
+			bits = all;
+			exclude = !exclude;
+		} else if ((op = smbta_op_by_name(name)) >= 0) {
+			bits = 1u << op;
+		} else {
+			DBG_WARNING(MODULE ": share %s: unknown operation '%s' in "
+					   "smb_traffic_analyzer:operations ignored\n",
+				    service, *list);
+			continue;
+		}
+		ops = exclude ? ops & ~bits : ops | bits;
+	}
+	return ops;
+}
+
+/* SMB dialect of the client connection, as the protocol names smbd's "server min protocol"
+ * uses. */
+static const char *smbta_dialect(const connection_struct *conn)
+{
+	const struct smbXsrv_connection *xconn = NULL;
+
+	if (conn->sconn != NULL && conn->sconn->client != NULL) {
+		xconn = conn->sconn->client->connections;
+	}
+	if (xconn == NULL) {
+		return "";
+	}
+	switch (xconn->protocol) {
+	case PROTOCOL_NT1:
+		return "NT1";
+	case PROTOCOL_SMB2_02:
+		return "SMB2_02";
+	case PROTOCOL_SMB2_10:
+		return "SMB2_10";
+	case PROTOCOL_SMB3_00:
+		return "SMB3_00";
+	case PROTOCOL_SMB3_02:
+		return "SMB3_02";
+	case PROTOCOL_SMB3_11:
+		return "SMB3_11";
+	default:
+		return "";
+	}
+}
+
+/* The tree connect's record: the dialect, and the tree's encryption flags (bit 0 required,
+ * bit 1 desired: SMBXSRV_ENCRYPTION_*) with its signing flags (SMBXSRV_SIGNING_*) from bit
+ * 8 on. conn->tcon (set before SMB_VFS_CONNECT in 4.17 and 4.22 alike) is the SMB2 or SMB1
+ * tree connect; its global record carries the flags smbd decided from the session and the
+ * share's "smb encrypt". */
+static void smbta_send_connect(vfs_handle_struct *handle, int64_t t0)
+{
+	const connection_struct *conn = handle->conn;
+	uint32_t flags = 0;
+
+	if (smbta_wants(handle, SMBTA_C_OP_CONNECT) == NULL) {
+		return;
+	}
+	if (conn->tcon != NULL && conn->tcon->global != NULL) {
+		flags = (uint32_t)conn->tcon->global->encryption_flags |
+			(uint32_t)conn->tcon->global->signing_flags << 8;
+	}
+	smbta_send(handle, SMBTA_C_OP_CONNECT, smbta_dialect(conn), NULL, 0, flags, 0, t0);
+}
+
 static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *service,
 					const char *user)
 {
 	connection_struct *conn = handle->conn;
 	int snum = SNUM(conn);
+	int64_t t0 = mono_us();
 	int ret = SMB_VFS_NEXT_CONNECT(handle, service, user);
 	struct smbta_conn *c;
 	struct smbta_sink_config cfg = {0};
@@ -213,6 +346,10 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	static bool v1_logged, version_logged;
 
 	if (ret < 0) {
+		return ret;
+	}
+	if (!lp_parm_bool(snum, MODULE, "enable", true)) {
+		DBG_DEBUG(MODULE ": share %s: enable = no, not reported\n", service);
 		return ret;
 	}
 	if (!version_logged) {
@@ -254,6 +391,8 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 			lp_parm_const_string(snum, MODULE, "total_anonymization", NULL) != NULL;
 	}
 	c->latency = lp_parm_bool(snum, MODULE, "latency", true);
+	c->ops = smbta_parse_operations(service,
+					lp_parm_string_list(snum, MODULE, "operations", NULL));
 	c->share = lp_servicename(c, loadparm_s3_global_substitution(), snum);
 	c->client_ip = NULL;
 	if (conn->sconn != NULL && conn->sconn->remote_address != NULL &&
@@ -279,6 +418,7 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	}
 	SMB_VFS_HANDLE_SET_DATA(handle, c, smbta_conn_free, struct smbta_conn, return ret);
 	DBG_DEBUG(MODULE ": share %s reports to %s\n", service, smbta_sink_label(c->sink));
+	smbta_send_connect(handle, t0);
 	return ret;
 }
 
@@ -482,13 +622,19 @@ static int smb_traffic_analyzer_openat(vfs_handle_struct *handle, const struct f
 {
 	int64_t t0 = mono_us();
 	int result = SMB_VFS_NEXT_OPENAT(handle, dirfsp, smb_fname, fsp, how);
-	if (handle->data != NULL && !smbta_internal_open(fsp, how)) {
+	int saved_errno = errno;
+	struct smbta_conn *c = smbta_wants(handle, SMBTA_C_OP_OPEN);
+	if (c != NULL && !smbta_internal_open(fsp, how)) {
 		const char *name = fsp_name(fsp);
 		if (name[0] == '\0') {
 			name = at_path(talloc_tos(), dirfsp, smb_fname);
 		}
 		smbta_send(handle, SMBTA_C_OP_OPEN, name, NULL, 0, (uint32_t)how->mode, result, t0);
+		if (result < 0) {
+			c->open_failure_sent = true;
+		}
 	}
+	errno = saved_errno;
 	return result;
 }
 
@@ -654,6 +800,411 @@ static void smb_traffic_analyzer_pwrite_done(struct tevent_req *subreq)
 	tevent_req_done(req);
 }
 
+/* Every client open goes through create_file. Most failed opens never reach openat (smbd
+ * finds a missing name or a denied access on the pathref handle first): those are reported
+ * here, as an open of the requested name with result 4294967295 (failed, as 1.2.x receivers
+ * read it) and the NTSTATUS in the mode field. Opens that smbd defers (sharing violations,
+ * oplock breaks) are retried and reported when they finish. */
+static NTSTATUS smb_traffic_analyzer_create_file(
+	vfs_handle_struct *handle, struct smb_request *req, struct files_struct *dirfsp,
+	struct smb_filename *smb_fname, uint32_t access_mask, uint32_t share_access,
+	uint32_t create_disposition, uint32_t create_options, uint32_t file_attributes,
+	uint32_t oplock_request, const struct smb2_lease *lease, uint64_t allocation_size,
+	uint32_t private_flags, struct security_descriptor *sd, struct ea_list *ea_list,
+	files_struct **result_fsp, int *pinfo, const struct smb2_create_blobs *in_context_blobs,
+	struct smb2_create_blobs *out_context_blobs)
+{
+	struct smbta_conn *c = (struct smbta_conn *)handle->data;
+	int64_t t0 = mono_us();
+	bool outer_failure_sent = false;
+	NTSTATUS status;
+
+	if (c != NULL) {
+		c->in_create++;
+		outer_failure_sent = c->open_failure_sent;
+		c->open_failure_sent = false;
+	}
+	status = SMB_VFS_NEXT_CREATE_FILE(
+		handle, req, dirfsp, smb_fname, access_mask, share_access, create_disposition,
+		create_options, file_attributes, oplock_request, lease, allocation_size,
+		private_flags, sd, ea_list, result_fsp, pinfo, in_context_blobs, out_context_blobs);
+	if (c == NULL) {
+		return status;
+	}
+	c->in_create--;
+	if (!NT_STATUS_IS_OK(status) && !c->open_failure_sent &&
+	    smbta_wants(handle, SMBTA_C_OP_OPEN) != NULL &&
+	    !(req != NULL && req->xconn != NULL && open_was_deferred(req->xconn, req->mid))) {
+		smbta_send(handle, SMBTA_C_OP_OPEN, at_path(talloc_tos(), dirfsp, smb_fname), NULL,
+			   0, NT_STATUS_V(status), -1, t0);
+	}
+	c->open_failure_sent = outer_failure_sent;
+	return status;
+}
+
+/* Size and metadata changes, reported around the call. Those smbd makes while it creates a
+ * file (DOS attributes, inherited modes and owners) belong to the create and are not. */
+static bool smbta_in_create(vfs_handle_struct *handle)
+{
+	const struct smbta_conn *c = (const struct smbta_conn *)handle->data;
+	return c != NULL && c->in_create > 0;
+}
+
+static int smb_traffic_analyzer_ftruncate(vfs_handle_struct *handle, files_struct *fsp,
+					  off_t offset)
+{
+	int64_t t0 = mono_us();
+	int result = SMB_VFS_NEXT_FTRUNCATE(handle, fsp, offset);
+	int saved_errno = errno;
+	if (smbta_wants(handle, SMBTA_C_OP_TRUNCATE) != NULL) {
+		smbta_send(handle, SMBTA_C_OP_TRUNCATE, fsp_name(fsp), NULL, (uint64_t)offset, 0,
+			   result, t0);
+	}
+	errno = saved_errno;
+	return result;
+}
+
+static int smb_traffic_analyzer_fallocate(vfs_handle_struct *handle, files_struct *fsp,
+					  uint32_t mode, off_t offset, off_t len)
+{
+	int64_t t0 = mono_us();
+	int result = SMB_VFS_NEXT_FALLOCATE(handle, fsp, mode, offset, len);
+	int saved_errno = errno;
+	if (smbta_wants(handle, SMBTA_C_OP_ALLOCATE) != NULL) {
+		smbta_send(handle, SMBTA_C_OP_ALLOCATE, fsp_name(fsp), NULL,
+			   (uint64_t)(offset + len), 0, result, t0);
+	}
+	errno = saved_errno;
+	return result;
+}
+
+static int smb_traffic_analyzer_fchmod(vfs_handle_struct *handle, files_struct *fsp, mode_t mode)
+{
+	int64_t t0 = mono_us();
+	int result = SMB_VFS_NEXT_FCHMOD(handle, fsp, mode);
+	int saved_errno = errno;
+	if (smbta_wants(handle, SMBTA_C_OP_CHMOD) != NULL && !smbta_in_create(handle)) {
+		smbta_send(handle, SMBTA_C_OP_CHMOD, fsp_name(fsp), NULL, 0, (uint32_t)mode, result,
+			   t0);
+	}
+	errno = saved_errno;
+	return result;
+}
+
+static int smb_traffic_analyzer_fchown(vfs_handle_struct *handle, files_struct *fsp, uid_t uid,
+				       gid_t gid)
+{
+	int64_t t0 = mono_us();
+	int result = SMB_VFS_NEXT_FCHOWN(handle, fsp, uid, gid);
+	int saved_errno = errno;
+	if (smbta_wants(handle, SMBTA_C_OP_CHOWN) != NULL && !smbta_in_create(handle)) {
+		/* (uid_t)-1 / (gid_t)-1: left as it was. */
+		char *owner = talloc_asprintf(talloc_tos(), "%lld:%lld",
+					      uid == (uid_t)-1 ? -1LL : (long long)uid,
+					      gid == (gid_t)-1 ? -1LL : (long long)gid);
+		smbta_send(handle, SMBTA_C_OP_CHOWN, fsp_name(fsp), owner, 0, 0, result, t0);
+		TALLOC_FREE(owner);
+	}
+	errno = saved_errno;
+	return result;
+}
+
+static bool smbta_own_write_time(const files_struct *fsp, const struct smb_file_time *ft)
+{
+	return !fsp->fsp_flags.write_time_forced && !is_omit_timespec(&ft->mtime) &&
+	       is_omit_timespec(&ft->atime) && is_omit_timespec(&ft->ctime) &&
+	       is_omit_timespec(&ft->create_time);
+}
+
+static int smb_traffic_analyzer_fntimes(vfs_handle_struct *handle, files_struct *fsp,
+					struct smb_file_time *ft)
+{
+	/* smbd keeps a written file's write time itself: at its close or after the first write
+	 * (update_write_time_on_close, trigger_write_time_update_immediate) it sets the write
+	 * time alone, not sticky. A client's request sets the write time sticky
+	 * (write_time_forced) or sets other times. Asked before the call: vfs_default fills
+	 * in the times left out. */
+	bool own = smbta_own_write_time(fsp, ft);
+	int64_t t0 = mono_us();
+	int result = SMB_VFS_NEXT_FNTIMES(handle, fsp, ft);
+	int saved_errno = errno;
+	if (!own && smbta_wants(handle, SMBTA_C_OP_SETTIMES) != NULL && !smbta_in_create(handle)) {
+		smbta_send(handle, SMBTA_C_OP_SETTIMES, fsp_name(fsp), NULL, 0, 0, result, t0);
+	}
+	errno = saved_errno;
+	return result;
+}
+
+static NTSTATUS smb_traffic_analyzer_fset_dos_attributes(vfs_handle_struct *handle,
+							 struct files_struct *fsp, uint32_t dosmode)
+{
+	int64_t t0 = mono_us();
+	NTSTATUS status = SMB_VFS_NEXT_FSET_DOS_ATTRIBUTES(handle, fsp, dosmode);
+	if (smbta_wants(handle, SMBTA_C_OP_SETATTR) != NULL && !smbta_in_create(handle)) {
+		smbta_send(handle, SMBTA_C_OP_SETATTR, fsp_name(fsp), NULL, 0, dosmode,
+			   NT_STATUS_IS_OK(status) ? 0 : -1, t0);
+	}
+	return status;
+}
+
+/* A client's security descriptor is reported also when it comes with a create. */
+static NTSTATUS smb_traffic_analyzer_fset_nt_acl(vfs_handle_struct *handle, files_struct *fsp,
+						 uint32_t security_info_sent,
+						 const struct security_descriptor *psd)
+{
+	int64_t t0 = mono_us();
+	NTSTATUS status = SMB_VFS_NEXT_FSET_NT_ACL(handle, fsp, security_info_sent, psd);
+	if (smbta_wants(handle, SMBTA_C_OP_SETACL) != NULL) {
+		smbta_send(handle, SMBTA_C_OP_SETACL, fsp_name(fsp), NULL, 0, security_info_sent,
+			   NT_STATUS_IS_OK(status) ? 0 : -1, t0);
+	}
+	return status;
+}
+
+/* Directory handles. smbd reads a listed directory through a DIR stream on the handle's
+ * descriptor and closes both with closedir; the close of such a handle never reaches
+ * SMB_VFS_CLOSE. The streams of client handles are remembered here (a short list: a client
+ * lists few directories at a time) and their closedir is reported as the handle's close. */
+static DIR *smb_traffic_analyzer_fdopendir(vfs_handle_struct *handle, files_struct *fsp,
+					   const char *mask, uint32_t attr)
+{
+	DIR *dir = SMB_VFS_NEXT_FDOPENDIR(handle, fsp, mask, attr);
+	int saved_errno = errno;
+	struct smbta_conn *c = smbta_wants(handle, SMBTA_C_OP_CLOSE);
+
+	if (dir != NULL && c != NULL && !fsp->fsp_flags.is_pathref && !fsp->fsp_flags.is_dirfsp) {
+		struct smbta_dir *d = talloc_zero(c, struct smbta_dir);
+		if (d != NULL) {
+			d->dir = dir;
+			d->path = talloc_strdup(d, fsp_name(fsp));
+			d->next = c->dirs;
+			c->dirs = d;
+		}
+	}
+	errno = saved_errno;
+	return dir;
+}
+
+static int smb_traffic_analyzer_closedir(vfs_handle_struct *handle, DIR *dir)
+{
+	struct smbta_conn *c = (struct smbta_conn *)handle->data;
+	struct smbta_dir **pd, *d = NULL;
+	int64_t t0 = mono_us();
+	int result;
+	int saved_errno;
+
+	if (c != NULL) {
+		for (pd = &c->dirs; *pd != NULL; pd = &(*pd)->next) {
+			if ((*pd)->dir == dir) {
+				d = *pd;
+				*pd = d->next;
+				break;
+			}
+		}
+	}
+	result = SMB_VFS_NEXT_CLOSEDIR(handle, dir);
+	saved_errno = errno;
+	if (d != NULL) {
+		smbta_send(handle, SMBTA_C_OP_CLOSE, d->path != NULL ? d->path : "", NULL, 0, 0,
+			   result, t0);
+		TALLOC_FREE(d);
+	}
+	errno = saved_errno;
+	return result;
+}
+
+/* Server-side copy (FSCTL_SRV_COPYCHUNK, what Windows Explorer uses within a share, and
+ * FSCTL_DUP_EXTENTS_TO_FILE). The client first asks for a resume key of the source
+ * (offload_read: FSCTL_SRV_REQUEST_RESUME_KEY), then names the source by that key in each
+ * copy request (offload_write, once per chunk). The module remembers the last few keys this
+ * process handed out with their source paths; one copy record per chunk carries the bytes
+ * copied, the source and the destination. */
+#define SMBTA_TOKENS 16
+#define SMBTA_TOKEN_MAX 32
+static struct smbta_token {
+	uint8_t key[SMBTA_TOKEN_MAX];
+	size_t len;
+	char *path; /* talloc'ed on the NULL context */
+} smbta_tokens[SMBTA_TOKENS];
+static unsigned smbta_token_next;
+
+static void smbta_token_remember(const DATA_BLOB *token, const char *path)
+{
+	struct smbta_token *t;
+	if (token == NULL || token->length == 0 || token->length > SMBTA_TOKEN_MAX) {
+		return;
+	}
+	t = &smbta_tokens[smbta_token_next++ % SMBTA_TOKENS];
+	TALLOC_FREE(t->path);
+	memcpy(t->key, token->data, token->length);
+	t->len = token->length;
+	t->path = talloc_strdup(NULL, path);
+}
+
+static const char *smbta_token_source(const DATA_BLOB *token)
+{
+	unsigned i;
+	if (token == NULL) {
+		return "";
+	}
+	for (i = 0; i < SMBTA_TOKENS; i++) {
+		const struct smbta_token *t = &smbta_tokens[i];
+		if (t->path != NULL && t->len == token->length &&
+		    memcmp(t->key, token->data, t->len) == 0) {
+			return t->path;
+		}
+	}
+	return "";
+}
+
+struct smbta_offload_read_state {
+	vfs_handle_struct *handle;
+	files_struct *fsp;
+	uint32_t fsctl;
+	uint32_t flags;
+	uint64_t xferlen;
+	DATA_BLOB token;
+};
+
+static void smb_traffic_analyzer_offload_read_done(struct tevent_req *subreq);
+
+static struct tevent_req *
+smb_traffic_analyzer_offload_read_send(TALLOC_CTX *mem_ctx, struct tevent_context *ev,
+				       vfs_handle_struct *handle, files_struct *fsp, uint32_t fsctl,
+				       uint32_t ttl, off_t offset, size_t to_copy)
+{
+	struct tevent_req *req, *subreq;
+	struct smbta_offload_read_state *state;
+
+	req = tevent_req_create(mem_ctx, &state, struct smbta_offload_read_state);
+	if (req == NULL) {
+		return NULL;
+	}
+	state->handle = handle;
+	state->fsp = fsp;
+	state->fsctl = fsctl;
+	subreq =
+		SMB_VFS_NEXT_OFFLOAD_READ_SEND(state, ev, handle, fsp, fsctl, ttl, offset, to_copy);
+	if (tevent_req_nomem(subreq, req)) {
+		return tevent_req_post(req, ev);
+	}
+	tevent_req_set_callback(subreq, smb_traffic_analyzer_offload_read_done, req);
+	return req;
+}
+
+static void smb_traffic_analyzer_offload_read_done(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct smbta_offload_read_state *state =
+		tevent_req_data(req, struct smbta_offload_read_state);
+	NTSTATUS status;
+
+	status = SMB_VFS_NEXT_OFFLOAD_READ_RECV(subreq, state->handle, state, &state->flags,
+						&state->xferlen, &state->token);
+	TALLOC_FREE(subreq);
+	if (tevent_req_nterror(req, status)) {
+		return;
+	}
+	if (smbta_wants(state->handle, SMBTA_C_OP_COPY) != NULL) {
+		smbta_token_remember(&state->token, fsp_name(state->fsp));
+	}
+	tevent_req_done(req);
+}
+
+static NTSTATUS smb_traffic_analyzer_offload_read_recv(struct tevent_req *req,
+						       vfs_handle_struct *handle,
+						       TALLOC_CTX *mem_ctx, uint32_t *flags,
+						       uint64_t *xferlen, DATA_BLOB *token)
+{
+	struct smbta_offload_read_state *state =
+		tevent_req_data(req, struct smbta_offload_read_state);
+	NTSTATUS status;
+
+	if (tevent_req_is_nterror(req, &status)) {
+		tevent_req_received(req);
+		return status;
+	}
+	*flags = state->flags;
+	*xferlen = state->xferlen;
+	token->length = state->token.length;
+	token->data = talloc_move(mem_ctx, &state->token.data);
+	tevent_req_received(req);
+	return NT_STATUS_OK;
+}
+
+struct smbta_offload_write_state {
+	vfs_handle_struct *handle;
+	const char *src;
+	const char *dst;
+	int64_t t0;
+	off_t copied;
+};
+
+static void smb_traffic_analyzer_offload_write_done(struct tevent_req *subreq);
+
+static struct tevent_req *smb_traffic_analyzer_offload_write_send(
+	vfs_handle_struct *handle, TALLOC_CTX *mem_ctx, struct tevent_context *ev, uint32_t fsctl,
+	DATA_BLOB *token, off_t transfer_offset, files_struct *dest_fsp, off_t dest_off, off_t num)
+{
+	struct tevent_req *req, *subreq;
+	struct smbta_offload_write_state *state;
+
+	req = tevent_req_create(mem_ctx, &state, struct smbta_offload_write_state);
+	if (req == NULL) {
+		return NULL;
+	}
+	state->handle = handle;
+	state->t0 = mono_us();
+	if (smbta_wants(handle, SMBTA_C_OP_COPY) != NULL) {
+		/* Copied now: the source's entry may be replaced before the copy completes. */
+		state->src = talloc_strdup(state, smbta_token_source(token));
+		state->dst = talloc_strdup(state, fsp_name(dest_fsp));
+	}
+	subreq = SMB_VFS_NEXT_OFFLOAD_WRITE_SEND(handle, state, ev, fsctl, token, transfer_offset,
+						 dest_fsp, dest_off, num);
+	if (tevent_req_nomem(subreq, req)) {
+		return tevent_req_post(req, ev);
+	}
+	tevent_req_set_callback(subreq, smb_traffic_analyzer_offload_write_done, req);
+	return req;
+}
+
+static void smb_traffic_analyzer_offload_write_done(struct tevent_req *subreq)
+{
+	struct tevent_req *req = tevent_req_callback_data(subreq, struct tevent_req);
+	struct smbta_offload_write_state *state =
+		tevent_req_data(req, struct smbta_offload_write_state);
+	NTSTATUS status;
+
+	status = SMB_VFS_NEXT_OFFLOAD_WRITE_RECV(state->handle, subreq, &state->copied);
+	TALLOC_FREE(subreq);
+	if (state->dst != NULL) {
+		smbta_send(state->handle, SMBTA_C_OP_COPY, state->src, state->dst,
+			   NT_STATUS_IS_OK(status) ? (uint64_t)state->copied : SMBTA_C_FAILED, 0, 0,
+			   state->t0);
+	}
+	if (tevent_req_nterror(req, status)) {
+		return;
+	}
+	tevent_req_done(req);
+}
+
+static NTSTATUS smb_traffic_analyzer_offload_write_recv(vfs_handle_struct *handle,
+							struct tevent_req *req, off_t *copied)
+{
+	struct smbta_offload_write_state *state =
+		tevent_req_data(req, struct smbta_offload_write_state);
+	NTSTATUS status;
+
+	*copied = state->copied;
+	if (tevent_req_is_nterror(req, &status)) {
+		tevent_req_received(req);
+		return status;
+	}
+	tevent_req_received(req);
+	return NT_STATUS_OK;
+}
+
 static struct vfs_fn_pointers vfs_smb_traffic_analyzer_fns = {
 	.connect_fn = smb_traffic_analyzer_connect,
 	.mkdirat_fn = smb_traffic_analyzer_mkdirat,
@@ -670,6 +1221,20 @@ static struct vfs_fn_pointers vfs_smb_traffic_analyzer_fns = {
 	.pwrite_recv_fn = smb_traffic_analyzer_rw_recv,
 	.sendfile_fn = smb_traffic_analyzer_sendfile,
 	.recvfile_fn = smb_traffic_analyzer_recvfile,
+	.create_file_fn = smb_traffic_analyzer_create_file,
+	.ftruncate_fn = smb_traffic_analyzer_ftruncate,
+	.fallocate_fn = smb_traffic_analyzer_fallocate,
+	.fchmod_fn = smb_traffic_analyzer_fchmod,
+	.fchown_fn = smb_traffic_analyzer_fchown,
+	.fntimes_fn = smb_traffic_analyzer_fntimes,
+	.fset_dos_attributes_fn = smb_traffic_analyzer_fset_dos_attributes,
+	.fset_nt_acl_fn = smb_traffic_analyzer_fset_nt_acl,
+	.fdopendir_fn = smb_traffic_analyzer_fdopendir,
+	.closedir_fn = smb_traffic_analyzer_closedir,
+	.offload_read_send_fn = smb_traffic_analyzer_offload_read_send,
+	.offload_read_recv_fn = smb_traffic_analyzer_offload_read_recv,
+	.offload_write_send_fn = smb_traffic_analyzer_offload_write_send,
+	.offload_write_recv_fn = smb_traffic_analyzer_offload_write_recv,
 };
 
 NTSTATUS samba_init_module(TALLOC_CTX *ctx) __attribute__((visibility("default")));

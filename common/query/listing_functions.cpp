@@ -117,8 +117,9 @@ ResultTable run_function(ExecContext& ctx, const LastActivity& fn, const Resolve
   const std::string order = fmt::format("CASE e.vfs_id {} ELSE 9 END", kSessionOrder);
   DbiResult res = ctx.query(fmt::format(
       "SELECT e.ts, e.vfs_id, u.username, u.domain, sh.value, f.value, f2.value, e.length, "
-      "e.result FROM (SELECT e.ts, e.vfs_id, e.user_id, e.share_id, e.file_id, e.file2_id, "
-      "e.length, e.result FROM smbta_events e WHERE 1 = 1{}{}{} ORDER BY e.ts DESC, {} DESC, "
+      "e.result, e.mode FROM (SELECT e.ts, e.vfs_id, e.user_id, e.share_id, e.file_id, "
+      "e.file2_id, e.length, e.result, e.mode FROM smbta_events e WHERE 1 = 1{}{}{} ORDER BY e.ts "
+      "DESC, {} DESC, "
       "COALESCE(e.file_id, 0) DESC LIMIT {}) e JOIN smbta_users u ON u.id = e.user_id JOIN "
       "smbta_strings sh "
       "ON sh.id = e.share_id LEFT JOIN smbta_strings f ON f.id = e.file_id LEFT JOIN "
@@ -133,6 +134,7 @@ ResultTable run_function(ExecContext& ctx, const LastActivity& fn, const Resolve
     const std::string file2 = res.get_text(7).value_or("");
     const auto length = res.get_int(8);
     const auto result = res.get_int(9);
+    const std::int64_t arg = res.get_int(10).value_or(0);  // mode, size or attribute bits
     std::string msg;
     const std::string n = length ? std::to_string(*length) : "0";
     switch (op) {
@@ -170,6 +172,33 @@ ResultTable run_function(ExecContext& ctx, const LastActivity& fn, const Resolve
         break;
       case Op::kCopy:
         msg = fmt::format("User {} copied {} bytes from {} to {}.", user, n, file, file2);
+        break;
+      // smbta additions: the size, mode or attribute bits are in file2 (the data view's
+      // string2), not in length.
+      case Op::kTruncate:
+        msg = fmt::format("User {} truncated file {} to {} bytes.", user, file, arg);
+        break;
+      case Op::kAllocate:
+        msg = fmt::format("User {} allocated {} bytes for file {}.", user, arg, file);
+        break;
+      case Op::kChmod:
+        msg = fmt::format("User {} changed the mode of {} to {:o}.", user, file, arg);
+        break;
+      case Op::kChown:
+        msg = fmt::format("User {} changed the owner of {} to {}.", user, file, file2);
+        break;
+      case Op::kSetAcl:
+        msg = fmt::format("User {} changed the ACL of {}.", user, file);
+        break;
+      case Op::kSetAttr:
+        msg = fmt::format("User {} changed the attributes of {} to 0x{:x}.", user, file, arg);
+        break;
+      case Op::kSetTimes:
+        msg = fmt::format("User {} changed the times of {}.", user, file);
+        break;
+      case Op::kConnect:
+        msg =
+            fmt::format("User {} connected with {}{}.", user, file, (arg & 1) ? ", encrypted" : "");
         break;
       case Op::kDropNotice:  // never stored (smbtad logs it)
         msg = fmt::format("A module could not deliver {} records.", result.value_or(0));

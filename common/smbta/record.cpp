@@ -11,9 +11,17 @@ OpShape shape_of(Op op) {
     case Op::kPwrite:
       return OpShape::kFileLength;
     case Op::kMkdir:
+    case Op::kChmod:
+    case Op::kSetAcl:
+    case Op::kSetAttr:
+    case Op::kConnect:
       return OpShape::kPathModeResult;
     case Op::kRename:
+    case Op::kChown:
       return OpShape::kTwoPathsResult;
+    case Op::kTruncate:
+    case Op::kAllocate:
+      return OpShape::kPathSizeResult;
     case Op::kOpen:
       return OpShape::kFileModeResult;
     case Op::kCopy:
@@ -24,6 +32,7 @@ OpShape shape_of(Op op) {
     case Op::kChdir:
     case Op::kClose:
     case Op::kUnlink:
+    case Op::kSetTimes:
       return OpShape::kPathResult;
   }
   return OpShape::kPathResult;
@@ -55,6 +64,22 @@ std::string_view op_name(Op op) {
       return "unlink";
     case Op::kCopy:
       return "copy";
+    case Op::kTruncate:
+      return "truncate";
+    case Op::kAllocate:
+      return "allocate";
+    case Op::kChmod:
+      return "chmod";
+    case Op::kChown:
+      return "chown";
+    case Op::kSetAcl:
+      return "setacl";
+    case Op::kSetAttr:
+      return "setattr";
+    case Op::kSetTimes:
+      return "settimes";
+    case Op::kConnect:
+      return "connect";
     case Op::kDropNotice:
       return "drop-notice";
   }

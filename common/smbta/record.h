@@ -25,12 +25,22 @@ enum class Op : std::uint8_t {
   kClose = 9,
   kUnlink = 10,
   kCopy = 11,  // server-side copy (copy_chunk): source, destination, bytes
+  // Changes of a file's size and metadata (who changed permissions is a common audit question)
+  // and the session's properties: smbta additions a 1.2.x receiver drops as unknown.
+  kTruncate = 12,  // path, new size, result
+  kAllocate = 13,  // path, offset + length of the allocation, result
+  kChmod = 14,     // path, mode, result
+  kChown = 15,     // path, "uid:gid" (-1: unchanged), result
+  kSetAcl = 16,    // path, security_info_sent bits, result
+  kSetAttr = 17,   // path, DOS attributes, result
+  kSetTimes = 18,  // path, result
+  kConnect = 19,   // tree connect: SMB dialect (path), encryption/signing flags (mode), result
   // Not a file operation: the module's notice that it could not deliver `result` records
   // (`length` bytes encoded) since its previous notice, e.g. while smbtad was unreachable.
   kDropNotice = 90,
 };
 
-inline constexpr int kMaxKnownOp = 11;
+inline constexpr int kMaxKnownOp = 19;
 
 // Which operation-specific sub-blocks follow the common blocks of an op.
 enum class OpShape : std::uint8_t {
@@ -40,6 +50,7 @@ enum class OpShape : std::uint8_t {
   kTwoPathsResult,  // rename: source, destination, result
   kFileModeResult,  // open: filename, mode, result
   kTwoPathsLength,  // copy: source, destination, length
+  kPathSizeResult,  // truncate, allocate: path, size (in Record::length), result
   kCounts,          // drop notice: records (in Record::result), bytes (in Record::length)
 };
 
@@ -71,6 +82,7 @@ inline constexpr std::uint64_t kMaxCopyLength = 1ULL << 40;         // server-si
 inline constexpr std::uint64_t kMaxResult = 0xffffffffULL;          // %u of the hook's int
 inline constexpr std::uint64_t kMaxLatencyUs = 1ULL << 40;          // about 12.7 days
 inline constexpr std::uint64_t kMaxDropCount = 1ULL << 48;          // records or bytes dropped
+inline constexpr std::uint64_t kMaxFileSize = 1ULL << 62;           // truncate/allocate: off_t
 
 // Why: one value type for a record lets the decoder, the aggregation cache, the monitors and the
 // store agree on field meaning, and lets the decoder reuse string capacity across records.
@@ -90,8 +102,8 @@ struct Record {
 
   std::string path;          // filename, path or rename/copy source
   std::string path2;         // rename/copy destination
-  std::uint64_t length = 0;  // bytes transferred (R/W, copy)
-  std::uint32_t mode = 0;    // mkdir/open create mode
+  std::uint64_t length = 0;  // bytes transferred (R/W, copy); new size (truncate, allocate)
+  std::uint32_t mode = 0;    // mkdir/open create mode; chmod mode, ACL/attribute/connect bits
   std::uint64_t result = 0;  // hook return printed %u: 4294967295 means failure
 
   bool operator==(const Record&) const = default;

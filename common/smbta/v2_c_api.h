@@ -29,8 +29,20 @@ enum smbta_c_op {
   SMBTA_C_OP_OPEN = 8,
   SMBTA_C_OP_CLOSE = 9,
   SMBTA_C_OP_UNLINK = 10,
-  SMBTA_C_OP_COPY = 11
+  SMBTA_C_OP_COPY = 11,
+  /* smbta additions (docs/protocol.md, "Operations added by smbta"): */
+  SMBTA_C_OP_TRUNCATE = 12, /* path, new size (length), result */
+  SMBTA_C_OP_ALLOCATE = 13, /* path, offset + length (length), result */
+  SMBTA_C_OP_CHMOD = 14,    /* path, mode, result */
+  SMBTA_C_OP_CHOWN = 15,    /* path, "uid:gid" (path2), result */
+  SMBTA_C_OP_SETACL = 16,   /* path, security_info_sent (mode), result */
+  SMBTA_C_OP_SETATTR = 17,  /* path, DOS attributes (mode), result */
+  SMBTA_C_OP_SETTIMES = 18, /* path, result */
+  SMBTA_C_OP_CONNECT = 19   /* dialect (path), encryption/signing flags (mode), result */
 };
+
+/* Number of op ids below the drop notice (the module's per-share operations mask). */
+#define SMBTA_C_OP_COUNT 20
 
 /* The value a failed call's result or length is sent as (-1 printed with %u). */
 #define SMBTA_C_FAILED 4294967295ULL
@@ -52,7 +64,7 @@ struct smbta_c_record {
   int64_t latency_us;    /* common block 8 when >= 0; < 0 = leave it out (7 blocks) */
   const char* path;      /* filename / path / source */
   const char* path2;     /* rename destination */
-  uint64_t length;       /* R/W bytes */
+  uint64_t length;       /* R/W/copy bytes; truncate/allocate size */
   uint32_t mode;         /* mkdir/open create mode */
   uint64_t result;       /* hook result as %u */
 };

@@ -141,6 +141,11 @@ void encode_body(const Record& r, std::string& out) {
       append_sub_block(out, r.path2);
       append_number(out, r.length);
       break;
+    case OpShape::kPathSizeResult:
+      append_sub_block(out, r.path);
+      append_number(out, r.length);
+      append_number(out, r.result);
+      break;
     case OpShape::kCounts:
       append_number(out, r.result);
       append_number(out, r.length);
@@ -246,6 +251,10 @@ ProtocolError parse_body(std::string_view body, Record& out) {
       if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
       if ((e = read_string(rd, out.path2)) != ProtocolError::kNone) return e;
       return read_number(rd, out.length, kBad, kMaxCopyLength);
+    case OpShape::kPathSizeResult:
+      if ((e = read_string(rd, out.path)) != ProtocolError::kNone) return e;
+      if ((e = read_number(rd, out.length, kBad, kMaxFileSize)) != ProtocolError::kNone) return e;
+      return read_number(rd, out.result, kBad, kMaxResult);
     case OpShape::kCounts:
       out.path.clear();
       if ((e = read_number(rd, out.result, kBad, kMaxDropCount)) != ProtocolError::kNone) return e;

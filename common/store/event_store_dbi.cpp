@@ -274,7 +274,10 @@ class DbiEventStore final : public EventStore {
     }
   }
 
-  static bool has_path2(Op op) { return op == Op::kRename || op == Op::kCopy; }
+  static bool has_path2(Op op) {
+    const OpShape shape = shape_of(op);
+    return shape == OpShape::kTwoPathsResult || shape == OpShape::kTwoPathsLength;
+  }
 
   // Inserts the missing values (existing ones are skipped) and reads all their ids back.
   void fetch_strings(const std::vector<std::string_view>& values) {
@@ -399,6 +402,8 @@ class DbiEventStore final : public EventStore {
     // A failed read/write/copy reports length -1 printed as %u; it moved no bytes.
     if (has_length) c.length = r.length == kFailedResult ? 0 : static_cast<std::int64_t>(r.length);
     if (has_mode) c.mode = r.mode;
+    // truncate/allocate: the new size is no transfer (rollups sum length as bytes moved).
+    if (shape == OpShape::kPathSizeResult) c.mode = static_cast<std::int64_t>(r.length);
     if (!has_length) c.result = static_cast<std::int64_t>(r.result);
     c.merged = row.merged;
     if (id.client != kAbsent) c.client_id = id.client;

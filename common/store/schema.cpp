@@ -99,8 +99,9 @@ std::string view_sql(std::string_view timestamp_expr, std::string_view length_ex
   f.value AS string1,
   {} AS length,
   CAST(e.result AS bigint) AS result,
-  CAST(CASE WHEN e.vfs_id IN (6, 11) THEN f2.value
-            WHEN e.vfs_id IN (4, 8) THEN CAST(e.mode AS text) END AS text) AS string2
+  CAST(CASE WHEN e.vfs_id IN (6, 11, 15) THEN f2.value
+            WHEN e.vfs_id IN (4, 8, 12, 13, 14, 16, 17, 19) THEN CAST(e.mode AS text)
+       END AS text) AS string2
 FROM smbta_events e
   JOIN smbta_users u ON u.id = e.user_id
   JOIN smbta_strings sh ON sh.id = e.share_id

@@ -26,8 +26,12 @@ DataRow row_for(const smbta::Record& r, std::uint64_t length) {
   using smbta::Op;
   const bool rw = smbta::is_read_write(r.op);
   std::string string2 = kNull;
-  if (r.op == Op::kRename || r.op == Op::kCopy) string2 = r.path2;
-  if (r.op == Op::kMkdir || r.op == Op::kOpen) string2 = num(r.mode);
+  const smbta::OpShape shape = smbta::shape_of(r.op);
+  if (shape == smbta::OpShape::kTwoPathsResult || shape == smbta::OpShape::kTwoPathsLength)
+    string2 = r.path2;
+  if (shape == smbta::OpShape::kPathModeResult || shape == smbta::OpShape::kFileModeResult)
+    string2 = num(r.mode);
+  if (shape == smbta::OpShape::kPathSizeResult) string2 = num(r.length);
   const bool has_length = rw || r.op == Op::kCopy;
   return {std::to_string(stored_vfs_id(r.op)),
           r.user,

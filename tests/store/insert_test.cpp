@@ -72,6 +72,10 @@ DataRow expected(const Record& rec) {
       d.result = static_cast<std::int64_t>(rec.result);
       d.string2 = rec.path2;
       break;
+    case OpShape::kPathSizeResult:  // the size is no transfer: stored as the op's argument
+      d.result = static_cast<std::int64_t>(rec.result);
+      d.string2 = std::to_string(rec.length);
+      break;
     case OpShape::kCounts:  // drop notices are logged by smbtad, never stored
       break;
   }

@@ -37,6 +37,10 @@ void fill_op_fields(Record& r, std::mt19937_64& rng) {
       r.path2 = pick(rng, {"copy/of/file", "c"});
       r.length = len(rng);
       break;
+    case OpShape::kPathSizeResult:
+      r.length = len(rng);
+      r.result = rng() % 2 ? 0 : kFailedResult;
+      break;
     case OpShape::kCounts:
       r.path.clear();
       r.result = rng() % 10000;

@@ -105,7 +105,8 @@ vfs_setup() {
   chmod 777 "$T/share"
   REC="$T/records.tsv"
   : >"$REC"
-  SPORT=$(free_port)
+  # VFS_SPORT: smbd's port chosen by the caller (445 in a private network namespace).
+  SPORT=${VFS_SPORT:-$(free_port)}
   RPORT=$(free_port)
   install_module_link
   # A real user (an existing system account, in the test's private passdb only).

@@ -5,9 +5,11 @@
 #
 # Usage: vfs_test.sh CASE      (run by ctest, label "vfs"; needs root, smbd and smbclient)
 # Environment: SMBTA_VFS_MODULE (the built .so), SMBTA_TEST_RECEIVER, SMBTAD,
-#              SMBTA_VFS_MODULE_DIR (smbd's vfs module dir).
+#              SMBTA_VFS_MODULE_DIR (smbd's vfs module dir), SMBTA_SMB_OPS (the libsmbclient
+#              client of smb_ops_client.c; the cases that need it are skipped without it).
 # Cases: ops anonymize_prefix anonymize_total encryption unix_socket socket_owner
-#        receiver_down receiver_stopped bad_key smbtad smbtad_both
+#        receiver_down receiver_stopped bad_key smbtad smbtad_both new_ops copychunk
+#        operations enable latency smbtad_new_ops
 # Exit 77 = skipped.
 set -euo pipefail
 case_name=${1:?case}
@@ -18,6 +20,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vfs/vfs_lib.sh
 . "$here/vfs_lib.sh"
 
+if [ "$case_name" = setacl ] && [ -z "${VFS_NETNS:-}" ]; then
+  [ "$(id -u)" -eq 0 ] || skip "needs root (smbd, a network namespace)"
+  command -v unshare >/dev/null && command -v ip >/dev/null || skip "unshare or ip not installed"
+  exec unshare -n env VFS_NETNS=1 VFS_SPORT=445 bash -c 'ip link set lo up && exec bash "$0" setacl' "$0"
+fi
 vfs_setup "$case_name"
 
 # Column numbers of the receiver's lines.
@@ -78,6 +85,19 @@ check_standard_records() {
   [[ "$first" == "${now:0:13}"* ]] || [[ "$(date -d "$first" +%s)" -gt $(( $(date +%s) - 600 )) ]] ||
     fail "timestamp $first is not local time near $now"
 }
+
+# smb_ops CMD [ARG] on //127.0.0.1/data/$1 (tests/vfs/smb_ops_client.c).
+smb_ops() {
+  local path=$1
+  shift
+  timeout 300 "$SMBTA_SMB_OPS" "$SPORT" "$SMB_USER" "$SMB_PASS" "smb://127.0.0.1/data/$path" "$@" \
+    2>"$T/smb_ops.err" || fail "smbta_smb_ops $path $*: $(cat "$T/smb_ops.err")"
+}
+need_smb_ops() { [ -x "${SMBTA_SMB_OPS:-}" ] || skip "smbta_smb_ops (libsmbclient) not built"; }
+# The field $2 of the records of op $1 for path $3, one a line.
+field_of() { awk -F'\t' -v op="$1" -v c="$2" -v p="$3" '$1 == op && $9 == p { print $c }' "$REC"; }
+# Records of share $1 (column 4).
+records_of_share() { awk -F'\t' -v s="$1" '$4 == s' "$REC" | wc -l; }
 
 case "$case_name" in
 ops)
@@ -359,6 +379,197 @@ smbtad_both)
     "data 700000"$'\n'"local 300000" "bytes written per share (TCP: data, Unix socket: local)"
   expect_eq "$(q "select group_concat(module_ip_address, ' ') from (select module_ip_address from modules order by 1)")" \
     "127.0.0.1 unix" "the modules smbtad saw"
+  ;;
+
+new_ops)
+  # The ops smbta added to V2 (docs/protocol.md): truncate, DOS attributes, times, ACLs, failed
+  # opens with their NTSTATUS, directory closes, the tree connect with the dialect.
+  need_smb_ops
+  start_receiver --port @RPORT@
+  start_smbd ""
+  make_file "$T/client/f" 1000
+  smbclient_cmds "put $T/client/f f.bin; mkdir d; put $T/client/f d\\g.bin; ls d\\*"
+  smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E -c "get missing.bin $T/client/m" \
+    >"$T/smbclient.missing.log" 2>&1 && fail "get of a missing file succeeded"
+  smb_ops f.bin truncate 100
+  smb_ops f.bin utimes
+  smb_ops f.bin readonly
+  wait_for_record setattr f.bin
+  expect_eq "$(stat -c %s "$T/share/f.bin")" 100 "size of f.bin after the truncate"
+  expect_eq "$(field_of truncate $C_LEN f.bin)" 100 "truncate record: new size"
+  expect_eq "$(field_of truncate $C_RESULT f.bin)" 0 "truncate record: result"
+  expect_ge "$(count_of settimes f.bin 0)" 1 "settimes records of f.bin (the client's utimes)"
+  # The write time smbd keeps itself for a written file is not a client's change.
+  expect_eq "$(count_of settimes d/g.bin)" 0 "settimes records of d/g.bin (only written)"
+  attrs=$(field_of setattr $C_MODE f.bin | tail -n 1)
+  [ $(( attrs & 1 )) -eq 1 ] || fail "setattr record: attributes $attrs without FILE_ATTRIBUTE_READONLY"
+  # Attributes smbd sets while it creates a file are part of the create.
+  expect_eq "$(count_of setattr d/g.bin)" 0 "setattr records of the created d/g.bin"
+  # The failed open: result failed, mode NT_STATUS_OBJECT_NAME_NOT_FOUND (0xc0000034).
+  expect_eq "$(count_of open missing.bin 4294967295)" 1 "failed open of missing.bin"
+  expect_eq "$(field_of open $C_MODE missing.bin)" 3221225524 "failed open: NTSTATUS in mode"
+  # The listed directory's handle: one open, one close.
+  expect_ge "$(count_of open d)" 1 "opens of the listed directory d"
+  expect_eq "$(count_of close d)" "$(count_of open d)" "closes of the listed directory d"
+  # One connect record per tree connect: dialect, no encryption asked for.
+  dialects=$(awk -F'\t' '$1 == "connect" && $4 == "data" { print $9 }' "$REC" | sort -u)
+  expect_eq "$dialects" SMB3_11 "dialect of the tree connects"
+  expect_eq "$(awk -F'\t' '$1 == "connect" && $12 % 256 != 0' "$REC")" "" "connects with encryption flags"
+  ;;
+
+setacl)
+  # A client's ACL change (fset_nt_acl). libsmbclient sets ACLs through a second connection (to
+  # IPC$, for the SID lookups) that ignores the port it was given and goes to 445: the case runs
+  # in a network namespace of its own (a private loopback), where smbd can have port 445.
+  need_smb_ops
+  start_receiver --port @RPORT@
+  start_smbd ""
+  make_file "$T/client/f" 1000
+  smbclient_cmds "put $T/client/f f.bin"
+  smb_ops f.bin setacl
+  wait_for_record setacl f.bin
+  expect_eq "$(field_of setacl $C_MODE f.bin)" 4 "setacl record: security_info_sent (DACL)"
+  expect_eq "$(field_of setacl $C_RESULT f.bin)" 0 "setacl record: result"
+  expect_eq "$(field_of setacl $C_USER f.bin)" "$SMB_USER" "setacl record: who changed the ACL"
+  ;;
+
+copychunk)
+  # A server-side copy within the share (FSCTL_SRV_COPYCHUNK_WRITE through libsmbclient's
+  # splice): copy records with the bytes copied, the source and the destination; no
+  # read or write records for the copied bytes.
+  need_smb_ops
+  start_receiver --port @RPORT@
+  start_smbd ""
+  make_file "$T/client/src" 3145728
+  smbclient_cmds "put $T/client/src src.bin"
+  copied=$(smb_ops src.bin copy smb://127.0.0.1/data/dst.bin)
+  expect_eq "$copied" 3145728 "bytes the client copied"
+  cmp "$T/client/src" "$T/share/dst.bin" || fail "the copy differs from its source"
+  copied_sum() { awk -F'\t' '$1 == "copy" && $9 == "src.bin" && $10 == "dst.bin" { s += $11 } END { print s + 0 }' "$REC"; }
+  copy_complete() { [ "$(copied_sum)" -ge 3145728 ]; }
+  wait_until "$VFS_WAIT_S" copy_complete || fail "copy records: $(copied_sum) bytes of src.bin -> dst.bin"
+  expect_eq "$(copied_sum)" 3145728 "bytes of the copy records"
+  expect_eq "$(awk -F'\t' '$1 == "copy" && $8 !~ /^[0-9]+$/' "$REC")" "" "copy records without latency"
+  expect_eq "$(bytes_of pwrite dst.bin)" 0 "bytes written to dst.bin by the client"
+  ;;
+
+operations)
+  # smb_traffic_analyzer:operations per share: [data] everything but pread and chdir, [some]
+  # only open and close.
+  start_receiver --port @RPORT@
+  SMB_EXTRA_SHARES="[some]
+  path = $T/share
+  read only = no
+  vfs objects = smb_traffic_analyzer
+  smb_traffic_analyzer:host = 127.0.0.1
+  smb_traffic_analyzer:port = $RPORT
+  smb_traffic_analyzer:operations = open close"
+  start_smbd "smb_traffic_analyzer:operations = all !pread !chdir"
+  standard_session
+  wait_for_record rmdir
+  expect_eq "$(awk -F'\t' '$4 == "data" && ($1 == "pread" || $1 == "chdir")' "$REC")" "" "pread/chdir records of [data]"
+  expect_eq "$(bytes_of pwrite f1.bin)" 1048576 "bytes written to f1.bin ([data] reports pwrite)"
+  make_file "$T/client/s" 5000
+  timeout 300 smbclient "//127.0.0.1/some" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E \
+    -c "put $T/client/s s.bin; get s.bin $T/client/s.back" >"$T/smbclient.some.log" 2>&1 ||
+    fail "smbclient to [some]: $(cat "$T/smbclient.some.log")"
+  closes_of_s() { [ "$(awk -F'\t' '$4 == "some" && $1 == "close" && $9 == "s.bin"' "$REC" | wc -l)" -ge 2 ]; }
+  wait_until "$VFS_WAIT_S" closes_of_s || fail "no two closes of s.bin from [some]"
+  expect_eq "$(awk -F'\t' '$4 == "some" && $1 != "open" && $1 != "close" { print $1 }' "$REC" | sort -u)" "" \
+    "ops other than open/close reported for [some]"
+  ;;
+
+enable)
+  # smb_traffic_analyzer:enable = no: the module is loaded on [data] but reports nothing;
+  # [on] (same settings otherwise) reports.
+  start_receiver --port @RPORT@
+  SMB_EXTRA_SHARES="[on]
+  path = $T/share
+  read only = no
+  vfs objects = smb_traffic_analyzer
+  smb_traffic_analyzer:host = 127.0.0.1
+  smb_traffic_analyzer:port = $RPORT"
+  start_smbd "smb_traffic_analyzer:enable = no"
+  standard_session
+  make_file "$T/client/o" 4000
+  timeout 300 smbclient "//127.0.0.1/on" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E \
+    -c "put $T/client/o o.bin" >"$T/smbclient.on.log" 2>&1 || fail "smbclient to [on]: $(cat "$T/smbclient.on.log")"
+  wait_for_record close o.bin
+  expect_eq "$(bytes_of pwrite o.bin)" 4000 "bytes written to [on]"
+  expect_eq "$(records_of_share data)" 0 "records of [data] (enable = no)"
+  [ "$(stat -c %s "$T/share/f2.bin" 2>/dev/null || echo gone)" = gone ] || fail "[data] did not work"
+  ;;
+
+latency)
+  # Every record carries the latency block in microseconds; a plausible value (a loopback
+  # session on a loaded machine: below 30 s, and not all zero). latency = no leaves it empty.
+  start_receiver --port @RPORT@
+  SMB_EXTRA_SHARES="[nolat]
+  path = $T/share
+  read only = no
+  vfs objects = smb_traffic_analyzer
+  smb_traffic_analyzer:host = 127.0.0.1
+  smb_traffic_analyzer:port = $RPORT
+  smb_traffic_analyzer:latency = no"
+  start_smbd ""
+  standard_session
+  check_standard_records "$SMB_USER" "$USER_SID"
+  expect_eq "$(awk -F'\t' '$4 == "data" && ($8 !~ /^[0-9]+$/ || $8 > 30000000)' "$REC")" "" \
+    "records without a plausible latency"
+  max=$(awk -F'\t' '$1 == "pwrite" || $1 == "pread" { if ($8 > m) m = $8 } END { print m + 0 }' "$REC")
+  expect_ge "$max" 1 "largest read/write latency (us)"
+  echo "largest read/write latency: $max us"
+  make_file "$T/client/n" 3000
+  timeout 300 smbclient "//127.0.0.1/nolat" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E \
+    -c "put $T/client/n n.bin" >"$T/smbclient.nolat.log" 2>&1 || fail "smbclient to [nolat]"
+  wait_for_record close n.bin
+  expect_eq "$(awk -F'\t' '$4 == "nolat" && $8 != "-"' "$REC")" "" "records of [nolat] with a latency"
+  ;;
+
+smbtad_new_ops)
+  # The real smbtad stores the new ops; smbtaquery lists them.
+  need_smb_ops
+  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
+  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+  for _ in 1 2 3 4 5; do
+    QPORT=$(free_port)
+    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
+      --spool-dir "$T/spool" >"$T/smbtad.log" 2>&1 &
+    RECV_PID=$!
+    wait_port "$RPORT" && break
+    grep -q "Address already in use" "$T/smbtad.log" || break
+    wait "$RECV_PID" 2>/dev/null || true
+    RPORT=$(free_port)
+  done
+  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  start_smbd ""
+  make_file "$T/client/src" 2000000
+  smbclient_cmds "put $T/client/src src.bin"
+  expect_eq "$(smb_ops src.bin copy smb://127.0.0.1/data/dst.bin)" 2000000 "bytes the client copied"
+  smb_ops dst.bin truncate 1000
+  smb_ops dst.bin readonly
+  q() { sqlite3 "$T/stad.db" "$1"; }
+  attr_stored() { [ "$(q "select count(*) from data where vfs_id = 17" 2>/dev/null || echo 0)" -ge 1 ]; }
+  wait_until "$VFS_WAIT_S" attr_stored || fail "smbtad did not store the setattr"
+  expect_eq "$(q "select sum(length) || ' ' || string1 || ' -> ' || string2 from data where vfs_id = 11 group by string1, string2")" \
+    "2000000 src.bin -> dst.bin" "stored server-side copy"
+  expect_eq "$(q "select string1 || ' ' || string2 || ' ' || result from data where vfs_id = 12")" \
+    "dst.bin 1000 0" "stored truncate (new size in string2)"
+  expect_eq "$(q "select count(*) from data where vfs_id = 19 and string1 = 'SMB3_11'")" 4 \
+    "stored tree connects (smbclient and three smb_ops sessions)"
+  # smbtaquery's last_activity names them.
+  if [ -x "${SMBTAQUERY:-}" ]; then
+    HOME="$T" "$SMBTAQUERY" -M sqlite3 -N "$T/stad.db" -q "global, last_activity 50;" -o csv \
+      >"$T/query.csv" 2>&1 || fail "smbtaquery: $(cat "$T/query.csv")"
+    grep -q "copied 1048576 bytes from src.bin to dst.bin" "$T/query.csv" ||
+      fail "smbtaquery does not show the copy (one row per 1 MiB chunk): $(cat "$T/query.csv")"
+    grep -q "truncated file dst.bin to 1000 bytes" "$T/query.csv" ||
+      fail "smbtaquery does not show the truncate: $(cat "$T/query.csv")"
+    grep -q "changed the attributes of dst.bin to 0x" "$T/query.csv" ||
+      fail "smbtaquery does not show the attribute change: $(cat "$T/query.csv")"
+    grep -q "connected with SMB3_11" "$T/query.csv" ||
+      fail "smbtaquery does not show the tree connect: $(cat "$T/query.csv")"
+  fi
   ;;
 
 *)
