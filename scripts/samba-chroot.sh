@@ -78,6 +78,7 @@ in_chroot() {
     exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       DEBIAN_FRONTEND=noninteractive SMBTA_TEST_QUICK="${SMBTA_TEST_QUICK-1}" \
+      CCACHE_DIR=/var/cache/smbta/ccache \
       SMBTA_CHROOT_SUITE="$SMBTA_CHROOT_SUITE_CHILD" \
       /bin/bash -c "$@"
   ' in_chroot "$root" "$@"
@@ -123,6 +124,9 @@ rm -rf "$root/root/smbta-setup"
 mkdir -p "$root/root/smbta-setup"
 cp "$clone/scripts/deps.sh" "$clone/scripts/prepare-samba-headers.sh" "$root/root/smbta-setup/"
 in_chroot 'bash /root/smbta-setup/deps.sh'
+# ccache inside (the build trees below use it): each copy of a clone has new mtimes, so without it
+# every run would compile everything again (kept in the chroot's /var/cache/smbta/ccache).
+in_chroot 'command -v ccache >/dev/null || apt-get install -y -qq --no-install-recommends ccache'
 stamp_time "Samba headers (scripts/prepare-samba-headers.sh inside the chroot)"
 # Status 3: the archive has no source for this samba (unstable's today). Then the module is built
 # only from a tree given with SMBTA_SAMBA_TREE; everything else is built and tested regardless.
@@ -181,6 +185,7 @@ vfs)
     cd /root/smbta
     cmake -S . -B build-vfs -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSMBTA_WERROR=ON \
       -DSMBTA_SANITIZE=ON -DSMBTA_BUILD_BENCH=OFF -DSMBTA_SAMBA_SOURCE='"$tree_in"' \
+      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
       >build-vfs.configure.log ||
       { cat build-vfs.configure.log; exit 1; }
     grep "smb_traffic_analyzer:" build-vfs.configure.log || true
@@ -199,7 +204,8 @@ test)
   # The Samba tree (SMBTA_SAMBA_TREE, or none) goes into the build tree's cache first: test.sh's
   # own configure keeps it.
   in_chroot 'cd /root/smbta && mkdir -p build-vfs &&
-    cmake -S . -B build-vfs -G Ninja -DSMBTA_SAMBA_SOURCE='"$tree_in"' >/dev/null &&
+    cmake -S . -B build-vfs -G Ninja -DSMBTA_SAMBA_SOURCE='"$tree_in"' \
+      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null &&
     SMBTA_TEST_BUILD_DIR=build-vfs bash scripts/test.sh'
   ;;
 esac
