@@ -152,6 +152,10 @@ fi
 # 3. configure with optional features off, but with the HAVE_* macros replace.h sees matching
 #    Debian's build (libbsd, acl, cap are installed as build deps) and with profiling data on.
 say "configuring (about a minute)"
+# Samba 4.24 and later stop at configure without a system libquic (QUIC transport): the tree's own
+# copy is allowed instead where it has one (only its configure checks run here).
+quic=""
+[ -d "$src/third_party/quic" ] && quic=",quic,ngtcp2"
 (
   cd "$src"
   # Debian's own flags where they shape the headers (debian/rules); features that need extra
@@ -162,7 +166,7 @@ say "configuring (about a minute)"
     --with-privatedir=/var/lib/samba/private --with-piddir=/run/samba \
     --with-lockdir=/run/samba --with-sockets-dir=/run/samba --with-statedir=/var/lib/samba \
     --with-cachedir=/var/cache/samba \
-    --bundled-libraries=NONE,ldb,pytalloc-util,pyldb-util,cmocka \
+    --bundled-libraries="NONE,ldb,pytalloc-util,pyldb-util,cmocka$quic" \
     --with-profiling-data --with-quota --with-syslog --with-utmp \
     --without-ad-dc --without-ads --without-ldap --without-pam --without-winbind \
     --without-json --without-libarchive --without-gpgme --without-systemd --without-ldb-lmdb \

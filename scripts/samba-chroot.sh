@@ -183,10 +183,12 @@ vfs)
   in_chroot '
     set -euo pipefail
     cd /root/smbta
+    # ccache only for a new build tree: another launcher would recompile an existing one entirely.
+    launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+    [ ! -f build-vfs/CMakeCache.txt ] || launcher=""
     cmake -S . -B build-vfs -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSMBTA_WERROR=ON \
       -DSMBTA_SANITIZE=ON -DSMBTA_BUILD_BENCH=OFF -DSMBTA_SAMBA_SOURCE='"$tree_in"' \
-      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-      >build-vfs.configure.log ||
+      $launcher >build-vfs.configure.log ||
       { cat build-vfs.configure.log; exit 1; }
     grep "smb_traffic_analyzer:" build-vfs.configure.log || true
     cmake --build build-vfs -j "$(nproc)" --target smb_traffic_analyzer smbta_test_receiver \
@@ -203,9 +205,11 @@ test)
   # The same build directory as ACTION vfs (same options), so each reuses the other's objects.
   # The Samba tree (SMBTA_SAMBA_TREE, or none) goes into the build tree's cache first: test.sh's
   # own configure keeps it.
-  in_chroot 'cd /root/smbta && mkdir -p build-vfs &&
-    cmake -S . -B build-vfs -G Ninja -DSMBTA_SAMBA_SOURCE='"$tree_in"' \
-      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null &&
+  # ccache only for a new build tree: another launcher would recompile an existing one entirely.
+  in_chroot 'cd /root/smbta && launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache" &&
+    { [ ! -f build-vfs/CMakeCache.txt ] || launcher=""; } &&
+    cmake -S . -B build-vfs -G Ninja -DSMBTA_SAMBA_SOURCE='"$tree_in"' $launcher >/dev/null &&
     SMBTA_TEST_BUILD_DIR=build-vfs bash scripts/test.sh'
   ;;
 esac
