@@ -155,7 +155,7 @@ say "configuring (about a minute)"
 # Samba 4.24 and later stop at configure without a system libquic (QUIC transport): the tree's own
 # copy is allowed instead where it has one (only its configure checks run here).
 quic=""
-[ -d "$src/third_party/quic" ] && quic=",quic,ngtcp2"
+[ -d "$src/third_party/quic" ] && quic=",libquic"
 (
   cd "$src"
   # Debian's own flags where they shape the headers (debian/rules); features that need extra
