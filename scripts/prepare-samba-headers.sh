@@ -152,10 +152,12 @@ fi
 # 3. configure with optional features off, but with the HAVE_* macros replace.h sees matching
 #    Debian's build (libbsd, acl, cap are installed as build deps) and with profiling data on.
 say "configuring (about a minute)"
-# Samba 4.24 and later stop at configure without a system libquic (QUIC transport): the tree's own
-# copy is allowed instead where it has one (only its configure checks run here).
+# Samba 4.24 and later stop at configure without a system libquic and ngtcp2 (QUIC transport; no
+# Debian package has libquic): the tree's own copies are allowed instead where it has them (only
+# their configure checks run here).
 quic=""
-[ -d "$src/third_party/quic" ] && quic=",libquic"
+[ -d "$src/third_party/quic" ] && quic+=",libquic"
+[ -d "$src/third_party/ngtcp2" ] && quic+=",libngtcp2,libngtcp2_crypto_gnutls"
 (
   cd "$src"
   # Debian's own flags where they shape the headers (debian/rules); features that need extra
