@@ -18,12 +18,19 @@
 #   SMBTA_CHROOT_CACHE   where chroots live (default /var/cache/smbta): <cache>/chroot-<suite>/
 #   SMBTA_DEBIAN_MIRROR  the Debian archive (default http://deb.debian.org/debian)
 #   SMBTA_TEST_QUICK     passed to scripts/test.sh for ACTION test (default 1)
+#   SMBTA_SAMBA_TREE     a Samba source tree (on this machine) of the chroot's samba release, for
+#                        when Debian's source of it cannot be fetched (sid today): copied into the
+#                        chroot's /var/cache/smbta/tree-<name>, prepared there once
+#                        (prepare-samba-headers.sh --source) and the module built against it
 #
 # Idempotent and cached: the debootstrap happens once (a stamp file marks a complete one; a
 # half-made chroot is removed and made again), deps.sh and the header preparation are no-ops when
 # done. The mounts (/proc, /dev, /dev/pts, /dev/shm, /sys) are made in a private mount namespace
 # (unshare), so none outlives the command, whatever way it ends. Needs root.
 set -euo pipefail
+# The whole script is one compound command, read before any of it runs: editing this file while
+# a long run (ACTION test) is under way must not change what that run executes next.
+{
 
 say() { echo "samba-chroot: $*" >&2; }
 die() {
@@ -71,6 +78,7 @@ in_chroot() {
     exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       DEBIAN_FRONTEND=noninteractive SMBTA_TEST_QUICK="${SMBTA_TEST_QUICK-1}" \
+      CCACHE_DIR=/var/cache/smbta/ccache \
       SMBTA_CHROOT_SUITE="$SMBTA_CHROOT_SUITE_CHILD" \
       /bin/bash -c "$@"
   ' in_chroot "$root" "$@"
@@ -100,6 +108,15 @@ else
   say "chroot $root exists (made $(cat "$stamp"))"
 fi
 
+# Debian unstable's Release file may carry a Valid-Until date already past on the mirror (a
+# snapshot): apt then refuses the suite. A test chroot of a moving suite does not need that replay
+# protection; stable suites keep it.
+case "$suite" in
+sid | unstable | experimental)
+  printf 'Acquire::Check-Valid-Until "false";\n' >"$root/etc/apt/apt.conf.d/99smbta-valid-until"
+  ;;
+esac
+
 # 2. smbta's dependencies (samba among them) and the Samba headers, inside. Both are no-ops when
 #    done; the headers are keyed by the chroot's samba version and cached in its /var/cache/smbta.
 stamp_time "dependencies (scripts/deps.sh inside the chroot)"
@@ -107,12 +124,38 @@ rm -rf "$root/root/smbta-setup"
 mkdir -p "$root/root/smbta-setup"
 cp "$clone/scripts/deps.sh" "$clone/scripts/prepare-samba-headers.sh" "$root/root/smbta-setup/"
 in_chroot 'bash /root/smbta-setup/deps.sh'
+# ccache inside (the build trees below use it): each copy of a clone has new mtimes, so without it
+# every run would compile everything again (kept in the chroot's /var/cache/smbta/ccache).
+in_chroot 'command -v ccache >/dev/null || apt-get install -y -qq --no-install-recommends ccache'
 stamp_time "Samba headers (scripts/prepare-samba-headers.sh inside the chroot)"
-in_chroot 'bash /root/smbta-setup/prepare-samba-headers.sh'
+# Status 3: the archive has no source for this samba (unstable's today). Then the module is built
+# only from a tree given with SMBTA_SAMBA_TREE; everything else is built and tested regardless.
+rc=0
+in_chroot 'bash /root/smbta-setup/prepare-samba-headers.sh' || rc=$?
+[ $rc -eq 0 ] || [ $rc -eq 3 ] || die "preparing the Samba headers in the $suite chroot failed"
+tree_in=""
+if [ -n "${SMBTA_SAMBA_TREE:-}" ]; then
+  [ -f "$SMBTA_SAMBA_TREE/VERSION" ] || die "SMBTA_SAMBA_TREE=$SMBTA_SAMBA_TREE is not a Samba tree"
+  tree_in="/var/cache/smbta/tree-$(basename "$(cd "$SMBTA_SAMBA_TREE" && pwd)")"
+  if [ ! -f "$root$tree_in/.smbta-prepared" ]; then
+    stamp_time "copying $SMBTA_SAMBA_TREE to $tree_in and preparing it inside the chroot"
+    rm -rf "$root$tree_in"
+    mkdir -p "$root$tree_in"
+    tar -C "$SMBTA_SAMBA_TREE" --exclude=./.git --exclude=./bin -cf - . | tar -C "$root$tree_in" -xf -
+  fi
+  in_chroot "bash /root/smbta-setup/prepare-samba-headers.sh --source $tree_in"
+elif [ $rc -eq 3 ]; then
+  say "$suite: the VFS module is not built (no source of its samba); SMBTA_SAMBA_TREE=DIR gives" \
+    "a Samba source tree of the same release to build it from"
+fi
 smbd_version=$(in_chroot 'smbd --version')
 say "$suite: $smbd_version, gcc $(in_chroot 'gcc -dumpfullversion')"
 
 [ "$action" = setup ] && exit 0
+if [ "$action" = vfs ] && [ -z "$tree_in" ] && [ $rc -eq 3 ]; then
+  say "skipped: no Samba source for the module in $suite (give SMBTA_SAMBA_TREE=DIR)"
+  exit 77
+fi
 
 # 3. A copy of this clone (tracked and untracked files, not ignored ones such as build trees) in
 #    /root/smbta; its build directories from earlier runs stay, so rebuilds are incremental.
@@ -140,8 +183,12 @@ vfs)
   in_chroot '
     set -euo pipefail
     cd /root/smbta
+    # ccache only for a new build tree: another launcher would recompile an existing one entirely.
+    launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+    [ ! -f build-vfs/CMakeCache.txt ] || launcher=""
     cmake -S . -B build-vfs -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSMBTA_WERROR=ON \
-      -DSMBTA_SANITIZE=ON -DSMBTA_BUILD_BENCH=OFF >build-vfs.configure.log ||
+      -DSMBTA_SANITIZE=ON -DSMBTA_BUILD_BENCH=OFF -DSMBTA_SAMBA_SOURCE='"$tree_in"' \
+      $launcher >build-vfs.configure.log ||
       { cat build-vfs.configure.log; exit 1; }
     grep "smb_traffic_analyzer:" build-vfs.configure.log || true
     cmake --build build-vfs -j "$(nproc)" --target smb_traffic_analyzer smbta_test_receiver \
@@ -156,7 +203,16 @@ vfs)
 test)
   stamp_time "the README test command inside the $suite chroot ($smbd_version)"
   # The same build directory as ACTION vfs (same options), so each reuses the other's objects.
-  in_chroot 'cd /root/smbta && SMBTA_TEST_BUILD_DIR=build-vfs bash scripts/test.sh'
+  # The Samba tree (SMBTA_SAMBA_TREE, or none) goes into the build tree's cache first: test.sh's
+  # own configure keeps it.
+  # ccache only for a new build tree: another launcher would recompile an existing one entirely.
+  in_chroot 'cd /root/smbta && launcher="-DCMAKE_C_COMPILER_LAUNCHER=ccache
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache" &&
+    { [ ! -f build-vfs/CMakeCache.txt ] || launcher=""; } &&
+    cmake -S . -B build-vfs -G Ninja -DSMBTA_SAMBA_SOURCE='"$tree_in"' $launcher >/dev/null &&
+    SMBTA_TEST_BUILD_DIR=build-vfs bash scripts/test.sh'
   ;;
 esac
 stamp_time "done ($suite)"
+exit 0
+}
