@@ -216,8 +216,11 @@ void Api::login(const httplib::Request& req, httplib::Response& res) {
   // An unknown user costs the same derivation as a known one: timing does not tell them apart.
   const bool ok = verify_password(password, u ? u->hash : dummy_hash_) && u.has_value();
   if (!ok) {
-    p_.limiter.failure(user_key, now);
-    p_.limiter.failure(addr_key, now);
+    // The delay counts from the answer, not from the request: the derivation itself may take
+    // longer than the first delay on a busy machine.
+    const auto failed_at = p_.now();
+    p_.limiter.failure(user_key, failed_at);
+    p_.limiter.failure(addr_key, failed_at);
     smbta::log::notice("web: failed login for user {} from {}", printable(user, 64),
                        req.remote_addr);
     return fail(res, 401, "wrong user or password");

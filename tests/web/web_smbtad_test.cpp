@@ -385,5 +385,14 @@ TEST(WebSmbtad, BadWebOptionsAreUsageErrors) {
   }
 }
 
+TEST(WebSmbtad, ConfigFileWebKeysAreRead) {
+  TempDir tmp;
+  const auto conf = tmp.path() / "smbtad.conf";
+  smbta::testing::write_file(conf, "[web]\nlisten = 127.0.0.1:99999\n");
+  auto r = smbtad::testing::run_smbtad({"-c", conf.string()}, tmp.path());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("[web] listen"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace smbtad::web
