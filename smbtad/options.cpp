@@ -80,6 +80,15 @@ constexpr option kLongOptions[] = {
     {"user", required_argument, nullptr, 1302},
     {"allow-root", no_argument, nullptr, 1303},
     // --- end of the ops block ---
+    // --- webSMBTA (smbtad/web/web_options.h) ---
+    {"web-listen", required_argument, nullptr, 1400},
+    {"web-cert", required_argument, nullptr, 1401},
+    {"web-key", required_argument, nullptr, 1402},
+    {"web-root", required_argument, nullptr, 1403},
+    {"web-users", required_argument, nullptr, 1404},
+    {"web-passwd", required_argument, nullptr, 1405},
+    {"web-role", required_argument, nullptr, 1406},
+    // --- end webSMBTA ---
     {nullptr, 0, nullptr, 0},
 };
 
@@ -235,6 +244,29 @@ void apply(int c, const std::string& arg, Options& o) {
       o.allow_root = true;
       break;
     // --- end of the ops block ---
+    // --- webSMBTA ---
+    case 1400:
+      web::parse_web_listen(arg, what, o.web);
+      break;
+    case 1401:
+    case 1402:
+    case 1403:
+    case 1404:
+      if (arg.empty()) throw UsageError(what + ": empty path");
+      (c == 1401   ? o.web.cert_file
+       : c == 1402 ? o.web.key_file
+       : c == 1403 ? o.web.root
+                   : o.web.users_file) = arg;
+      break;
+    case 1405:
+      if (arg.empty()) throw UsageError(what + ": empty user name");
+      o.web.passwd_user = arg;
+      break;
+    case 1406:
+      o.web.role = web::parse_web_role(arg, what);
+      o.web.role_given = true;
+      break;
+    // --- end webSMBTA ---
     default:
       break;
   }
@@ -356,6 +388,13 @@ constexpr ConfigKey kConfigKeys[] = {
     {"general", "user", 1302},
     {"general", "allow_root", kAllowRootBool},
     // --- end of the ops block ---
+    // --- webSMBTA ---
+    {"web", "listen", 1400},
+    {"web", "cert", 1401},
+    {"web", "key", 1402},
+    {"web", "root", 1403},
+    {"web", "users", 1404},
+    // --- end webSMBTA ---
 };
 
 // Keys smbtaquery, smbtamonitor and rrddriver read from their config file. smbtad ignores them,
@@ -546,6 +585,7 @@ void finalize_options(Options& o) {
     throw UsageError("--unix-socket-path: empty path");
   if (o.client_listeners.unix_socket && o.client_socket_path.empty())
     throw UsageError("--client-socket-path: empty path");
+  web::finalize_web_options(o.web, base);  // webSMBTA
   // The daemon runs in /: a relative log file would land there after daemonize().
   if (!o.log_file.empty())
     o.log_file = std::filesystem::absolute(o.log_file).lexically_normal().string();
@@ -624,7 +664,8 @@ Metrics:
   -h, --help                       this text      -V, --version   the version
 )",
                      SMBTA_DEFAULT_MODULE_PORT, SMBTA_DEFAULT_MODULE_SOCKET,
-                     SMBTA_DEFAULT_CLIENT_SOCKET);
+                     SMBTA_DEFAULT_CLIENT_SOCKET) +
+         web::web_help_text();  // webSMBTA
 }
 
 }  // namespace smbtad

@@ -21,6 +21,7 @@
 #include "options.h"
 #include "query_service.h"
 #include "store_writer.h"
+#include "web/listener.h"
 
 namespace smbtad {
 
@@ -120,6 +121,10 @@ class Server : public RecordSink, public ClientHost {
   void count_bad_records(ModuleSession& s);
   // The STATUS= line systemd shows (Type=notify).
   std::string service_status() const;
+  // --- webSMBTA (smbtad/web/): after hub_, so it is destroyed first ---
+  std::unique_ptr<web::WebListener> web_;
+  std::unique_ptr<EventFdReady> web_live_;  // live views to add to or remove from hub_
+  // --- end webSMBTA ---
 };
 
 }  // namespace smbtad
