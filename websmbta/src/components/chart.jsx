@@ -27,6 +27,10 @@ export function Chart({ opts, data, testid, height = 220 }) {
   }, [opts]);
   useEffect(() => {
     plot.current?.setData(data);
+    // What the chart shows, for tests and scripts that cannot read a canvas.
+    const el = box.current;
+    el.dataset.points = String(data[0].length);
+    el.dataset.sum = String(data.slice(1).reduce((a, ys) => a + ys.reduce((b, y) => b + (Number(y) || 0), 0), 0));
   }, [data]);
   return <div class="chart" ref={box} data-testid={testid} />;
 }
