@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { logout, session as getSession } from './api.js';
+import { PRESETS } from './components/timerange.jsx';
 import { Admin } from './views/admin.jsx';
 import { ObjectBrowser } from './views/browser.jsx';
 import { LiveView } from './views/live.jsx';
@@ -32,7 +33,11 @@ const go = (view, params) => {
 
 function App({ session }) {
   const route = useRoute();
-  const [range, setRange] = useState({ preset: 'today' });
+  // #/overview?range=hour|today|week|all opens the overview on that preset (bookmarks, scripts).
+  const [range, setRange] = useState(() => {
+    const preset = parseHash().params.get('range');
+    return { preset: preset && preset in PRESETS && preset !== 'custom' ? preset : 'today' };
+  });
   const [sel, setSel] = useState({});
   const [panels, setPanels] = useState(() => loadPanels(session.user));
   const views = [
