@@ -11,6 +11,7 @@
 #include "smbta/version.h"
 #include "store/dbi_connection.h"
 #include "store/prepare.h"
+#include "web/users_file.h"
 
 namespace {
 
@@ -72,6 +73,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   smbta::log::init(smbta::log::Sink::kStderr, options.debug_level, "smbtad");
+  // --- webSMBTA: --web-passwd manages the users file and exits ---
+  if (!options.web.passwd_user.empty())
+    return smbtad::web::run_web_passwd(options.web.users_file, options.web.passwd_user,
+                                       options.web.role, options.web.role_given, std::cin,
+                                       std::cout, std::cerr);
+  // --- end webSMBTA ---
   if (options.setup) {
     for (const auto& w : options.warnings) smbta::log::warning("{}", w);
     return setup_database(options);

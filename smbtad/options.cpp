@@ -73,6 +73,15 @@ constexpr option kLongOptions[] = {
     {"max-client-connections", required_argument, nullptr, 1200},
     {"client-idle-timeout", required_argument, nullptr, 1201},
     {"require-module-key", no_argument, nullptr, 1202},
+    // --- webSMBTA (smbtad/web/web_options.h) ---
+    {"web-listen", required_argument, nullptr, 1300},
+    {"web-cert", required_argument, nullptr, 1301},
+    {"web-key", required_argument, nullptr, 1302},
+    {"web-root", required_argument, nullptr, 1303},
+    {"web-users", required_argument, nullptr, 1304},
+    {"web-passwd", required_argument, nullptr, 1305},
+    {"web-role", required_argument, nullptr, 1306},
+    // --- end webSMBTA ---
     {nullptr, 0, nullptr, 0},
 };
 
@@ -210,6 +219,29 @@ void apply(int c, const std::string& arg, Options& o) {
       if (arg.empty()) throw UsageError(what + ": empty path");
       o.log_file = arg;
       break;
+    // --- webSMBTA ---
+    case 1300:
+      web::parse_web_listen(arg, what, o.web);
+      break;
+    case 1301:
+    case 1302:
+    case 1303:
+    case 1304:
+      if (arg.empty()) throw UsageError(what + ": empty path");
+      (c == 1301   ? o.web.cert_file
+       : c == 1302 ? o.web.key_file
+       : c == 1303 ? o.web.root
+                   : o.web.users_file) = arg;
+      break;
+    case 1305:
+      if (arg.empty()) throw UsageError(what + ": empty user name");
+      o.web.passwd_user = arg;
+      break;
+    case 1306:
+      o.web.role = web::parse_web_role(arg, what);
+      o.web.role_given = true;
+      break;
+    // --- end webSMBTA ---
     default:
       break;
   }
@@ -323,6 +355,13 @@ constexpr ConfigKey kConfigKeys[] = {
     {"general", "log_file", 1014},
     {"maintenance", "interval", 't'},
     {"maintenance", "config", 'm'},
+    // --- webSMBTA ---
+    {"web", "listen", 1300},
+    {"web", "cert", 1301},
+    {"web", "key", 1302},
+    {"web", "root", 1303},
+    {"web", "users", 1304},
+    // --- end webSMBTA ---
 };
 
 // Keys smbtaquery, smbtamonitor and rrddriver read from their config file. smbtad ignores them,
@@ -507,6 +546,7 @@ void finalize_options(Options& o) {
     throw UsageError("--unix-socket-path: empty path");
   if (o.client_listeners.unix_socket && o.client_socket_path.empty())
     throw UsageError("--client-socket-path: empty path");
+  web::finalize_web_options(o.web, base);  // webSMBTA
   // The daemon runs in /: a relative log file would land there after daemonize().
   if (!o.log_file.empty())
     o.log_file = std::filesystem::absolute(o.log_file).lexically_normal().string();
@@ -576,7 +616,8 @@ Process:
   -h, --help                       this text      -V, --version   the version
 )",
                      SMBTA_DEFAULT_MODULE_PORT, SMBTA_DEFAULT_MODULE_SOCKET,
-                     SMBTA_DEFAULT_CLIENT_SOCKET);
+                     SMBTA_DEFAULT_CLIENT_SOCKET) +
+         web::web_help_text();  // webSMBTA
 }
 
 }  // namespace smbtad

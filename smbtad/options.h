@@ -11,6 +11,7 @@
 #include "cli/usage_error.h"
 #include "smbta/defaults.h"
 #include "store/event_store.h"
+#include "web/web_options.h"
 
 namespace smbtad {
 
@@ -66,6 +67,10 @@ struct Options {
   // Clients have limits of their own: idle clients must never take a module's place.
   int max_client_connections = 1024;
   int client_idle_timeout_s = 300;  // no request, reply or monitor for this long: closed
+
+  // --- webSMBTA (smbtad/web/): the HTTP listener and --web-passwd ---
+  web::WebOptions web;
+  // --- end webSMBTA ---
 
   // Said on stderr (and logged) at start-up: settings that work but are probably not meant
   // (an unknown config key, a precision that looks like a port).

@@ -15,6 +15,7 @@
 #include "smbta/timestamp.h"
 #include "socket_place.h"
 #include "store/prepare.h"
+#include "web/live_feed.h"
 #include "writer_config.h"
 
 namespace smbtad {
@@ -102,6 +103,11 @@ Server::Server(const Options& o)
   add_listeners(o.client_listeners, o.client_socket_path, o.client_port(), Kind::kClient,
                 "clients");
   for (auto& l : listeners_) loop_.add(l->fd(), EPOLLIN, l.get());
+  // --- webSMBTA: binds now (errors reach the terminal); its threads start in run() ---
+  if (o.web.enabled())
+    web_ = std::make_unique<web::WebListener>(
+        o.web, o.use_db ? std::optional<smbta::store::DbParams>(o.db) : std::nullopt);
+  // --- end webSMBTA ---
   // Now, before daemonizing and before any thread starts: every thread inherits the mask, and
   // the signalfd reads the daemon's signals after the fork.
   signals_ = std::make_unique<SignalEvents>(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP},
@@ -387,11 +393,26 @@ void Server::run(const std::function<void()>& serving) {
       throw std::system_error(errno, std::generic_category(), "listen on " + l->what());
     smbta::log::notice("listening for {}", l->what());
   }
+  // --- webSMBTA ---
+  if (web_) {
+    web_live_ = std::make_unique<EventFdReady>(web_->live().wake_fd(), false,
+                                               [this] { web_->live().apply(hub_); });
+    loop_.add(web_->live().wake_fd(), EPOLLIN, web_live_.get());
+    web_->start();
+    smbta::log::notice("web dashboard on {}", web_->describe());
+  }
+  // --- end webSMBTA ---
   if (serving) serving();
   while (!stopping_) {
     loop_.run_once(1000);
     reap_closed();
   }
+  // --- webSMBTA: live views end, web threads stop before the hub and the database go ---
+  if (web_) {
+    loop_.remove(web_->live().wake_fd());
+    web_->stop(hub_);
+  }
+  // --- end webSMBTA ---
   // Everything already received is decoded; partial records of open connections cannot be.
   for (auto& [fd, s] : sessions_) {
     loop_.remove(fd);

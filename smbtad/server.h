@@ -19,6 +19,7 @@
 #include "options.h"
 #include "query_service.h"
 #include "store_writer.h"
+#include "web/listener.h"
 
 namespace smbtad {
 
@@ -108,6 +109,11 @@ class Server : public RecordSink, public ClientHost {
   LogThrottle drop_log_{std::chrono::seconds(10)};
   bool stopping_ = false;
   bool listeners_paused_ = false;
+
+  // --- webSMBTA (smbtad/web/): after hub_, so it is destroyed first ---
+  std::unique_ptr<web::WebListener> web_;
+  std::unique_ptr<EventFdReady> web_live_;  // live views to add to or remove from hub_
+  // --- end webSMBTA ---
 };
 
 }  // namespace smbtad
