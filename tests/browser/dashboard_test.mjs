@@ -38,16 +38,20 @@ let want;
 // Script errors in any page fail the run at the end (a throw in the handler would be lost).
 const pageErrors = [];
 
-async function login(context, who) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  page.on('pageerror', (e) => pageErrors.push(`${who.user}: ${e.message}`));
-  await page.goto(`${smbtad.base}/`);
+async function signIn(page, who) {
   await page.waitForURL(/\/login\.html$/);
   await page.fill('#login-user', who.user);
   await page.fill('#login-password', who.password);
   await page.click('#login-submit');
   await page.getByTestId('who').waitFor();
+}
+
+async function login(context, who) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  page.on('pageerror', (e) => pageErrors.push(`${who.user}: ${e.message}`));
+  await page.goto(`${smbtad.base}/`);
+  await signIn(page, who);
   return page;
 }
 
@@ -286,10 +290,12 @@ describe('webSMBTA', () => {
     assert.equal(await page.locator('[data-action=export-csv]').first().isVisible(), false);
     assert.equal(await page.getByTestId('panel-table').first().isVisible(), true);
     await page.emulateMedia({ media: 'screen' });
-    const other = await login(context, VIEWER);
-    await other.click('nav a[data-view=functions]');
-    await other.getByTestId('panels').waitFor();
-    assert.equal(await other.getByTestId('panel').count(), 0, "the viewer does not get the admin's panels");
+    // Same browser (same localStorage), another account: its own, empty set of panels.
+    await page.click('[data-action=logout]');
+    await signIn(page, VIEWER);
+    await page.click('nav a[data-view=functions]');
+    await page.getByTestId('panels').waitFor();
+    assert.equal(await page.getByTestId('panel').count(), 0, "the viewer does not get the admin's panels");
     await context.close();
   });
 

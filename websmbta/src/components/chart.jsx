@@ -61,13 +61,16 @@ export const usageOpts = {
 
 // Bytes per second over time (unix seconds on x).
 export const throughputOpts = {
+  scales: { y: fromZero },
   axes: [{}, { values: (u, vals) => vals.map(rate), size: 90 }],
   series: [{}, { label: 'Rate', stroke: BOTH, fill: 'rgba(47,133,90,0.15)', value: (u, v) => rate(v) }],
 };
 
 // The live view's moving graph: read and write bytes per second.
+const fromZero = { range: (u, min, max) => [0, Math.max(max * 1.1, 1)] };
+
 export const liveOpts = {
-  scales: { x: { range: (u, min, max) => [max - 120, max] } },
+  scales: { x: { range: (u, min, max) => [max - 120, max] }, y: fromZero },
   axes: [{}, { values: (u, vals) => vals.map(rate), size: 90 }],
   series: [
     {},
