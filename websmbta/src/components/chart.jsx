@@ -35,6 +35,9 @@ export function Chart({ opts, data, testid, height = 220 }) {
   return <div class="chart" ref={box} data-testid={testid} />;
 }
 
+// Rates and bytes start at 0, whatever the data's minimum.
+const fromZero = { range: (u, min, max) => [0, Math.max(max * 1.1, 1)] };
+
 const READ = '#2b6cb0';
 const WRITE = '#c05621';
 const BOTH = '#2f855a';
@@ -67,8 +70,6 @@ export const throughputOpts = {
 };
 
 // The live view's moving graph: read and write bytes per second.
-const fromZero = { range: (u, min, max) => [0, Math.max(max * 1.1, 1)] };
-
 export const liveOpts = {
   scales: { x: { range: (u, min, max) => [max - 120, max] }, y: fromZero },
   axes: [{}, { values: (u, vals) => vals.map(rate), size: 90 }],
