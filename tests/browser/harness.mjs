@@ -47,13 +47,13 @@ function run(file, args, { env, input } = {}) {
 // Why a class: the test needs the ports, paths and the process together, and one stop() that
 // reports a non-zero exit (the sanitizers' leak check runs at exit).
 export class Smbtad {
-  constructor({ smbtad, smbtaquery, webRoot }) {
+  constructor({ smbtad, smbtaquery, webRoot, db }) {
     this.bin = smbtad;
     this.query = smbtaquery;
     this.webRoot = webRoot;
     this.home = fs.mkdtempSync(path.join(os.tmpdir(), 'smbta-browser-'));
     fs.chmodSync(this.home, 0o700);
-    this.db = path.join(this.home, 'staddb');
+    this.db = db ?? path.join(this.home, 'staddb');
     this.users = path.join(this.home, 'web-users');
     this.logFile = path.join(this.home, 'smbtad.log');
     this.env = { ...process.env, HOME: this.home };
