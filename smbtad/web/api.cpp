@@ -218,7 +218,7 @@ void Api::login(const httplib::Request& req, httplib::Response& res) {
   if (!ok) {
     p_.limiter.failure(user_key, now);
     p_.limiter.failure(addr_key, now);
-    smbta::log::notice("web: failed login for user \"{}\" from {}", printable(user, 64),
+    smbta::log::notice("web: failed login for user {} from {}", printable(user, 64),
                        req.remote_addr);
     return fail(res, 401, "wrong user or password");
   }

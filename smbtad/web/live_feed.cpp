@@ -89,9 +89,13 @@ void LiveStream::push(std::string_view body) {
   if (rd.next(id_text) != smbta::ProtocolError::kNone) return;
   std::uint64_t id = 0;
   if (!smbta::parse_decimal(id_text, id)) return;
+  // The value is itself a sequence of sub-blocks (MonitorHub::on_record, on_second).
+  std::string_view value;
+  if (rd.next(value) != smbta::ProtocolError::kNone) return;
+  smbta::SubBlockReader fields(value);
   std::vector<std::string_view> f;
   std::string_view v;
-  while (f.size() < 8 && rd.next(v) == smbta::ProtocolError::kNone) f.push_back(v);
+  while (f.size() < 8 && fields.next(v) == smbta::ProtocolError::kNone) f.push_back(v);
   const std::int64_t now = unix_now();
   {
     std::lock_guard lock(mutex_);
