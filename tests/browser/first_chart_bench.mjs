@@ -43,9 +43,12 @@ try {
     await waitFor(() => page.evaluate(() => performance.getEntriesByName('websmbta-first-chart').length > 0),
       'the first chart', 120000);
     const ms = await page.evaluate(() => performance.getEntriesByName('websmbta-first-chart')[0].startTime);
+    // The next run starts when this one's queries are done: else it waits behind them.
+    await page.getByTestId('top-files').waitFor({ timeout: 300000 });
+    const all = await page.evaluate(() => performance.now());
     const sum = await page.getByTestId('usage-chart').getAttribute('data-sum');
     times.push(ms);
-    console.log(`run ${i + 1}: first chart after ${ms.toFixed(0)} ms (usage chart: ${sum} bytes)`);
+    console.log(`run ${i + 1}: first chart after ${ms.toFixed(0)} ms, all parts after ${all.toFixed(0)} ms (usage chart: ${sum} bytes)`);
   }
   times.sort((a, b) => a - b);
   console.log(`median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms`);

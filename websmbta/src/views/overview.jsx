@@ -8,14 +8,12 @@ import { resolveRange, TimeRange } from '../components/timerange.jsx';
 import { bytes, rate } from '../format.js';
 import { useLive } from './live.jsx';
 
-const PARTS = [
-  ['total_r', 'total r'],
-  ['total_w', 'total w'],
-  ['total_rw', 'total rw'],
-  ['top_shares', 'top 10 shares rw'],
-  ['top_users', 'top 10 users rw'],
-  ['top_files', 'top 10 files rw'],
-  ['usage', 'usage rw'],
+// Why four requests: each part is drawn as soon as it is there, so a slow part (top files over
+// millions of rows) does not hold back the charts and totals.
+const REQUESTS = [
+  [['total_r', 'total r'], ['total_w', 'total w'], ['total_rw', 'total rw'], ['usage', 'usage rw']],
+  [['top_shares', 'top 10 shares rw'], ['top_users', 'top 10 users rw']],
+  [['top_files', 'top 10 files rw']],
 ];
 
 function usageData(result) {
@@ -41,34 +39,37 @@ function throughputData(result) {
 }
 
 export function Overview({ range, setRange }) {
-  const [state, setState] = useState({ loading: true });
+  const [state, setState] = useState({ loading: true, results: {} });
   const resolved = useMemo(() => resolveRange(range), [range]);
   const params = { from: resolved.from, to: resolved.to };
   const live = useLive('global', 60);
 
   useEffect(() => {
     let stale = false;
-    setState((s) => ({ ...s, loading: true, error: null }));
-    const q = `global, ${PARTS.map((p) => p[1]).join(', ')};`;
-    Promise.all([query(q, params), query(`global, ${resolved.throughput};`)])
-      .then(([main, tp]) => {
-        if (stale) return;
-        const byName = {};
-        PARTS.forEach(([name], i) => (byName[name] = main.results[i]));
-        byName.throughput = tp.results[0];
-        setState({ loading: false, results: byName });
-      })
-      .catch((e) => !stale && setState({ loading: false, error: e.message }));
+    setState({ loading: true, results: {} });
+    const merge = (part) => !stale && setState((st) => ({ ...st, results: { ...st.results, ...part } }));
+    const fail = (e) => !stale && setState((st) => ({ ...st, error: e.message }));
+    const pending = REQUESTS.map((parts) =>
+      query(`global, ${parts.map((p) => p[1]).join(', ')};`, params)
+        .then((doc) => merge(Object.fromEntries(parts.map(([name], i) => [name, doc.results[i]]))))
+        .catch(fail),
+    );
+    pending.push(
+      query(`global, ${resolved.throughput};`)
+        .then((doc) => merge({ throughput: doc.results[0] }))
+        .catch(fail),
+    );
+    Promise.all(pending).then(() => !stale && setState((st) => ({ ...st, loading: false })));
     return () => {
       stale = true;
     };
   }, [resolved]);
 
   const r = state.results;
-  const total = (name) => r?.[name]?.rows?.[0]?.bytes ?? 0;
+  const total = (name) => r[name]?.rows?.[0]?.bytes ?? 0;
   const source = (fn) => ({ q: `global, ${fn};`, range: params });
-  const usage = useMemo(() => r && usageData(r.usage), [r]);
-  const tput = useMemo(() => r && throughputData(r.throughput), [r]);
+  const usage = useMemo(() => r.usage && usageData(r.usage), [r.usage]);
+  const tput = useMemo(() => r.throughput && throughputData(r.throughput), [r.throughput]);
   return (
     <section class="overview" data-testid="overview">
       <h2>Overview</h2>
@@ -77,19 +78,19 @@ export function Overview({ range, setRange }) {
       <div class="cards">
         <div class="card" data-testid="total-read">
           <span class="card-label">Read</span>
-          <span class="card-value" data-bytes={total('total_r')}>{bytes(total('total_r'))}</span>
+          <span class="card-value" data-bytes={r.total_r ? total('total_r') : undefined}>{bytes(total('total_r'))}</span>
         </div>
         <div class="card" data-testid="total-written">
           <span class="card-label">Written</span>
-          <span class="card-value" data-bytes={total('total_w')}>{bytes(total('total_w'))}</span>
+          <span class="card-value" data-bytes={r.total_w ? total('total_w') : undefined}>{bytes(total('total_w'))}</span>
         </div>
         <div class="card" data-testid="total-rw">
           <span class="card-label">Read + written</span>
-          <span class="card-value" data-bytes={total('total_rw')}>{bytes(total('total_rw'))}</span>
+          <span class="card-value" data-bytes={r.total_rw ? total('total_rw') : undefined}>{bytes(total('total_rw'))}</span>
         </div>
         <div class="card" data-testid="records">
           <span class="card-label">R/W records</span>
-          <span class="card-value">{r?.total_rw?.rows?.[0]?.records ?? 0}</span>
+          <span class="card-value">{r.total_rw?.rows?.[0]?.records ?? 0}</span>
         </div>
         <div class="card" data-testid="now-read">
           <span class="card-label">Read now</span>
@@ -100,26 +101,25 @@ export function Overview({ range, setRange }) {
           <span class="card-value" data-rate={live.last.write}>{rate(live.last.write)}</span>
         </div>
       </div>
-      {state.loading && <p class="loading">Loading…</p>}
-      {r && (
-        <>
-          <div class="charts">
-            <figure>
-              <figcaption>24-hour usage profile (bytes per hour of the day)</figcaption>
-              <Chart opts={usageOpts} data={usage} testid="usage-chart" />
-            </figure>
-            <figure>
-              <figcaption>Throughput ({resolved.throughput.replace(/^throughput /, 'last ').replace(/ rw$/, '')})</figcaption>
-              <Chart opts={throughputOpts} data={tput} testid="throughput-chart" />
-            </figure>
-          </div>
-          <div class="tops">
-            <ResultTable result={r.top_shares} source={source('top 10 shares rw')} testid="top-shares" pageSize={10} />
-            <ResultTable result={r.top_users} source={source('top 10 users rw')} testid="top-users" pageSize={10} />
-            <ResultTable result={r.top_files} source={source('top 10 files rw')} testid="top-files" pageSize={10} />
-          </div>
-        </>
-      )}
+      <div class="charts">
+        <figure>
+          <figcaption>24-hour usage profile (bytes per hour of the day)</figcaption>
+          {usage ? <Chart opts={usageOpts} data={usage} testid="usage-chart" /> : <p class="loading">Loading…</p>}
+        </figure>
+        <figure>
+          <figcaption>Throughput ({resolved.throughput.replace(/^throughput /, 'last ').replace(/ rw$/, '')})</figcaption>
+          {tput ? <Chart opts={throughputOpts} data={tput} testid="throughput-chart" /> : <p class="loading">Loading…</p>}
+        </figure>
+      </div>
+      <div class="tops">
+        {r.top_shares && <ResultTable result={r.top_shares} source={source('top 10 shares rw')} testid="top-shares" pageSize={10} />}
+        {r.top_users && <ResultTable result={r.top_users} source={source('top 10 users rw')} testid="top-users" pageSize={10} />}
+        {r.top_files ? (
+          <ResultTable result={r.top_files} source={source('top 10 files rw')} testid="top-files" pageSize={10} />
+        ) : (
+          <p class="loading">Loading top files…</p>
+        )}
+      </div>
     </section>
   );
 }
