@@ -15,7 +15,12 @@ packages=(
   libcpp-httplib-dev libsystemd-dev prometheus
   dpkg-dev python3 libparse-yapp-perl flex bison libtalloc-dev libtevent-dev libtdb-dev
   libpopt-dev libgnutls28-dev zlib1g-dev libkeyutils-dev libbsd-dev libacl1-dev libcap-dev
+  chromium
 )
+# node and npm bundle the webSMBTA dashboard (websmbta/; the browser tests need node 20 or later
+# for playwright-core). A NodeSource nodejs already brings npm; Debian's nodejs needs its npm.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
