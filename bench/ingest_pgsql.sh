@@ -5,6 +5,9 @@
 # processes serving smbtad's connections.
 pg_port=$((20000 + RANDOM % 10000))
 pg_dir=$work/pg
+pid=
+# The server runs as user postgres when this runs as root: it must reach its directory.
+chmod 711 "$work"
 SMBTA_PG_SERVER_OPTIONS=${SMBTA_PG_SERVER_OPTIONS-} \
   bash "$(dirname "$0")/../tests/support/pg_cluster.sh" start "$pg_dir" $pg_port >/dev/null
 trap 'kill $pid 2>/dev/null || true; bash "$(dirname "$0")/../tests/support/pg_cluster.sh" stop "$pg_dir" $pg_port; rm -rf "$work"' EXIT

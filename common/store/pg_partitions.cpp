@@ -108,6 +108,26 @@ std::uint64_t drop_partition(DbiConnection& db, const Partition& p, bool hourly,
   return n;
 }
 
+// Days from today beyond which a missing day's partition spans its month, or its year.
+constexpr std::int64_t kMonthSpanDays = 31;
+constexpr std::int64_t kYearSpanDays = 366;
+
+// The partition of the whole month (or year) holding `day`, for years 1000-9998.
+std::optional<Partition> span_of(std::int64_t day, bool month) {
+  const auto lo = bound(day);
+  if (!lo || *lo < kFirstDatedMs || *lo >= kEndDatedMs) return std::nullopt;
+  const std::string t = format_timestamp(*lo);
+  const int year = std::stoi(t.substr(0, 4)), mon = std::stoi(t.substr(5, 2));
+  const int next_year = month && mon < 12 ? year : year + 1;
+  const int next_mon = month ? (mon < 12 ? mon + 1 : 1) : 1;
+  const auto from = parse_timestamp(fmt::format("{:04}-{:02}-01 00:00:00", year, month ? mon : 1));
+  const auto to = parse_timestamp(fmt::format("{:04}-{:02}-01 00:00:00", next_year, next_mon));
+  if (!from || !to) return std::nullopt;
+  return Partition{month ? fmt::format("smbta_events_{:04}{:02}", year, mon)
+                         : fmt::format("smbta_events_{:04}", year),
+                   *from, *to};
+}
+
 }  // namespace
 
 std::string partition_name(std::int64_t day) {
@@ -199,15 +219,30 @@ void create_days(DbiConnection& db, const std::set<std::int64_t>& days) {
   if (days.empty()) return;
   db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kPartitionLock));
   db.exec("SET LOCAL client_min_messages = warning");
-  const auto parts = list(db);
+  auto parts = list(db);
+  const std::int64_t today = day_of(local_now_ms());
   for (const std::int64_t day : days) {
-    const auto lo = bound(day), hi = bound(day + 1);
-    if (std::any_of(parts.begin(), parts.end(),
-                    [&](const Partition& p) { return overlaps(p, lo, hi); }))
-      continue;
+    auto free = [&](const Partition& c) {
+      return std::none_of(parts.begin(), parts.end(),
+                          [&](const Partition& p) { return overlaps(p, c.lo, c.hi); });
+    };
+    const Partition one{partition_name(day), bound(day), bound(day + 1)};
+    if (!free(one)) continue;  // covered already (partitions are whole days, months or years)
+    // A day far from today gets the partition of its whole month or year (when nothing else
+    // lies there yet): records of a module with a wrong clock, or 1.2.x history converted,
+    // would otherwise create a partition for every day they touch.
+    const std::int64_t distance = day > today ? day - today : today - day;
+    Partition chosen = one;
+    for (const auto& wider : {distance > kYearSpanDays ? span_of(day, false) : std::nullopt,
+                              distance > kMonthSpanDays ? span_of(day, true) : std::nullopt})
+      if (wider && free(*wider)) {
+        chosen = *wider;
+        break;
+      }
     db.exec(fmt::format(
         "CREATE TABLE IF NOT EXISTS {} PARTITION OF smbta_events FOR VALUES FROM ({}) TO ({})",
-        partition_name(day), bound_sql(lo, "MINVALUE"), bound_sql(hi, "MAXVALUE")));
+        chosen.name, bound_sql(chosen.lo, "MINVALUE"), bound_sql(chosen.hi, "MAXVALUE")));
+    parts.push_back(chosen);
   }
 }
 

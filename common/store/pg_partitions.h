@@ -51,7 +51,9 @@ struct Partition {
 std::vector<Partition> list(DbiConnection& db);
 
 // Creates the partitions of `days` that no existing partition covers, inside the caller's
-// transaction (serialised against other smbtad instances by an advisory lock).
+// transaction (serialised against other smbtad instances by an advisory lock). A day more than
+// a month (a year) from today gets a partition for its whole month (year) where that range is
+// still free.
 void create_days(DbiConnection& db, const std::set<std::int64_t>& days);
 
 // Why: a row for which no partition exists is refused by PostgreSQL, and creating a partition
