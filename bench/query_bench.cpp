@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "store/pg_partitions.h"
 #include "store/rollup.h"
 #include "support/pg_conninfo.h"
 #include "support/test_records.h"
@@ -81,6 +83,14 @@ void fill(DbiConnection& db, std::int64_t n) {
           "INSERT INTO smbta_users (id, username, usersid, domain) SELECT x + 1, 'user' || "
           "CAST(x AS text), 'S-1-5-21-' || CAST(x % 3 AS text) || '-' || CAST(1000 + x AS text), "
           "'DOM' || CAST(x % 3 AS text) FROM c");
+  if (db.is_pgsql()) {
+    // smbta_events is partitioned by day: the generated span needs its partitions.
+    std::set<std::int64_t> days;
+    for (std::int64_t d = smbta::store::pg_partitions::day_of(kBase);
+         d <= smbta::store::pg_partitions::day_of(kBase + kSpanMs + 1000); ++d)
+      days.insert(d);
+    smbta::store::pg_partitions::create_days(db, days);
+  }
   // r1..r5: integer hashes of x (the same on both drivers).
   db.exec(fmt::format(
       "{0}INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "

@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <set>
 #include <stdexcept>
 
+#include "store/pg_partitions.h"
 #include "store/schema.h"
 
 namespace smbta::store {
@@ -136,6 +138,16 @@ ConvertReport convert_legacy(DbiConnection& db, bool dry_run,
         "'') LEFT JOIN smbta_strings f ON f.value = l.string1 LEFT JOIN smbta_strings f2 ON "
         "l.vfs_id = 6 AND f2.value = l.string2 WHERE l.vfs_id IS NOT NULL",
         ts_expr(db), mode_expr(db), L);
+    if (db.is_pgsql()) {
+      // smbta_events is partitioned by day: every day the 1.2.x rows cover needs its partition.
+      std::set<std::int64_t> days;
+      DbiResult d = db.query(fmt::format(
+          "SELECT DISTINCT CAST(floor(COALESCE({}, 0) / 86400000.0) AS bigint) FROM {} l WHERE "
+          "l.vfs_id IS NOT NULL",
+          ts_expr(db), L));
+      while (d.next()) days.insert(d.get_int(1).value_or(0));
+      pg_partitions::create_days(db, days);
+    }
     std::uint64_t copied = 0;
     if (progress) progress(0, rep.rows);
     if (db.is_sqlite()) {

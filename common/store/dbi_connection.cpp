@@ -381,6 +381,10 @@ sqlite3* DbiConnection::sqlite_handle() const {
   return is_sqlite() ? static_cast<sqlite3*>(static_cast<dbi_conn_t*>(conn_)->connection) : nullptr;
 }
 
+pg_conn* DbiConnection::pg_handle() const {
+  return is_pgsql() ? static_cast<pg_conn*>(static_cast<dbi_conn_t*>(conn_)->connection) : nullptr;
+}
+
 void DbiConnection::sqlite_exec_native(const std::string& sql) {
   sqlite3* handle = sqlite_handle();
   if (!handle) throw StoreError("sqlite_exec_native on a non-sqlite3 connection", false);

@@ -14,6 +14,8 @@
 
 #include "store/event_store.h"
 
+struct pg_conn;  // libpq's PGconn
+
 namespace smbta::store {
 
 // Why: libdbi results are C handles that must be freed on every path, and drivers disagree on
@@ -91,6 +93,8 @@ class DbiConnection {
   void sqlite_exec_native(const std::string& sql);
   // sqlite3 only: the driver's native handle (nullptr for other drivers).
   sqlite3* sqlite_handle() const;
+  // pgsql only: the libpq connection libdbd-pgsql opened (nullptr for other drivers), for COPY.
+  pg_conn* pg_handle() const;
 
   // The SQL literal for `s`, quotes included.
   std::string quote(std::string_view s);

@@ -7,14 +7,19 @@
 #include <climits>
 #include <functional>
 #include <limits>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "store/pg_copy_writer.h"
+#include "store/pg_partitions.h"
 #include "store/schema.h"
 #include "store/sqlite_writer.h"
 
@@ -95,6 +100,8 @@ class DbiEventStore final : public EventStore {
           "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
           "cache_size=-8192");
       fast_ = std::make_unique<SqliteWriter>(db_.sqlite_handle());
+    } else if (db_.is_pgsql()) {
+      pg_ = std::make_unique<PgCopyWriter>(db_);
     }
   }
 
@@ -163,6 +170,10 @@ class DbiEventStore final : public EventStore {
   // Dictionary rows are kept: they are few (distinct names only) and events still being
   // written may refer to them.
   std::uint64_t purge_older_than(std::int64_t cutoff_ms) override {
+    if (pg_ && pg_partitions::is_partitioned(db_)) {
+      cover_.forget();  // partitions are dropped (and created ahead)
+      return pg_partitions::purge_older_than(db_, cutoff_ms, local_now_ms());
+    }
     db_.begin();
     try {
       const auto n = db_.exec(fmt::format("DELETE FROM smbta_events WHERE ts < {}", cutoff_ms));
@@ -223,6 +234,8 @@ class DbiEventStore final : public EventStore {
     if (incomplete.empty()) return;
     if (fast_) {
       resolve_natively(miss_strings, miss_users);
+    } else if (pg_) {
+      resolve_with_copy(miss_strings, miss_users);
     } else if (!miss_strings.empty()) {
       std::vector<std::string_view> sorted(miss_strings.begin(), miss_strings.end());
       // One global order for dictionary inserts: two pgsql writers that both create the same
@@ -230,7 +243,7 @@ class DbiEventStore final : public EventStore {
       std::sort(sorted.begin(), sorted.end());
       fetch_strings(sorted);
     }
-    if (!fast_ && !miss_users.empty()) {
+    if (!fast_ && !pg_ && !miss_users.empty()) {
       std::vector<std::pair<std::string, UserFields>> sorted(miss_users.begin(), miss_users.end());
       std::sort(sorted.begin(), sorted.end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -272,6 +285,26 @@ class DbiEventStore final : public EventStore {
       auto [it, inserted] = users_.emplace(key, fast_->user_id(u.user, u.sid, u.domain));
       if (inserted) new_users_.push_back(it->first);
     }
+  }
+
+  // pgsql: all missing values of the batch in one COPY and one query, users likewise.
+  void resolve_with_copy(const std::unordered_set<std::string_view>& strings,
+                         const std::unordered_map<std::string, UserFields>& users) {
+    const std::vector<std::string_view> values(strings.begin(), strings.end());
+    pg_->string_ids(values, [&](std::string_view v, std::int64_t id) {
+      auto [it, inserted] = strings_.emplace(std::string(v), id);
+      if (inserted) new_strings_.push_back(it->first);
+    });
+    std::vector<PgUser> list;
+    list.reserve(users.size());
+    for (const auto& entry : users)
+      list.push_back({entry.second.user, entry.second.sid, entry.second.domain});
+    std::string key;
+    pg_->user_ids(list, [&](const PgUser& u, std::int64_t id) {
+      user_key(key, u.user, u.sid, u.domain);
+      auto [it, inserted] = users_.emplace(key, id);
+      if (inserted) new_users_.push_back(it->first);
+    });
   }
 
   static bool has_path2(Op op) {
@@ -434,10 +467,12 @@ class DbiEventStore final : public EventStore {
       return fast_->grow(c, c.ts, c.ts + 1) ||
              (ranged && fast_->grow(c, row.bucket_start_ms, row.bucket_start_ms + row.bucket_ms));
     }
-    // One row at most, even if two ever matched: a sum must not be added twice.
+    // One row at most, even if two ever matched: a sum must not be added twice. A ctid is
+    // unique within one partition only, hence the tableoid.
     const std::string head = fmt::format(
-        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE ctid = (SELECT "
-        "ctid FROM smbta_events WHERE vfs_id = {} AND user_id = {} AND share_id = {} AND "
+        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE (tableoid, "
+        "ctid) = (SELECT tableoid, ctid FROM smbta_events WHERE vfs_id = {} AND user_id = {} AND "
+        "share_id = {} AND "
         "file_id = {} AND ",
         c.length.value_or(0), c.merged, c.vfs_id, c.user_id, c.share_id, c.file_id);
     if (db_.exec(fmt::format("{}ts = {} LIMIT 1)", head, c.ts)) > 0) return true;
@@ -451,6 +486,11 @@ class DbiEventStore final : public EventStore {
     if (fast_) {
       for (std::size_t i = begin; i < end; ++i) fast_->add(columns(rows[i], ids_[i]));
       fast_->flush();
+      return;
+    }
+    if (pg_) {
+      for (std::size_t i = begin; i < end; ++i) pg_->add(columns(rows[i], ids_[i]));
+      pg_->flush();
       return;
     }
     std::string& sql = sql_;
@@ -486,7 +526,43 @@ class DbiEventStore final : public EventStore {
     }
   }
 
+  // pgsql: creates the partitions the batch's days need, before its transaction begins.
+  void cover_days(std::span<const Row> rows) {
+    if (!partitioned_) partitioned_ = pg_partitions::is_partitioned(db_);
+    if (!*partitioned_) return;
+    std::set<std::int64_t> days;
+    std::int64_t last = 0;
+    bool any = false;
+    for (const Row& r : rows) {
+      const std::int64_t d = pg_partitions::day_of(r.rec.timestamp_ms);
+      if (any && d == last) continue;
+      any = true;
+      last = d;
+      if (!cover_.covered(d)) days.insert(d);
+    }
+    if (days.empty()) return;
+    cover_.reload(db_);
+    cover_.ensure(db_, days);
+  }
+
   void insert_marked(std::span<const Row> rows, const ReplayMark* mark) {
+    if (!pg_) return insert_once(rows, mark);
+    // Another smbtad's maintenance may drop a partition this one still believes in: a row
+    // for that day is refused, the partitions are read again and the batch is tried once more.
+    for (int attempt = 0;; ++attempt) {
+      if (!rows.empty()) cover_days(rows);
+      try {
+        return insert_once(rows, mark);
+      } catch (const StoreError& e) {
+        if (attempt > 0 || e.connection_lost() ||
+            std::string_view(e.what()).find("no partition of relation") == std::string_view::npos)
+          throw;
+        cover_.forget();
+      }
+    }
+  }
+
+  void insert_once(std::span<const Row> rows, const ReplayMark* mark) {
     if (rows.empty() && !mark) return;
     if (strings_.size() > kMaxCachedIds || users_.size() > kMaxCachedIds ||
         cached_bytes_ > kMaxCachedBytes) {
@@ -508,6 +584,7 @@ class DbiEventStore final : public EventStore {
       new_users_.clear();
     } catch (...) {
       if (fast_) fast_->discard();
+      if (pg_) pg_->discard();
       db_.rollback();
       forget_new_ids();
       throw;
@@ -533,6 +610,9 @@ class DbiEventStore final : public EventStore {
 
   DbiConnection db_;
   std::unique_ptr<SqliteWriter> fast_;  // sqlite3 only; destroyed before db_ closes
+  std::unique_ptr<PgCopyWriter> pg_;    // pgsql only
+  pg_partitions::Cover cover_;          // pgsql: the partitions known to exist
+  std::optional<bool> partitioned_;     // pgsql: whether smbta_events is partitioned
   std::vector<RowIds> ids_;             // per row of the batch being inserted
   IdMap strings_;
   IdMap users_;

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include "smbta/timestamp.h"
+#include "store/pg_partitions.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -158,7 +161,8 @@ std::vector<std::string> pgsql_ddl() {
       "PRIMARY KEY, username text NOT NULL, usersid text NOT NULL, domain text NOT NULL)",
       "CREATE UNIQUE INDEX IF NOT EXISTS smbta_users_md5 ON smbta_users "
       "(md5(username), md5(usersid), md5(domain))",
-      fmt::format("CREATE TABLE IF NOT EXISTS smbta_events ({})", kEventColumns),
+      // Partitioned by day: retention drops whole days (pg_partitions.h).
+      pg_partitions::partitioned_table_sql(kEventColumns),
       std::string(kEventIndex),
       std::string(kStatusTable),
       std::string(kModulesTable),
@@ -231,6 +235,7 @@ void create(DbiConnection& db) {
   db.begin();
   try {
     for (const auto& stmt : db.is_sqlite() ? sqlite_ddl() : pgsql_ddl()) db.exec(stmt);
+    if (db.is_pgsql()) pg_partitions::prepare(db, local_now_ms());
     create_view(db);
     const std::string v = db.quote(kSchemaVersion);
     db.exec(fmt::format(

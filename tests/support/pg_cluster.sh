@@ -50,9 +50,11 @@ case $cmd in
     pg "$bindir/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
       --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
-    # fsync off: the cluster is thrown away after the run.
+    # fsync off: the cluster is thrown away after the run. SMBTA_PG_SERVER_OPTIONS replaces
+    # these settings (bench/ingest_bench.sh measures with the server's defaults).
+    server_opts=${SMBTA_PG_SERVER_OPTIONS--c fsync=off -c full_page_writes=off}
     pg "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $server_opts" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     psql=("$bindir/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q)
     pg "${psql[@]}" -c "CREATE USER smbta CREATEDB PASSWORD 'smbta-test'"
