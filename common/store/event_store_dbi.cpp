@@ -308,7 +308,13 @@ class DbiEventStore final : public EventStore {
   static bool has_path2(Op op) { return op == Op::kRename || op == Op::kCopy; }
 
   // Inserts the missing values (existing ones are skipped) and reads all their ids back.
-  void fetch_strings(const std::vector<std::string_view>& values) {
+  // MySQL: an INSERT that waited for another writer's equal row may skip its own although that
+  // row then is not there (seen under two writers: the other's transaction was rolled back as a
+  // deadlock victim); the values still missing are inserted again, a few times at most.
+  static constexpr int kMysqlDictionaryRounds = 4;
+
+  void fetch_strings(const std::vector<std::string_view>& values,
+                     int rounds = kMysqlDictionaryRounds) {
     const bool pg = db_.is_pgsql(), my = db_.is_mysql();
     std::string ins, sel;
     std::size_t first = 0;
@@ -335,6 +341,9 @@ class DbiEventStore final : public EventStore {
       ins += ' ';
       ins += dialect::on_conflict_ignore(db_, "id");
       sel += ')';
+      // A locking read sees the rows another writer committed while our INSERT waited for it,
+      // whatever snapshot the transaction holds (MySQL's consistent reads would not).
+      if (my) sel += " LOCK IN SHARE MODE";
       db_.exec(ins);
       DbiResult r = db_.query(sel);
       std::size_t found = 0;
@@ -350,14 +359,23 @@ class DbiEventStore final : public EventStore {
           ++found;
         }
       }
-      if (found != i - first)
-        throw StoreError(fmt::format("dictionary lookup returned {} of {} ids", found, i - first),
-                         false);
+      if (found != i - first) {
+        if (!my || rounds <= 1)
+          throw StoreError(fmt::format("dictionary lookup returned {} of {} ids", found, i - first),
+                           false);
+        std::vector<std::string_view> missing;
+        for (std::size_t k = first; k < i; ++k) {
+          lookup_key_.assign(values[k]);
+          if (!strings_.contains(lookup_key_)) missing.push_back(values[k]);
+        }
+        fetch_strings(missing, rounds - 1);
+      }
       first = i;
     }
   }
 
-  void fetch_users(const std::vector<std::pair<std::string, UserFields>>& users) {
+  void fetch_users(const std::vector<std::pair<std::string, UserFields>>& users,
+                   int rounds = kMysqlDictionaryRounds) {
     const bool pg = db_.is_pgsql(), my = db_.is_mysql();
     std::string ins, sel;
     std::size_t first = 0;
@@ -402,6 +420,7 @@ class DbiEventStore final : public EventStore {
       }
       ins += ' ';
       ins += dialect::on_conflict_ignore(db_, "id");
+      if (my) sel += " LOCK IN SHARE MODE";  // as in fetch_strings
       db_.exec(ins);
       DbiResult r = db_.query(sel);
       std::size_t found = 0;
@@ -421,8 +440,15 @@ class DbiEventStore final : public EventStore {
           ++found;
         }
       }
-      if (found != i - first)
-        throw StoreError(fmt::format("user lookup returned {} of {} ids", found, i - first), false);
+      if (found != i - first) {
+        if (!my || rounds <= 1)
+          throw StoreError(fmt::format("user lookup returned {} of {} ids", found, i - first),
+                           false);
+        std::vector<std::pair<std::string, UserFields>> missing;
+        for (std::size_t k = first; k < i; ++k)
+          if (!users_.contains(users[k].first)) missing.push_back(users[k]);
+        fetch_users(missing, rounds - 1);  // as in fetch_strings
+      }
       first = i;
     }
   }
