@@ -6,7 +6,9 @@
 # Usage: bash bench/ingest_bench.sh [build-dir] [records]
 # Environment: SMBTA_BENCH_PRECISIONS="0 5" (default), SMBTA_BENCH_SMBTAD_ARGS (added to smbtad's
 # command line, e.g. "--file-rollup 1"), SMBTA_BENCH_DRIVER=pgsql (a private PostgreSQL cluster
-# instead of sqlite3, bench/ingest_pgsql.sh; the CPU of its server processes is printed too).
+# instead of sqlite3, bench/ingest_pgsql.sh; the CPU of its server processes is printed too),
+# SMBTA_BENCH_DRIVER=mysql (a private MariaDB server, bench/ingest_mysql.sh; bytes/row is InnoDB's
+# data + index length), SMBTA_BENCH_CONNECTIONS="1 4 16" (default).
 set -euo pipefail
 build=${1:-build}
 records=${2:-1000000}
@@ -17,10 +19,11 @@ loadgen=$build/bench/smbta_loadgen
 work=$(mktemp -d /tmp/smbta-bench-XXXXXX)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$((30000 + RANDOM % 20000))
+pid=
 
 cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 
-# The database under test; ingest_pgsql.sh replaces these for PostgreSQL.
+# The database under test; ingest_pgsql.sh and ingest_mysql.sh replace these.
 db=
 db_args=()
 db_prepare() { db=$work/home/.smbtad/staddb; db_args=(); }
@@ -32,7 +35,8 @@ db_bytes() { sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null; stat -
 case ${SMBTA_BENCH_DRIVER:-sqlite3} in
   sqlite3) ;;
   pgsql) source "$(dirname "$0")/ingest_pgsql.sh" ;;
-  *) echo "SMBTA_BENCH_DRIVER must be sqlite3 or pgsql" >&2; exit 1 ;;
+  mysql) source "$(dirname "$0")/ingest_mysql.sh" ;;
+  *) echo "SMBTA_BENCH_DRIVER must be sqlite3, pgsql or mysql" >&2; exit 1 ;;
 esac
 
 run() {
@@ -72,6 +76,6 @@ run() {
 }
 
 for p in ${SMBTA_BENCH_PRECISIONS:-0 5}; do
-  for c in 1 4 16; do run $p $c; done
+  for c in ${SMBTA_BENCH_CONNECTIONS:-1 4 16}; do run $p $c; done
 done
 for p in ${SMBTA_BENCH_PRECISIONS:-0 5}; do run $p 16 1000; done

@@ -9,6 +9,7 @@ packages=(
   libdbi-dev libdbd-sqlite3 libdbd-pgsql sqlite3 libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
+  mariadb-server libdbd-mysql
   libncurses-dev librrd-dev rrdtool tmux
   samba smbclient iproute2
   man-db groff-base logrotate systemd lintian
@@ -29,8 +30,9 @@ done
 if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  # Keep package installs from starting system services (postgresql, smbd, prometheus) on this
-  # machine: the tests start their own.
+  # Keep package installs from starting system services (postgresql, mariadb, smbd, prometheus)
+  # on this machine: the tests start private servers of their own (tests/support/pg_cluster.sh,
+  # mysql_server.sh) on other ports.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod 755 /usr/sbin/policy-rc.d

@@ -277,15 +277,15 @@ Options finish(Parse& p) {
       throw UsageError(fmt::format("-c/--config-file: {}", e.what()));
     }
   }
-  if (o.db.driver != "sqlite3" && o.db.driver != "pgsql")
-    throw UsageError(
-        fmt::format("-M/--dbdriver: unsupported driver '{}' (use sqlite3 or pgsql)", o.db.driver));
+  if (o.db.driver != "sqlite3" && o.db.driver != "pgsql" && o.db.driver != "mysql")
+    throw UsageError(fmt::format(
+        "-M/--dbdriver: unsupported driver '{}' (use sqlite3, pgsql or mysql)", o.db.driver));
   if (o.db.driver == "sqlite3") {
     if (o.db.name.empty()) o.db.name = "staddb";
     if (o.db.sqlite_dbdir.empty() && !std::filesystem::path(o.db.name).has_parent_path())
       o.db.sqlite_dbdir = smbta::cli::home_dir() + "/.smbtad";
   } else if (o.db.name.empty() && !o.network) {
-    throw UsageError("-N/--dbname: a database name is required for driver pgsql");
+    throw UsageError("-N/--dbname: a database name is required for driver " + o.db.driver);
   }
   if (o.network && (o.action == Action::kConvert || o.action == Action::kInstallRollups))
     throw UsageError("-C and --install-rollups work on the database directly, not over -h/-i/-u");
@@ -320,7 +320,7 @@ Queries (see -p for the language):
 
 Database (direct mode, the default; default: sqlite3 at $HOME/.smbtad/staddb;
 smbtaquery never creates a database: a missing one is an error naming its path):
-  -M, --dbdriver DRIVER    sqlite3 or pgsql
+  -M, --dbdriver DRIVER    sqlite3, pgsql or mysql
   -N, --dbname NAME        database name (sqlite3: file name or path)
   -S, --dbuser USER        database user
   -H, --dbhost HOST        database host

@@ -13,6 +13,7 @@
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/rollup.h"
+#include "store/sql_dialect.h"
 
 namespace smbta::query {
 
@@ -35,11 +36,22 @@ class ExecContext {
     if (opts_.on_sql) opts_.on_sql(sql);
     return db_.query(sql);
   }
-  // Text ordering must not depend on the server's locale: byte order on both drivers.
+  // Text ordering must not depend on the server's locale: byte order on every driver (the
+  // MySQL text columns are utf8mb4_bin).
   std::string ordered(std::string_view expr) const {
     return db_.is_pgsql() ? fmt::format("{} COLLATE \"C\"", expr) : std::string(expr);
   }
-  std::string like() const { return db_.is_pgsql() ? "ILIKE" : "LIKE"; }
+  // Case-insensitive LIKE, as an operator between the text and the pattern. MySQL: the
+  // columns compare byte-wise, so the match takes a case-insensitive collation (which also
+  // folds some accents).
+  std::string like() const {
+    return db_.is_pgsql() ? "ILIKE" : db_.is_mysql() ? "COLLATE utf8mb4_general_ci LIKE" : "LIKE";
+  }
+  // `expr` read as a 64-bit integer, and integer division (store/sql_dialect.h).
+  std::string int64(std::string_view expr) const { return store::dialect::as_int64(db_, expr); }
+  std::string idiv(std::string_view a, std::string_view b) const {
+    return store::dialect::int_div(db_, a, b);
+  }
   // Rows a list or search may return (at least one).
   std::uint32_t row_limit() const { return std::max<std::uint32_t>(1, opts_.max_rows); }
 

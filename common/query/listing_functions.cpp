@@ -58,15 +58,15 @@ ResultTable run_function(ExecContext& ctx, const List& fn, const Resolved& r,
       sql = fmt::format(
           "SELECT u.username, u.usersid, u.domain FROM smbta_users u WHERE u.id IN (SELECT "
           "s.user_id FROM ({}) s) ORDER BY {}, {}, {} LIMIT {}",
-          byte_source(r, Mode::kReadWrite, ctx.rollups()), ctx.ordered("u.username"),
-          ctx.ordered("u.domain"), ctx.ordered("u.usersid"), lim + 1);
+          byte_source(r, Mode::kReadWrite, ctx), ctx.ordered("u.username"), ctx.ordered("u.domain"),
+          ctx.ordered("u.usersid"), lim + 1);
       break;
     case Dimension::kDomains:
       out.columns = {{"domain", "Domain", ColumnType::kText}};
       sql = fmt::format(
           "SELECT u.domain FROM smbta_users u WHERE u.id IN (SELECT s.user_id FROM ({}) s) "
           "GROUP BY u.domain ORDER BY {} LIMIT {}",
-          byte_source(r, Mode::kReadWrite, ctx.rollups()), ctx.ordered("u.domain"), lim + 1);
+          byte_source(r, Mode::kReadWrite, ctx), ctx.ordered("u.domain"), lim + 1);
       break;
     case Dimension::kShares:
       out.columns = {{"sharename", "Name", ColumnType::kText},
@@ -75,8 +75,8 @@ ResultTable run_function(ExecContext& ctx, const List& fn, const Resolved& r,
           "SELECT sh.value, u.domain FROM (SELECT DISTINCT s.share_id, s.user_id FROM ({}) s) "
           "x JOIN smbta_strings sh ON sh.id = x.share_id JOIN smbta_users u ON u.id = "
           "x.user_id GROUP BY sh.value, u.domain ORDER BY {}, {} LIMIT {}",
-          byte_source(r, Mode::kReadWrite, ctx.rollups()), ctx.ordered("sh.value"),
-          ctx.ordered("u.domain"), lim + 1);
+          byte_source(r, Mode::kReadWrite, ctx), ctx.ordered("sh.value"), ctx.ordered("u.domain"),
+          lim + 1);
       break;
     case Dimension::kFiles:
       out.columns = {{"filename", "Name", ColumnType::kText},
@@ -85,8 +85,8 @@ ResultTable run_function(ExecContext& ctx, const List& fn, const Resolved& r,
           "SELECT f.value, sh.value FROM (SELECT DISTINCT s.share_id, s.file_id FROM ({}) s) x "
           "JOIN smbta_strings f ON f.id = x.file_id JOIN smbta_strings sh ON sh.id = "
           "x.share_id ORDER BY {}, {} LIMIT {}",
-          file_source(r, Mode::kReadWrite, ctx.rollups()), ctx.ordered("sh.value"),
-          ctx.ordered("f.value"), lim + 1);
+          file_source(r, Mode::kReadWrite, ctx), ctx.ordered("sh.value"), ctx.ordered("f.value"),
+          lim + 1);
       break;
   }
   DbiResult res = ctx.query(sql);
@@ -243,7 +243,7 @@ ResultTable run_function(ExecContext& ctx, const Search& fn, const Resolved& r,
   const std::string p = ctx.db().quote(pat) + " ESCAPE '\\'";
   const std::string lk = ctx.like();
   const std::uint32_t lim = ctx.row_limit();
-  const std::string src = byte_source(r, Mode::kReadWrite, ctx.rollups());
+  const std::string src = byte_source(r, Mode::kReadWrite, ctx);
 
   // Shares, with the domains of their users.
   DbiResult sh = ctx.query(fmt::format(
@@ -279,8 +279,8 @@ ResultTable run_function(ExecContext& ctx, const Search& fn, const Resolved& r,
       "{})) x JOIN smbta_strings f ON f.id = x.file_id JOIN smbta_strings sh ON sh.id = "
       "x.share_id JOIN smbta_users u ON u.id = x.user_id GROUP BY f.value, sh.value, u.domain "
       "ORDER BY {}, {}, {} LIMIT {}",
-      file_source(r, Mode::kReadWrite, ctx.rollups()), lk, p, ctx.ordered("f.value"),
-      ctx.ordered("sh.value"), ctx.ordered("u.domain"), lim + 1));
+      file_source(r, Mode::kReadWrite, ctx), lk, p, ctx.ordered("f.value"), ctx.ordered("sh.value"),
+      ctx.ordered("u.domain"), lim + 1));
   while (fi.next())
     out.rows.push_back({"file", fi.get_text(1).value_or(""), fi.get_text(2).value_or(""), Cell(),
                         fi.get_text(3).value_or("")});

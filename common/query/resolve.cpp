@@ -30,11 +30,8 @@ std::string where(const ObjectRef& o) {
 
 std::optional<std::int64_t> string_id(ExecContext& ctx, const std::string& value) {
   const std::string v = ctx.db().quote(value);
-  DbiResult res = ctx.query(ctx.db().is_pgsql()
-                                ? fmt::format("SELECT id FROM smbta_strings WHERE md5(value) "
-                                              "= md5({0}) AND value = {0}",
-                                              v)
-                                : fmt::format("SELECT id FROM smbta_strings WHERE value = {}", v));
+  DbiResult res = ctx.query(fmt::format("SELECT id FROM smbta_strings WHERE {}",
+                                        store::dialect::string_match(ctx.db(), "", v)));
   if (res.next()) return res.get_int(1);
   return std::nullopt;
 }

@@ -16,11 +16,13 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return q;
 }
 
-std::string raw_bytes(const Resolved& r, Mode m, std::int64_t from, std::int64_t to) {
+std::string raw_bytes(const ExecContext& ctx, const Resolved& r, Mode m, std::int64_t from,
+                      std::int64_t to) {
   return fmt::format(
-      "SELECT e.ts / {} AS h, e.user_id AS user_id, e.share_id AS share_id, e.length AS bytes, "
+      "SELECT {} AS h, e.user_id AS user_id, e.share_id AS share_id, e.length AS bytes, "
       "e.merged AS recs FROM smbta_events e WHERE {}{}{}",
-      kHourMs, raw_kind(m), id_conditions(r, "e", true), raw_time(from, to));
+      ctx.idiv("e.ts", std::to_string(kHourMs)), raw_kind(m), id_conditions(r, "e", true),
+      raw_time(from, to));
 }
 
 std::string raw_files(const Resolved& r, Mode m, std::int64_t from, std::int64_t to) {
@@ -74,19 +76,21 @@ std::string raw_time(std::int64_t from, std::int64_t to) {
   return out;
 }
 
-std::string byte_source(const Resolved& r, Mode m, const store::RollupSet& rollups) {
+std::string byte_source(const Resolved& r, Mode m, const ExecContext& ctx) {
+  const store::RollupSet& rollups = ctx.rollups();
   // The hourly rollup has no file column.
-  if (!rollups.hourly || r.files || r.empty) return raw_bytes(r, m, r.range.from, r.range.to);
+  if (!rollups.hourly || r.files || r.empty) return raw_bytes(ctx, r, m, r.range.from, r.range.to);
   return split_range(
       r, kHourMs, "hour",
       fmt::format(
           "SELECT r.hour AS h, r.user_id AS user_id, r.share_id AS share_id, r.bytes AS bytes, "
           "r.records AS recs FROM smbta_rollup_hourly r WHERE {}{}",
           rollup_kind(m), id_conditions(r, "r", false)),
-      [&](std::int64_t from, std::int64_t to) { return raw_bytes(r, m, from, to); });
+      [&](std::int64_t from, std::int64_t to) { return raw_bytes(ctx, r, m, from, to); });
 }
 
-std::string file_source(const Resolved& r, Mode m, const store::RollupSet& rollups) {
+std::string file_source(const Resolved& r, Mode m, const ExecContext& ctx) {
+  const store::RollupSet& rollups = ctx.rollups();
   if (!rollups.files || r.empty) return raw_files(r, m, r.range.from, r.range.to);
   return split_range(
       r, kDayMs, "day",

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "query/exec_context.h"
 #include "query/plan.h"
 #include "query/resolve.h"
 #include "store/rollup.h"
@@ -23,14 +24,15 @@ std::string id_conditions(const Resolved& r, std::string_view a, bool with_files
 std::string raw_time(std::int64_t from, std::int64_t to);
 
 // A derived table (h = hour index, user_id, share_id, bytes, recs) of the R/W traffic that
-// `r` selects: whole hours from the hourly rollup when installed, partial hours at the edges
-// from the events (all from the events when `r` names files).
-std::string byte_source(const Resolved& r, Mode m, const store::RollupSet& rollups);
+// `r` selects, with the rollups of `ctx` and in its SQL dialect: whole hours from the hourly rollup
+// when installed, partial hours at the edges from the events (all from the events when `r` names
+// files).
+std::string byte_source(const Resolved& r, Mode m, const ExecContext& ctx);
 
 // A derived table (file_id (0: none), share_id, user_id, bytes) of the R/W traffic that `r`
 // selects: whole days from the file rollup when installed, partial days at the edges from the
 // events.
-std::string file_source(const Resolved& r, Mode m, const store::RollupSet& rollups);
+std::string file_source(const Resolved& r, Mode m, const ExecContext& ctx);
 
 // "1,2,3" for an SQL IN list.
 std::string id_list(const std::vector<std::int64_t>& ids);

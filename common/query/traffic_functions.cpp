@@ -82,10 +82,9 @@ ResultTable run_function(ExecContext& ctx, const Total& fn, const Resolved& r,
                           t);
   out.columns = {{"bytes", "Bytes", ColumnType::kBytes},
                  {"records", "R/W records", ColumnType::kCount}};
-  DbiResult res = ctx.query(fmt::format(
-      "SELECT CAST(COALESCE(SUM(s.bytes), 0) AS bigint), CAST(COALESCE(SUM(s.recs), 0) AS "
-      "bigint) FROM ({}) s",
-      byte_source(r, fn.mode, ctx.rollups())));
+  DbiResult res =
+      ctx.query(fmt::format("SELECT {}, {} FROM ({}) s", ctx.int64("COALESCE(SUM(s.bytes), 0)"),
+                            ctx.int64("COALESCE(SUM(s.recs), 0)"), byte_source(r, fn.mode, ctx)));
   std::int64_t bytes = 0, recs = 0;
   if (res.next()) {
     bytes = res.get_int(1).value_or(0);
@@ -106,7 +105,7 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
   out.notes.emplace_back("dimension", std::string(dimension_name(fn.what)));
   out.notes.emplace_back("mode", std::string(mode_name(fn.mode)));
   const char* dir = fn.ascending ? "ASC" : "DESC";
-  const std::string src = byte_source(r, fn.mode, ctx.rollups());
+  const std::string src = byte_source(r, fn.mode, ctx);
   std::int64_t pos = 0;
   switch (fn.what) {
     case Dimension::kUsers: {
@@ -116,9 +115,9 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
                      {"sid", "SID", ColumnType::kText},
                      {"bytes", "Bytes", ColumnType::kBytes}};
       const auto [top, ids] = rank_ids(
-          ctx, fmt::format("SELECT s.user_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s GROUP "
-                           "BY s.user_id ORDER BY b {}, s.user_id LIMIT {}",
-                           src, dir, fn.n));
+          ctx, fmt::format("SELECT s.user_id, {} AS b FROM ({}) s GROUP BY s.user_id ORDER "
+                           "BY b {}, s.user_id LIMIT {}",
+                           ctx.int64("SUM(s.bytes)"), src, dir, fn.n));
       auto who = users_by_id(ctx, ids);
       for (auto& [id, b] : top) {
         const UserInfo& u = who[id];
@@ -131,9 +130,9 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
                      {"domain", "Domain", ColumnType::kText},
                      {"bytes", "Bytes", ColumnType::kBytes}};
       DbiResult res = ctx.query(fmt::format(
-          "SELECT u.domain, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s JOIN smbta_users u "
-          "ON u.id = s.user_id GROUP BY u.domain ORDER BY b {}, {} LIMIT {}",
-          src, dir, ctx.ordered("u.domain"), fn.n));
+          "SELECT u.domain, {} AS b FROM ({}) s JOIN smbta_users u ON u.id = s.user_id GROUP "
+          "BY u.domain ORDER BY b {}, {} LIMIT {}",
+          ctx.int64("SUM(s.bytes)"), src, dir, ctx.ordered("u.domain"), fn.n));
       while (res.next())
         out.rows.push_back({++pos, res.get_text(1).value_or(""), res.get_int(2).value_or(0)});
       break;
@@ -143,10 +142,10 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
                      {"sharename", "Share", ColumnType::kText},
                      {"domain", "Domain", ColumnType::kText},
                      {"bytes", "Bytes", ColumnType::kBytes}};
-      const auto [top, ids] = rank_ids(
-          ctx, fmt::format("SELECT s.share_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s "
-                           "GROUP BY s.share_id ORDER BY b {}, s.share_id LIMIT {}",
-                           src, dir, fn.n));
+      const auto [top, ids] =
+          rank_ids(ctx, fmt::format("SELECT s.share_id, {} AS b FROM ({}) s GROUP BY s.share_id "
+                                    "ORDER BY b {}, s.share_id LIMIT {}",
+                                    ctx.int64("SUM(s.bytes)"), src, dir, fn.n));
       auto names = strings_by_id(ctx, ids);
       // The domains of the users who used each share (shares belong to no domain themselves).
       std::map<std::int64_t, std::string> domains;
@@ -157,7 +156,7 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
             "SELECT x.share_id, u.domain FROM (SELECT DISTINCT s.share_id, s.user_id FROM ({}) "
             "s) x JOIN smbta_users u ON u.id = x.user_id GROUP BY x.share_id, u.domain ORDER BY "
             "1, {}",
-            byte_source(only, fn.mode, ctx.rollups()), ctx.ordered("u.domain")));
+            byte_source(only, fn.mode, ctx), ctx.ordered("u.domain")));
         while (d.next()) {
           auto& list = domains[d.get_int(1).value_or(0)];
           list += (list.empty() ? "" : ", ") + d.get_text(2).value_or("");
@@ -172,9 +171,9 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
                      {"sharename", "Share", ColumnType::kText},
                      {"bytes", "Bytes", ColumnType::kBytes}};
       DbiResult res = ctx.query(fmt::format(
-          "SELECT s.file_id, s.share_id, CAST(SUM(s.bytes) AS bigint) AS b FROM ({}) s GROUP "
-          "BY s.share_id, s.file_id ORDER BY b {}, s.file_id, s.share_id LIMIT {}",
-          file_source(r, fn.mode, ctx.rollups()), dir, fn.n));
+          "SELECT s.file_id, s.share_id, {} AS b FROM ({}) s GROUP BY s.share_id, s.file_id "
+          "ORDER BY b {}, s.file_id, s.share_id LIMIT {}",
+          ctx.int64("SUM(s.bytes)"), file_source(r, fn.mode, ctx), dir, fn.n));
       std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> top;
       while (res.next())
         top.emplace_back(res.get_int(1).value_or(0), res.get_int(2).value_or(0),
@@ -201,9 +200,8 @@ ResultTable run_function(ExecContext& ctx, const Usage& fn, const Resolved& r,
                  {"bytes", "Bytes", ColumnType::kBytes},
                  {"percent", "Percent", ColumnType::kPercent}};
   std::int64_t hours[24] = {};
-  DbiResult res = ctx.query(fmt::format(
-      "SELECT s.h % 24 AS hod, CAST(SUM(s.bytes) AS bigint) FROM ({}) s GROUP BY s.h % 24",
-      byte_source(r, fn.mode, ctx.rollups())));
+  DbiResult res = ctx.query(fmt::format("SELECT s.h % 24 AS hod, {} FROM ({}) s GROUP BY s.h % 24",
+                                        ctx.int64("SUM(s.bytes)"), byte_source(r, fn.mode, ctx)));
   std::int64_t total = 0;
   while (res.next()) {
     auto h = res.get_int(1).value_or(0);
@@ -236,10 +234,11 @@ ResultTable run_function(ExecContext& ctx, const Throughput& fn, const Resolved&
   const std::int64_t from = std::max(start, r.range.from), to = std::min(ctx.now(), r.range.to);
   std::vector<std::int64_t> buckets(fn.n, 0);
   if (from < to && !r.empty) {
-    DbiResult res = ctx.query(fmt::format(
-        "SELECT (e.ts - {0}) / {1} AS b, CAST(SUM(e.length) AS bigint) FROM smbta_events e "
-        "WHERE {2}{3}{4} GROUP BY (e.ts - {0}) / {1}",
-        start, fn.unit_ms, raw_kind(fn.mode), id_conditions(r, "e", true), raw_time(from, to)));
+    DbiResult res = ctx.query(
+        fmt::format("SELECT {0} AS b, {1} FROM smbta_events e WHERE {2}{3}{4} GROUP BY {0}",
+                    ctx.idiv(fmt::format("(e.ts - {})", start), std::to_string(fn.unit_ms)),
+                    ctx.int64("SUM(e.length)"), raw_kind(fn.mode), id_conditions(r, "e", true),
+                    raw_time(from, to)));
     while (res.next()) {
       const auto b = res.get_int(1).value_or(-1);
       if (b >= 0 && b < static_cast<std::int64_t>(fn.n)) buckets[b] += res.get_int(2).value_or(0);

@@ -63,9 +63,17 @@ void in_transaction(DbiConnection& db, const std::function<void()>& body) {
 
 ConvertReport convert_legacy(DbiConnection& db, bool dry_run,
                              const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
-  if (!db.is_sqlite() && !db.is_pgsql())
-    throw StoreError("conversion supports sqlite3 and pgsql databases", false);
+  if (!db.is_sqlite() && !db.is_pgsql() && !db.is_mysql())
+    throw StoreError("conversion supports sqlite3, pgsql and mysql databases", false);
   ConvertReport rep;
+  if (db.is_mysql()) {
+    // SMBTA 1.2.6 could not create its schema on MySQL (varchar without a length), so no 1.2.x
+    // database exists there; a `data` table is someone else's.
+    if (schema::has_table(db, "data") && !schema::ready(db))
+      throw StoreError("a `data` table on MySQL is not an SMBTA 1.2.x database; not converted",
+                       false);
+    return rep;
+  }
   std::string source;
   if (relation_type(db, "data") == "table")
     source = "data";

@@ -22,6 +22,8 @@
 #include <system_error>
 #include <utility>
 
+#include "store/sql_dialect.h"
+
 namespace smbta::store {
 namespace {
 
@@ -287,6 +289,17 @@ DbiConnection::DbiConnection(const DbParams& params)
                                  is_sqlite() ? "sqlite3 database " + location_ : location_, msg),
                      transient);
   }
+  if (is_mysql()) {
+    for (const auto& stmt : dialect::mysql::session_setup()) {
+      try {
+        exec(stmt);
+      } catch (...) {
+        dbi_conn_close(conn_);
+        dbi_shutdown_r(inst_);
+        throw;
+      }
+    }
+  }
 }
 
 DbiConnection::~DbiConnection() {
@@ -305,7 +318,7 @@ void DbiConnection::fail(std::string_view what, std::string_view sql) {
 }
 
 void DbiConnection::fail(std::string msg, std::string_view what, std::string_view sql) {
-  bool lost = looks_transient(msg);
+  bool lost = looks_transient(msg) || (is_mysql() && dialect::mysql::looks_transient(msg));
   if (!lost) lost = !ping();
   // Only the head of the statement: batches are megabytes long.
   constexpr std::size_t kShown = 160;

@@ -77,6 +77,7 @@ class DbiConnection {
   const std::string& location() const { return location_; }
   bool is_sqlite() const { return driver_ == "sqlite3"; }
   bool is_pgsql() const { return driver_ == "pgsql"; }
+  bool is_mysql() const { return driver_ == "mysql"; }
 
   // Runs a statement and discards any result; returns the number of affected rows.
   // Statements are taken as std::string because libdbi needs them NUL-terminated (the drivers

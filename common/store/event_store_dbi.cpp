@@ -21,6 +21,7 @@
 #include "store/pg_copy_writer.h"
 #include "store/pg_partitions.h"
 #include "store/schema.h"
+#include "store/sql_dialect.h"
 #include "store/sqlite_writer.h"
 
 namespace smbta::store {
@@ -129,16 +130,23 @@ class DbiEventStore final : public EventStore {
   void note_module(const ModuleInfo& m) override {
     db_.exec(fmt::format(
         "INSERT INTO modules (module_ip_address, module_subrelease_number, "
-        "module_common_blocks_overflow) VALUES ({}, {}, {}) ON CONFLICT (module_ip_address) "
-        "DO UPDATE SET module_subrelease_number = excluded.module_subrelease_number, "
-        "module_common_blocks_overflow = excluded.module_common_blocks_overflow",
-        db_.quote(clip(m.peer)), m.subrelease, m.common_blocks_overflow));
+        "module_common_blocks_overflow) VALUES ({}, {}, {}) {}",
+        db_.quote(clip(m.peer)), m.subrelease, m.common_blocks_overflow,
+        dialect::on_conflict_update(
+            db_, "module_ip_address",
+            fmt::format("module_subrelease_number = {}, module_common_blocks_overflow = {}",
+                        dialect::new_value(db_, "module_subrelease_number"),
+                        dialect::new_value(db_, "module_common_blocks_overflow")))));
     if (m.dropped_records > 0 || m.dropped_bytes > 0)
       db_.exec(fmt::format(
           "INSERT INTO smbta_module_drops (module_ip_address, records, bytes) VALUES ({0}, {1}, "
-          "{2}) ON CONFLICT (module_ip_address) DO UPDATE SET records = "
-          "smbta_module_drops.records + {1}, bytes = smbta_module_drops.bytes + {2}",
-          db_.quote(clip(m.peer)), clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)));
+          "{2}) {3}",
+          db_.quote(clip(m.peer)), clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes),
+          dialect::on_conflict_update(
+              db_, "module_ip_address",
+              fmt::format("records = smbta_module_drops.records + {0}, bytes = "
+                          "smbta_module_drops.bytes + {1}",
+                          clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)))));
   }
 
   void write_status(const StatusInfo& s) override {
@@ -162,9 +170,8 @@ class DbiEventStore final : public EventStore {
     };
     for (const auto& [name, value] : settings)
       db_.exec(fmt::format(
-          "INSERT INTO smbta_settings (name, value) VALUES ({}, {}) ON CONFLICT (name) DO UPDATE "
-          "SET value = excluded.value",
-          db_.quote(name), q(value)));
+          "INSERT INTO smbta_settings (name, value) VALUES ({}, {}) {}", db_.quote(name), q(value),
+          dialect::on_conflict_update(db_, "name", "value = " + dialect::new_value(db_, "value"))));
   }
 
   // Dictionary rows are kept: they are few (distinct names only) and events still being
@@ -174,6 +181,7 @@ class DbiEventStore final : public EventStore {
       cover_.forget();  // partitions are dropped (and created ahead)
       return pg_partitions::purge_older_than(db_, cutoff_ms, local_now_ms());
     }
+    if (db_.is_mysql()) return purge_in_batches(cutoff_ms);
     db_.begin();
     try {
       const auto n = db_.exec(fmt::format("DELETE FROM smbta_events WHERE ts < {}", cutoff_ms));
@@ -186,6 +194,29 @@ class DbiEventStore final : public EventStore {
   }
 
   bool ping() override { return db_.ping(); }
+
+  // MySQL: one DELETE of millions of rows holds its locks and undo log until it ends, and other
+  // writers into the same database wait for it; bounded deletes, each committed, let them in
+  // between. Rows deleted by the batches committed before a failure stay deleted.
+  std::uint64_t purge_in_batches(std::int64_t cutoff_ms) {
+    constexpr std::uint64_t kPurgeBatch = 20'000;
+    const std::string sql =
+        fmt::format("DELETE FROM smbta_events WHERE ts < {} LIMIT {}", cutoff_ms, kPurgeBatch);
+    std::uint64_t total = 0;
+    for (;;) {
+      db_.begin();
+      std::uint64_t n = 0;
+      try {
+        n = db_.exec(sql);
+        db_.commit();
+      } catch (...) {
+        db_.rollback();
+        throw;
+      }
+      total += n;
+      if (n < kPurgeBatch) return total;
+    }
+  }
 
  private:
   // Dictionary ids of one row; kAbsent for a field the row does not have (NULL).
@@ -313,14 +344,21 @@ class DbiEventStore final : public EventStore {
   }
 
   // Inserts the missing values (existing ones are skipped) and reads all their ids back.
-  void fetch_strings(const std::vector<std::string_view>& values) {
-    const bool pg = db_.is_pgsql();
+  // MySQL: an INSERT that waited for another writer's equal row may skip its own although that
+  // row then is not there (seen under two writers: the other's transaction was rolled back as a
+  // deadlock victim); the values still missing are inserted again, a few times at most.
+  static constexpr int kMysqlDictionaryRounds = 4;
+
+  void fetch_strings(const std::vector<std::string_view>& values,
+                     int rounds = kMysqlDictionaryRounds) {
+    const bool pg = db_.is_pgsql(), my = db_.is_mysql();
     std::string ins, sel;
     std::size_t first = 0;
     while (first < values.size()) {
       ins = "INSERT INTO smbta_strings (value) VALUES ";
-      sel = pg ? "SELECT id, value FROM smbta_strings WHERE md5(value) IN ("
-               : "SELECT id, value FROM smbta_strings WHERE value IN (";
+      sel = pg   ? "SELECT id, value FROM smbta_strings WHERE md5(value) IN ("
+            : my ? "SELECT id, value FROM smbta_strings WHERE digest IN ("
+                 : "SELECT id, value FROM smbta_strings WHERE value IN (";
       std::size_t i = first;
       for (;
            i < values.size() && i - first < kValuesPerStatement && ins.size() < kBytesPerStatement;
@@ -331,11 +369,17 @@ class DbiEventStore final : public EventStore {
         ins += ')';
         if (more) sel += ',';
         if (pg) sel += "md5(";
+        if (my) sel += "UNHEX(MD5(";
         db_.append_quoted(sel, values[i]);
         if (pg) sel += ')';
+        if (my) sel += "))";
       }
-      ins += " ON CONFLICT DO NOTHING";
+      ins += ' ';
+      ins += dialect::on_conflict_ignore(db_, "id");
       sel += ')';
+      // A locking read sees the rows another writer committed while our INSERT waited for it,
+      // whatever snapshot the transaction holds (MySQL's consistent reads would not).
+      if (my) sel += " LOCK IN SHARE MODE";
       db_.exec(ins);
       DbiResult r = db_.query(sel);
       std::size_t found = 0;
@@ -351,15 +395,24 @@ class DbiEventStore final : public EventStore {
           ++found;
         }
       }
-      if (found != i - first)
-        throw StoreError(fmt::format("dictionary lookup returned {} of {} ids", found, i - first),
-                         false);
+      if (found != i - first) {
+        if (!my || rounds <= 1)
+          throw StoreError(fmt::format("dictionary lookup returned {} of {} ids", found, i - first),
+                           false);
+        std::vector<std::string_view> missing;
+        for (std::size_t k = first; k < i; ++k) {
+          lookup_key_.assign(values[k]);
+          if (!strings_.contains(lookup_key_)) missing.push_back(values[k]);
+        }
+        fetch_strings(missing, rounds - 1);
+      }
       first = i;
     }
   }
 
-  void fetch_users(const std::vector<std::pair<std::string, UserFields>>& users) {
-    const bool pg = db_.is_pgsql();
+  void fetch_users(const std::vector<std::pair<std::string, UserFields>>& users,
+                   int rounds = kMysqlDictionaryRounds) {
+    const bool pg = db_.is_pgsql(), my = db_.is_mysql();
     std::string ins, sel;
     std::size_t first = 0;
     while (first < users.size()) {
@@ -372,6 +425,13 @@ class DbiEventStore final : public EventStore {
         const bool more = i > first;
         ins += more ? ",(" : "(";
         sel += more ? " OR (" : "(";
+        if (my) {
+          // Through the digest index, then exactly.
+          sel += "digest = " +
+                 dialect::mysql::user_digest(db_.quote(u.user), db_.quote(u.sid),
+                                             db_.quote(u.domain)) +
+                 " AND ";
+        }
         const char* cols[] = {"username", "usersid", "domain"};
         std::string_view vals[] = {u.user, u.sid, u.domain};
         for (int c = 0; c < 3; ++c) {
@@ -394,7 +454,9 @@ class DbiEventStore final : public EventStore {
         ins += ')';
         sel += ')';
       }
-      ins += " ON CONFLICT DO NOTHING";
+      ins += ' ';
+      ins += dialect::on_conflict_ignore(db_, "id");
+      if (my) sel += " LOCK IN SHARE MODE";  // as in fetch_strings
       db_.exec(ins);
       DbiResult r = db_.query(sel);
       std::size_t found = 0;
@@ -414,8 +476,15 @@ class DbiEventStore final : public EventStore {
           ++found;
         }
       }
-      if (found != i - first)
-        throw StoreError(fmt::format("user lookup returned {} of {} ids", found, i - first), false);
+      if (found != i - first) {
+        if (!my || rounds <= 1)
+          throw StoreError(fmt::format("user lookup returned {} of {} ids", found, i - first),
+                           false);
+        std::vector<std::pair<std::string, UserFields>> missing;
+        for (std::size_t k = first; k < i; ++k)
+          if (!users_.contains(users[k].first)) missing.push_back(users[k]);
+        fetch_users(missing, rounds - 1);  // as in fetch_strings
+      }
       first = i;
     }
   }
@@ -467,6 +536,7 @@ class DbiEventStore final : public EventStore {
       return fast_->grow(c, c.ts, c.ts + 1) ||
              (ranged && fast_->grow(c, row.bucket_start_ms, row.bucket_start_ms + row.bucket_ms));
     }
+    if (db_.is_mysql()) return accumulate_mysql(row, c);
     // One row at most, even if two ever matched: a sum must not be added twice. A ctid is
     // unique within one partition only, hence the tableoid.
     const std::string head = fmt::format(
@@ -478,6 +548,18 @@ class DbiEventStore final : public EventStore {
     if (db_.exec(fmt::format("{}ts = {} LIMIT 1)", head, c.ts)) > 0) return true;
     return ranged &&
            db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1)", head, row.bucket_start_ms,
+                                row.bucket_start_ms + row.bucket_ms)) > 0;
+  }
+
+  // MySQL has no ctid, but UPDATE takes a LIMIT.
+  bool accumulate_mysql(const Row& row, const EventColumns& c) {
+    const std::string head = fmt::format(
+        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE vfs_id = {} AND "
+        "user_id = {} AND share_id = {} AND file_id = {} AND ",
+        c.length.value_or(0), c.merged, c.vfs_id, c.user_id, c.share_id, c.file_id);
+    if (db_.exec(fmt::format("{}ts = {} LIMIT 1", head, c.ts)) > 0) return true;
+    return row.bucket_ms > 0 &&
+           db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1", head, row.bucket_start_ms,
                                 row.bucket_start_ms + row.bucket_ms)) > 0;
   }
 
@@ -546,18 +628,29 @@ class DbiEventStore final : public EventStore {
   }
 
   void insert_marked(std::span<const Row> rows, const ReplayMark* mark) {
-    if (!pg_) return insert_once(rows, mark);
-    // Another smbtad's maintenance may drop a partition this one still believes in: a row
-    // for that day is refused, the partitions are read again and the batch is tried once more.
-    for (int attempt = 0;; ++attempt) {
-      if (!rows.empty()) cover_days(rows);
+    // pgsql: another smbtad's maintenance may drop a partition this one still believes in: a
+    // row for that day is refused, the partitions are read again and the batch is tried once
+    // more. mysql: InnoDB picks a victim when two writers' dictionary inserts wait for each
+    // other (the digest index orders them differently from the values) and rolls its
+    // transaction back; MySQL's advice is to run it again, which loses nothing: the whole batch
+    // is in hand.
+    constexpr int kDeadlockAttempts = 8;
+    bool partitions_reread = false;
+    for (int attempt = 1;; ++attempt) {
+      if (pg_ && !rows.empty()) cover_days(rows);
       try {
-        return insert_once(rows, mark);
+        insert_once(rows, mark);
+        return;
       } catch (const StoreError& e) {
-        if (attempt > 0 || e.connection_lost() ||
-            std::string_view(e.what()).find("no partition of relation") == std::string_view::npos)
+        const std::string_view what(e.what());
+        if (pg_ && !partitions_reread && !e.connection_lost() &&
+            what.find("no partition of relation") != std::string_view::npos) {
+          partitions_reread = true;
+          cover_.forget();
+          continue;
+        }
+        if (!db_.is_mysql() || attempt == kDeadlockAttempts || !dialect::mysql::is_deadlock(e.what()))
           throw;
-        cover_.forget();
       }
     }
   }
@@ -594,9 +687,12 @@ class DbiEventStore final : public EventStore {
   void write_mark(const ReplayMark& m) {
     db_.exec(fmt::format(
         "INSERT INTO smbta_spool_replay (generation, segment, segment_rows) VALUES ({}, {}, {}) "
-        "ON CONFLICT (generation) DO UPDATE SET segment = excluded.segment, "
-        "segment_rows = excluded.segment_rows",
-        db_.quote(m.generation), m.segment, m.rows));
+        "{}",
+        db_.quote(m.generation), m.segment, m.rows,
+        dialect::on_conflict_update(
+            db_, "generation",
+            fmt::format("segment = {}, segment_rows = {}", dialect::new_value(db_, "segment"),
+                        dialect::new_value(db_, "segment_rows")))));
   }
 
   // Ids handed out inside a rolled-back transaction no longer exist (sqlite even hands the

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "store/sql_dialect.h"
+
 #include <string>
 #include <vector>
 
@@ -166,6 +168,49 @@ std::vector<std::string> pgsql_ddl(const RollupDef& d) {
   };
 }
 
+// MySQL's `/` divides into a decimal; the key expressions divide integers.
+std::string mysql_expr(std::string expr) {
+  for (auto p = expr.find(" / "); p != std::string::npos; p = expr.find(" / ", p))
+    expr.replace(p, 3, " DIV ");
+  return expr;
+}
+
+// MySQL/MariaDB: row-level triggers only (no transition tables), one statement each.
+std::vector<std::string> mysql_ddl(const RollupDef& d) {
+  std::string cols, new_keys, old_key;
+  for (const auto& k : d.keys) {
+    cols += fmt::format("{} {} NOT NULL, ", k.name, k.pg_type);
+    new_keys += (new_keys.empty() ? "" : ", ") + mysql_expr(with_prefix(k.expr, "NEW."));
+    old_key += fmt::format("{}{} = {}", old_key.empty() ? "" : " AND ", k.name,
+                           mysql_expr(with_prefix(k.expr, "OLD.")));
+  }
+  const std::string add_new = fmt::format(
+      "IF NEW.vfs_id <= 3 THEN INSERT INTO {0} ({1}, bytes, records) VALUES ({2}, "
+      "COALESCE(NEW.length, 0), NEW.merged) ON DUPLICATE KEY UPDATE bytes = bytes + "
+      "VALUES(bytes), records = records + VALUES(records); END IF;",
+      d.table, names(d), new_keys);
+  const std::string sub_old = fmt::format(
+      "IF OLD.vfs_id <= 3 THEN UPDATE {} SET bytes = bytes - COALESCE(OLD.length, 0), records = "
+      "records - OLD.merged WHERE {}; END IF;",
+      d.table, old_key);
+  const std::string drop_empty =
+      fmt::format("IF OLD.vfs_id <= 3 THEN DELETE FROM {} WHERE {} AND records <= 0; END IF;",
+                  d.table, old_key);
+  auto trig = [&](const char* suffix, const char* event, const std::string& body) {
+    return fmt::format(
+        "CREATE TRIGGER IF NOT EXISTS {}_{} AFTER {} ON smbta_events FOR EACH ROW BEGIN {} END",
+        d.triggers, suffix, event, body);
+  };
+  return {
+      fmt::format("CREATE TABLE IF NOT EXISTS {} ({}bytes bigint NOT NULL, records bigint NOT "
+                  "NULL, PRIMARY KEY ({})) ENGINE=InnoDB",
+                  d.table, cols, names(d)),
+      trig("ins", "INSERT", add_new),
+      trig("del", "DELETE", sub_old + " " + drop_empty),
+      trig("upd", "UPDATE", sub_old + " " + add_new + " " + drop_empty),
+  };
+}
+
 std::string backfill(const RollupDef& d) {
   return fmt::format(
       "INSERT INTO {} ({}, bytes, records) SELECT {}, SUM(COALESCE(length, 0)), SUM(merged) "
@@ -175,7 +220,10 @@ std::string backfill(const RollupDef& d) {
 
 bool table_exists(DbiConnection& db, const char* table) {
   DbiResult r =
-      db.is_sqlite()
+      db.is_mysql() ? db.query(fmt::format("SELECT COUNT(*) FROM information_schema.tables WHERE "
+                                           "table_schema = DATABASE() AND table_name = {}",
+                                           db.quote(table)))
+      : db.is_sqlite()
           ? db.query(fmt::format("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
                                  "name = {}",
                                  db.quote(table)))
@@ -189,7 +237,14 @@ bool installed(DbiConnection& db, const RollupDef& d) {
                                         db.quote(std::string(d.triggers) + "_del"),
                                         db.quote(std::string(d.triggers) + "_upd"));
   DbiResult r =
-      db.is_sqlite()
+      db.is_mysql()
+          ? db.query(fmt::format(
+                "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                "DATABASE() AND table_name = {}) + (SELECT COUNT(*) FROM "
+                "information_schema.triggers WHERE trigger_schema = DATABASE() AND "
+                "event_object_table = 'smbta_events' AND trigger_name IN ({}))",
+                db.quote(d.table), trigs))
+      : db.is_sqlite()
           ? db.query(fmt::format("SELECT COUNT(*) FROM sqlite_master WHERE (type = 'table' AND "
                                  "name = {}) OR (type = 'trigger' AND name IN ({}))",
                                  db.quote(d.table), trigs))
@@ -208,7 +263,10 @@ RollupSet installed_rollups(DbiConnection& db) {
 }
 
 void install_rollups(DbiConnection& db, RollupSet which) {
-  if (!db.is_sqlite() && !db.is_pgsql()) throw StoreError("rollups need sqlite3 or pgsql", false);
+  if (!db.is_sqlite() && !db.is_pgsql() && !db.is_mysql())
+    throw StoreError("rollups need sqlite3, pgsql or mysql", false);
+  // MySQL: DDL commits by itself; the named lock keeps two installers from both backfilling.
+  const dialect::NamedLock lock(db, "smbta_rollups");
   db.begin();
   try {
     // Serializes installers on pgsql (sqlite: the write lock taken by the first DDL does).
@@ -221,13 +279,17 @@ void install_rollups(DbiConnection& db, RollupSet which) {
       if (!(d == &kHourly ? which.hourly : which.files)) continue;
       // Inside the transaction, so that two installers cannot both backfill.
       const bool had_table = table_exists(db, d->table);
-      for (const auto& stmt : db.is_sqlite() ? sqlite_ddl(*d) : pgsql_ddl(*d)) {
+      const auto ddl = db.is_sqlite()  ? sqlite_ddl(*d)
+                       : db.is_pgsql() ? pgsql_ddl(*d)
+                                       : mysql_ddl(*d);
+      for (const auto& stmt : ddl) {
         if (!had_table || stmt.find("CREATE TABLE") == std::string::npos) db.exec(stmt);
       }
       // The triggers exist from here on within this transaction; rows committed before are
       // counted by the backfill, rows after by the triggers. A table that was already there
-      // was filled when it was created.
-      if (!had_table) db.exec(backfill(*d));
+      // was filled when it was created. (MySQL: rows committed between its trigger's creation
+      // and the backfill's snapshot would count twice; smbtad installs before it writes.)
+      if (!had_table) db.exec(db.is_mysql() ? mysql_expr(backfill(*d)) : backfill(*d));
     }
     db.commit();
   } catch (...) {
@@ -242,8 +304,9 @@ void drop_rollups(DbiConnection& db) {
     for (const RollupDef* d : kRollups) {
       for (const char* s : {"_ins", "_del", "_upd"}) {
         const std::string t = std::string(d->triggers) + s;
-        db.exec(db.is_sqlite() ? "DROP TRIGGER IF EXISTS " + t
-                               : "DROP TRIGGER IF EXISTS " + t + " ON smbta_events");
+        db.exec(db.is_sqlite() || db.is_mysql()
+                    ? "DROP TRIGGER IF EXISTS " + t
+                    : "DROP TRIGGER IF EXISTS " + t + " ON smbta_events");
       }
       db.exec(std::string("DROP TABLE IF EXISTS ") + d->table);
     }

@@ -5,6 +5,7 @@
 
 #include "smbta/timestamp.h"
 #include "store/pg_partitions.h"
+#include "store/sql_dialect.h"
 
 #include <map>
 #include <string>
@@ -175,14 +176,15 @@ std::vector<std::string> pgsql_ddl() {
 // Relation name -> "table" or "view", for the relations the version check cares about.
 std::map<std::string, std::string> relations(DbiConnection& db) {
   std::map<std::string, std::string> out;
-  DbiResult r = db.is_sqlite() ? db.query(
-                                     "SELECT name, type FROM sqlite_master WHERE name IN "
-                                     "('data', 'status', 'smbta_events')")
-                               : db.query(
-                                     "SELECT table_name, CASE table_type WHEN 'VIEW' THEN 'view' "
-                                     "ELSE 'table' END FROM information_schema.tables WHERE "
-                                     "table_schema = current_schema() AND table_name IN "
-                                     "('data', 'status', 'smbta_events')");
+  DbiResult r = db.is_sqlite()
+                    ? db.query(
+                          "SELECT name, type FROM sqlite_master WHERE name IN "
+                          "('data', 'status', 'smbta_events')")
+                    : db.query(fmt::format(
+                          "SELECT table_name, CASE table_type WHEN 'VIEW' THEN 'view' "
+                          "ELSE 'table' END FROM information_schema.tables WHERE "
+                          "table_schema = {} AND table_name IN ('data', 'status', 'smbta_events')",
+                          dialect::current_schema(db)));
   while (r.next()) out[r.get_text(1).value_or("")] = r.get_text(2).value_or("");
   return out;
 }
@@ -191,6 +193,11 @@ std::map<std::string, std::string> relations(DbiConnection& db) {
 // columns). An unchanged view is left alone: dropping it would fail while a site's own views
 // depend on it.
 void create_view(DbiConnection& db) {
+  if (db.is_mysql()) {
+    // MySQL views do not block changes to what they read: replace it every time.
+    db.exec("CREATE OR REPLACE VIEW data AS " + dialect::mysql::data_view());
+    return;
+  }
   const std::string body = db.is_sqlite() ? sqlite_view() : pgsql_view();
   const std::string create = "CREATE VIEW data AS " + body;
   bool current = false, exists = false;
@@ -220,9 +227,10 @@ void create_view(DbiConnection& db) {
 }
 
 void require_supported(const DbiConnection& db) {
-  if (!db.is_sqlite() && !db.is_pgsql())
+  if (!db.is_sqlite() && !db.is_pgsql() && !db.is_mysql())
     throw StoreError(
-        fmt::format("database driver '{}' is not supported (use sqlite3 or pgsql)", db.driver()),
+        fmt::format("database driver '{}' is not supported (use sqlite3, pgsql or mysql)",
+                    db.driver()),
         false);
 }
 
@@ -232,17 +240,23 @@ void create(DbiConnection& db) {
   require_supported(db);
   // A 1.2.x database must be converted, not mixed with the new tables.
   ready(db);
+  // MySQL commits each DDL statement by itself, so the transaction does not keep two smbtads
+  // from creating the status row twice: a named lock does (the pg_advisory_xact_lock of pgsql).
+  const dialect::NamedLock lock(db, "smbta_schema");
   db.begin();
   try {
-    for (const auto& stmt : db.is_sqlite() ? sqlite_ddl() : pgsql_ddl()) db.exec(stmt);
+    const auto ddl = db.is_sqlite()  ? sqlite_ddl()
+                     : db.is_pgsql() ? pgsql_ddl()
+                                     : dialect::mysql::schema_ddl();
+    for (const auto& stmt : ddl) db.exec(stmt);
     if (db.is_pgsql()) pg_partitions::prepare(db, local_now_ms());
     create_view(db);
     const std::string v = db.quote(kSchemaVersion);
     db.exec(fmt::format(
         "INSERT INTO status (smbtad_control_entry, smbtad_version, smbtad_database_version) "
-        "SELECT 'SMBTAD', {0}, {0} WHERE NOT EXISTS "
+        "SELECT 'SMBTAD', {0}, {0}{1} WHERE NOT EXISTS "
         "(SELECT 1 FROM status WHERE smbtad_control_entry = 'SMBTAD')",
-        v));
+        v, db.is_mysql() ? " FROM DUAL" : ""));
     db.commit();
   } catch (...) {
     db.rollback();
@@ -255,8 +269,8 @@ bool has_table(DbiConnection& db, std::string_view name) {
   DbiResult r = db.query(
       db.is_sqlite() ? fmt::format("SELECT 1 FROM sqlite_master WHERE name = {}", n)
                      : fmt::format("SELECT 1 FROM information_schema.tables WHERE table_schema = "
-                                   "current_schema() AND table_name = {}",
-                                   n));
+                                   "{} AND table_name = {}",
+                                   dialect::current_schema(db), n));
   return r.next();
 }
 

@@ -118,7 +118,8 @@ TEST_P(SocketTest, QueryOverSocket) {
 
 INSTANTIATE_TEST_SUITE_P(Drivers, SocketTest,
                          ::testing::Values(testing::Param{"sqlite3", false},
-                                           testing::Param{"pgsql", true}),
+                                           testing::Param{"pgsql", true},
+                                           testing::Param{"mysql", true}),
                          testing::param_name);
 
 }  // namespace

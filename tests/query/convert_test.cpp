@@ -19,6 +19,14 @@ using store::testing::StoreTest;
 
 class ConvertTest : public StoreTest {
  protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    // SMBTA 1.2.6's -T failed on MySQL (varchar without a length): there is nothing to convert.
+    if (!IsSkipped() && GetParam() == "mysql" &&
+        !std::string_view(::testing::UnitTest::GetInstance()->current_test_info()->name())
+             .starts_with("CurrentDatabase"))
+      GTEST_SKIP() << "no SMBTA 1.2.x database can exist on MySQL";
+  }
   void make_legacy(store::DbiConnection& db) {
     smbta::testing::create_126_schema(db);
     auto ins = [&](int vfs, const char* user, const char* share, const char* ts, const char* s1,

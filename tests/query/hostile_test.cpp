@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "query/query_fixture.h"
+#include "store/sql_dialect.h"
 
 namespace smbta::query::testing {
 namespace {
@@ -13,10 +14,13 @@ class HostileTest : public QueryTest {
   // A fingerprint of everything stored.
   std::string fingerprint() {
     std::string out;
-    for (const char* sql :
-         {"SELECT COUNT(*), CAST(COALESCE(SUM(length), 0) AS bigint) FROM smbta_events",
-          "SELECT COUNT(*), 0 FROM smbta_strings", "SELECT COUNT(*), 0 FROM smbta_users",
-          "SELECT COUNT(*), 0 FROM status", "SELECT COUNT(*), 0 FROM modules"}) {
+    const std::string events = "SELECT COUNT(*), " +
+                               store::dialect::as_int64(*conn_, "COALESCE(SUM(length), 0)") +
+                               " FROM smbta_events";
+    for (const std::string& sql : {events, std::string("SELECT COUNT(*), 0 FROM smbta_strings"),
+                                   std::string("SELECT COUNT(*), 0 FROM smbta_users"),
+                                   std::string("SELECT COUNT(*), 0 FROM status"),
+                                   std::string("SELECT COUNT(*), 0 FROM modules")}) {
       auto r = conn_->query(sql);
       EXPECT_TRUE(r.next());
       out += std::to_string(r.get_int(1).value_or(-1)) + "/" +

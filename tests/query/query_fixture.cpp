@@ -91,7 +91,8 @@ std::int64_t known_bytes(char mode, const std::string& user, const std::string& 
 
 void QueryTest::SetUp() {
   db_ = std::make_unique<store::testing::TestDb>(GetParam().driver);
-  if (!db_->available()) GTEST_SKIP() << "SMBTA_TEST_PGSQL_* not set (ctest provides it)";
+  if (!db_->available())
+    GTEST_SKIP() << "SMBTA_TEST_PGSQL_* / SMBTA_TEST_MYSQL_* not set (ctest provides it)";
   auto store = db_->open();
   store->create_schema();
   conn_ = db_->raw();

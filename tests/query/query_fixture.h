@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A database filled with known records for the query tests, on sqlite3 or PostgreSQL.
+// A database filled with known records for the query tests, on sqlite3, PostgreSQL or MariaDB.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -53,7 +53,9 @@ void expect_126_view_shapes(store::DbiConnection& db);
                            ::testing::Values(::smbta::query::testing::Param{"sqlite3", false}, \
                                              ::smbta::query::testing::Param{"sqlite3", true},  \
                                              ::smbta::query::testing::Param{"pgsql", false},   \
-                                             ::smbta::query::testing::Param{"pgsql", true}),   \
+                                             ::smbta::query::testing::Param{"pgsql", true},    \
+                                             ::smbta::query::testing::Param{"mysql", false},   \
+                                             ::smbta::query::testing::Param{"mysql", true}),   \
                            ::smbta::query::testing::param_name)
 
 }  // namespace smbta::query::testing

@@ -248,7 +248,8 @@ class SmbtadGoldenTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     db_ = std::make_unique<store::testing::TestDb>(GetParam());
-    if (!db_->available()) GTEST_SKIP() << "SMBTA_TEST_PGSQL_* not set (ctest provides it)";
+    if (!db_->available())
+      GTEST_SKIP() << "SMBTA_TEST_PGSQL_* / SMBTA_TEST_MYSQL_* not set (ctest provides it)";
     key_path_ = (home_.path() / "key").string();
     key_ = create_key_file(key_path_);
     db_args_ = smbtad::testing::database_args(db_->params());
@@ -418,7 +419,7 @@ TEST_P(SmbtadGoldenTest, EveryFunctionInEveryFormatFromV2StreamsSameInBothModes)
   EXPECT_EQ(smbtad_->stop(), 0) << smbtad_->log();
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, SmbtadGoldenTest, ::testing::Values("sqlite3", "pgsql"),
+INSTANTIATE_TEST_SUITE_P(Drivers, SmbtadGoldenTest, ::testing::Values("sqlite3", "pgsql", "mysql"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace

@@ -74,7 +74,7 @@ TEST_F(SmbtaqueryTest, OptionErrorsNameTheOption) {
   r = run({"-q"});
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "needs an argument")) << r.err;
-  r = run({"-M", "mysql", "-q", "global, total r;"});
+  r = run({"-M", "oracle", "-q", "global, total r;"});
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "-M/--dbdriver")) << r.err;
   r = run({"-t", "-C"});

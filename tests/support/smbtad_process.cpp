@@ -73,8 +73,8 @@ smbta::store::DbParams sqlite_at(const std::filesystem::path& home) {
 
 std::vector<std::string> database_args(const smbta::store::DbParams& p) {
   if (p.driver == "sqlite3") return {"-M", "sqlite3", "-N", p.sqlite_dbdir + "/" + p.name};
-  return {"-M", "pgsql", "-H", p.host,     "--dbport", p.port,
-          "-S", p.user,  "-P", p.password, "-N",       p.name};
+  return {"-M", p.driver, "-H", p.host,     "--dbport", p.port,
+          "-S", p.user,   "-P", p.password, "-N",       p.name};
 }
 
 smbta::UniqueFd connect_module(int port) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A fresh, private database per test for both drivers (temp sqlite file or new pgsql database).
+// A fresh, private database per test for every driver (temp sqlite file, or a new database on
+// the pgsql or mysql fixture server).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,8 +19,8 @@ namespace smbta::store::testing {
 // ctest runs in parallel; pgsql tests get their own database on the fixture cluster.
 class TestDb {
  public:
-  // driver is "sqlite3" or "pgsql". For pgsql, available() is false when the
-  // SMBTA_TEST_PGSQL_* environment is missing.
+  // driver is "sqlite3", "pgsql" or "mysql". For a server, available() is false when the
+  // SMBTA_TEST_PGSQL_* / SMBTA_TEST_MYSQL_* environment is missing.
   explicit TestDb(const std::string& driver);
   TestDb(const TestDb&) = delete;
   TestDb& operator=(const TestDb&) = delete;
@@ -34,7 +35,7 @@ class TestDb {
  private:
   bool available_ = false;
   DbParams params_;
-  DbParams admin_;  // pgsql: the fixture database, used to create and drop ours
+  DbParams admin_;  // pgsql, mysql: the fixture database, used to create and drop ours
   std::unique_ptr<smbta::testing::TempDir> tmpdir_;  // sqlite3: the database file's
 };
 
@@ -43,7 +44,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     db_ = std::make_unique<TestDb>(GetParam());
-    if (!db_->available()) GTEST_SKIP() << "SMBTA_TEST_PGSQL_* not set (ctest provides it)";
+    if (!db_->available())
+      GTEST_SKIP() << "SMBTA_TEST_PGSQL_* / SMBTA_TEST_MYSQL_* not set (ctest provides it)";
   }
   std::unique_ptr<TestDb> db_;
 };
@@ -63,12 +65,16 @@ class StoreWithSchemaTest : public StoreTest {
   std::unique_ptr<DbiConnection> raw_;
 };
 
+// The fixture server's database of `driver` ("pgsql" or "mysql") from SMBTA_TEST_<DRIVER>_*;
+// host and name are empty when the environment does not say.
+DbParams server_params(const std::string& driver);
+
 // Timestamp text of the `data` view, driver-independent.
 std::string data_timestamp_expr(const DbiConnection& db);
 
-// Instantiates a StoreTest-derived suite for both drivers.
-#define SMBTA_STORE_DRIVERS(suite)                                                \
-  INSTANTIATE_TEST_SUITE_P(Drivers, suite, ::testing::Values("sqlite3", "pgsql"), \
+// Instantiates a StoreTest-derived suite for every driver.
+#define SMBTA_STORE_DRIVERS(suite)                                                         \
+  INSTANTIATE_TEST_SUITE_P(Drivers, suite, ::testing::Values("sqlite3", "pgsql", "mysql"), \
                            [](const ::testing::TestParamInfo<std::string>& i) { return i.param; })
 
 }  // namespace smbta::store::testing
