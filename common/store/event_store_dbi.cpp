@@ -649,7 +649,8 @@ class DbiEventStore final : public EventStore {
           cover_.forget();
           continue;
         }
-        if (!db_.is_mysql() || attempt == kDeadlockAttempts || !dialect::mysql::is_deadlock(e.what()))
+        if (!db_.is_mysql() || attempt == kDeadlockAttempts ||
+            !dialect::mysql::is_deadlock(e.what()))
           throw;
       }
     }
