@@ -82,7 +82,7 @@ constexpr std::string_view kEventIndex =
 
 // Shared body of the compatibility view. pread/pwrite are folded into read/write as 1.2.6
 // stored them; string2 carries the destination (rename, copy) or the mode as decimal text
-// (mkdir, open), as in smbtad.md §5.1.
+// (mkdir, open), as in smbtad.md §5.1. sql_dialect.cpp's MySQL view repeats the op lists.
 //
 // Every column has the type 1.2.6 declared (vfs_id integer, length integer, result bigint, the
 // names varchar, string2 varchar), because 1.2.x tools compare with quoted numbers

@@ -145,7 +145,8 @@ std::vector<std::string> schema_ddl() {
 }
 
 std::string data_view() {
-  // As the other dialects' view (schema.cpp says why each column has its type). The timestamp
+  // As the other dialects' view (schema.cpp view_sql says why each column has its type, and
+  // which ops carry a second path or a mode: keep the two lists equal). The timestamp
   // is DATETIME(3) computed from the naive epoch without the session time zone; SIGNED is
   // MySQL's 64-bit integer and CHAR its text cast.
   return R"(SELECT
@@ -158,8 +159,8 @@ std::string data_view() {
   f.value AS string1,
   CAST(CASE WHEN e.length > 2147483647 THEN 2147483647 ELSE e.length END AS SIGNED) AS length,
   e.result AS result,
-  CASE WHEN e.vfs_id IN (6, 11) THEN f2.value
-       WHEN e.vfs_id IN (4, 8) THEN CAST(e.mode AS CHAR) END AS string2
+  CASE WHEN e.vfs_id IN (6, 11, 15) THEN f2.value
+       WHEN e.vfs_id IN (4, 8, 12, 13, 14, 16, 17, 19) THEN CAST(e.mode AS CHAR) END AS string2
 FROM smbta_events e
   JOIN smbta_users u ON u.id = e.user_id
   JOIN smbta_strings sh ON sh.id = e.share_id
