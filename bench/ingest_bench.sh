@@ -13,6 +13,9 @@ set -euo pipefail
 build=${1:-build}
 records=${2:-1000000}
 smbtad=$build/smbtad/smbtad
+# smbtad refuses to run as root unless told (benchmarks often run as root on a test machine).
+as_root=()
+[ "$(id -u)" -ne 0 ] || as_root=(--allow-root)
 loadgen=$build/bench/smbta_loadgen
 [ -x "$smbtad" ] && [ -x "$loadgen" ] || { echo "build first: cmake --build $build" >&2; exit 1; }
 
@@ -43,7 +46,7 @@ run() {
   local precision=$1 conns=$2 idle=${3:-0}
   rm -rf "$work/home"; mkdir -p "$work/home"
   db_prepare
-  HOME=$work/home "$smbtad" -o -i $port -p "$precision" "${db_args[@]}" \
+  HOME=$work/home "$smbtad" "${as_root[@]}" -o -i $port -p "$precision" "${db_args[@]}" \
     ${SMBTA_BENCH_SMBTAD_ARGS:-} 2>"$work/log" &
   pid=$!
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done

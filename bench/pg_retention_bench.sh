@@ -10,6 +10,9 @@ build=${1:-build}
 records=${2:-2000000}
 old_rows=${3:-10000000}
 smbtad=$build/smbtad/smbtad
+# smbtad refuses to run as root unless told (benchmarks often run as root on a test machine).
+as_root=()
+[ "$(id -u)" -ne 0 ] || as_root=(--allow-root)
 loadgen=$build/bench/smbta_loadgen
 [ -x "$smbtad" ] && [ -x "$loadgen" ] || { echo "build first: cmake --build $build" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +32,7 @@ run() {
   psql_db smbta_test -c "CREATE DATABASE $db"
   local args=(-M pgsql -H 127.0.0.1 --dbport $pg_port -S smbta -P smbta-test -N $db)
   rm -rf "$work/home"; mkdir -p "$work/home"
-  HOME=$work/home "$smbtad" "${args[@]}" -T >/dev/null
+  HOME=$work/home "$smbtad" "${as_root[@]}" "${args[@]}" -T >/dev/null
   # OLD_ROWS rows over the 10 days that ended 11 days ago, one partition per day.
   local per_day=$((old_rows / 10))
   for d in $(seq 11 20); do
@@ -42,7 +45,7 @@ run() {
   done
   psql_db $db -c "VACUUM ANALYZE smbta_events"
   # Maintenance every 2 s: the first run falls into the ingest.
-  HOME=$work/home "$smbtad" -o -i $port -p 0 -t 00:00:02 -m "$retention" "${args[@]}" \
+  HOME=$work/home "$smbtad" "${as_root[@]}" -o -i $port -p 0 -t 00:00:02 -m "$retention" "${args[@]}" \
     2>"$work/log.$name" &
   pid=$!
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done

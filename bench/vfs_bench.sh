@@ -24,6 +24,9 @@ build=${1:-build}
 export SMBTA_VFS_MODULE=${SMBTA_VFS_MODULE:-$PWD/$build/vfs_module/smb_traffic_analyzer.so}
 export SMBTA_TEST_RECEIVER=${SMBTA_TEST_RECEIVER:-$PWD/$build/tests/vfs/smbta_test_receiver}
 SMBTAD=${SMBTAD:-$PWD/$build/smbtad/smbtad}
+# smbtad refuses to run as root unless told (benchmarks often run as root on a test machine).
+as_root=()
+[ "$(id -u)" -ne 0 ] || as_root=(--allow-root)
 ROUNDS=${ROUNDS:-5}
 SIZES=${SIZES:-"1 100 1024"}
 SMALL_FILES=${SMALL_FILES:-10000}
@@ -43,7 +46,7 @@ chmod 777 "$DATA/share"
 case "$RECEIVER" in
   smbtad)
     QPORT=$(free_port)
-    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$DATA/stad.db" -p 5 \
+    "$SMBTAD" "${as_root[@]}" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$DATA/stad.db" -p 5 \
       --spool-dir "$DATA/spool" </dev/null >"$T/smbtad.log" 2>&1 &
     RECV_PID=$!
     wait_port "$RPORT" || { echo "smbtad did not start" >&2; exit 1; }

@@ -23,6 +23,9 @@ SMALL=${SMALL:-1000}
 export SMBTA_VFS_MODULE=${SMBTA_VFS_MODULE:-$PWD/$build/vfs_module/smb_traffic_analyzer.so}
 export SMBTA_TEST_RECEIVER=${SMBTA_TEST_RECEIVER:-$PWD/$build/tests/vfs/smbta_test_receiver}
 SMBTAD=${SMBTAD:-$PWD/$build/smbtad/smbtad}
+# smbtad refuses to run as root unless told (benchmarks often run as root on a test machine).
+as_root=()
+[ "$(id -u)" -ne 0 ] || as_root=(--allow-root)
 [ -f "$SMBTA_VFS_MODULE" ] || { echo "no module at $SMBTA_VFS_MODULE; build first" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
@@ -36,7 +39,7 @@ mkdir -p "$DATA/share" "$DATA/client" "$DATA/cg"
 chmod 777 "$DATA/share" "$DATA/cg"
 
 QPORT=$(free_port)
-"$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$DATA/stad.db" -p 5 \
+"$SMBTAD" "${as_root[@]}" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$DATA/stad.db" -p 5 \
   --spool-dir "$DATA/spool" </dev/null >"$T/smbtad.log" 2>&1 &
 SMBTAD_PID=$!
 wait_port "$RPORT" || { echo "smbtad did not start" >&2; exit 1; }

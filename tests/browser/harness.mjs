@@ -85,6 +85,8 @@ export class Smbtad {
       '--web-listen', `127.0.0.1:${this.webPort}`,
       '--web-root', this.webRoot,
       '--web-users', this.users,
+      // The suite runs as root in CI; smbtad refuses root unless told.
+      ...(process.getuid() === 0 ? ['--allow-root'] : []),
     ];
     const log = fs.openSync(this.logFile, 'a');
     this.child = spawn(this.bin, args, { env: this.env, stdio: ['ignore', log, log] });

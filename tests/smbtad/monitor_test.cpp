@@ -36,8 +36,19 @@ class Monitors : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     smbtad_ = std::make_unique<SmbtadProcess>(args, home_.path(), port_);
   }
+  // SmbtadProcess waits for the module port; the client port listens a moment after it.
   MonitorConnection client() {
-    return MonitorConnection(smbta::net::connect_tcp("127.0.0.1", port_ + 1));
+    smbta::UniqueFd fd;
+    const bool connected = eventually([&] {
+      try {
+        fd = smbta::net::connect_tcp("127.0.0.1", port_ + 1);
+        return true;
+      } catch (const std::exception&) {
+        return false;
+      }
+    });
+    if (!connected) throw std::runtime_error("the client port does not accept connections");
+    return MonitorConnection(std::move(fd));
   }
   void send(const std::vector<Record>& records) {
     if (!module_) module_ = connect_module(port_);

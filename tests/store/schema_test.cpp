@@ -73,6 +73,9 @@ void expect_convert_advice(EventStore& store) {
 }
 
 TEST_P(SchemaTest, Version126DatabaseAsksForConversion) {
+  // Left for issue 12: the 1.2.6 fixture's DDL (varchar without a length) is not MySQL's, so a
+  // 1.2.x MySQL database is not yet tested here.
+  if (GetParam() == "mysql") GTEST_SKIP() << "the 1.2.6 schema fixture has no MySQL DDL yet";
   smbta::testing::create_126_schema(*db_->raw());
   auto store = db_->open();
   expect_convert_advice(*store);
@@ -199,6 +202,8 @@ void check_126_shapes(DbiConnection& db, std::int64_t read_bytes, std::int64_t r
 }
 
 TEST_P(SchemaTest, DataViewHasThe126ColumnTypes) {
+  // The type check below is written for sqlite's typeof and PostgreSQL's pg_typeof.
+  if (GetParam() == "mysql") GTEST_SKIP() << "no MySQL type check yet";
   auto store = db_->open();
   store->create_schema();
   std::vector<Row> rows;

@@ -534,7 +534,7 @@ smbtad_new_ops)
   for _ in 1 2 3 4 5; do
     QPORT=$(free_port)
     "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      --spool-dir "$T/spool" >"$T/smbtad.log" 2>&1 &
+      --spool-dir "$T/spool" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
     RECV_PID=$!
     wait_port "$RPORT" && break
     grep -q "Address already in use" "$T/smbtad.log" || break
