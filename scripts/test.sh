@@ -47,8 +47,11 @@ build-tsan/tests/smbtad/smbtad_unit_tests --gtest_brief=1
 # allocator keeps what is freed for a while, which reads as growth; nor the full-disk tests, whose
 # bound on smbtad's CPU while it waits does not hold with TSan's 5-15x overhead; nor the socket
 # directory test, whose -U 0 smbtad ends with TSan failing to map 541 TB at exit (errno 12), a
-# TSan runtime failure, not a race report, still to be understood.
-build-tsan/tests/smbtad/smbtad_tests --gtest_brief=1 --gtest_filter='-*pgsql*:Pgsql*:FullDisk.*:Startup.TheModuleSocketsDirectory*'
+# TSan runtime failure, not a race report, still to be understood. The PostgreSQL and MariaDB
+# tests need their servers (ctest fixtures); the Operations tests (Prometheus, privilege drop)
+# are not yet tried under TSan.
+build-tsan/tests/smbtad/smbtad_tests --gtest_brief=1 \
+  --gtest_filter='-*pgsql*:Pgsql*:*mysql*:Mysql*:Operations.*:FullDisk.*:Startup.TheModuleSocketsDirectory*'
 build-tsan/tests/query/query_tests --gtest_brief=1 \
   --gtest_filter='SmbtadQuery.*:*SmbtadGolden*sqlite3*:-SmbtadQuery.ClosedClientSessionsAreFreed'
 
