@@ -11,18 +11,20 @@ BoundedPool::~BoundedPool() {
   shutdown();
 }
 
-void BoundedPool::enqueue(std::function<void()> fn) {
+BoundedPool::EnqueueResult BoundedPool::enqueue(std::function<void()> fn) {
   {
     std::unique_lock lock(mutex_);
     has_room_.wait(lock, [&] { return stopping_ || jobs_.size() < max_queued_; });
     if (!stopping_) {
       jobs_.push_back(std::move(fn));
       has_work_.notify_one();
-      return;
+      return taken<EnqueueResult>();
     }
   }
-  // Shutting down: the job (which owns an accepted socket) runs here so its socket is closed.
+  // Shutting down: the job (which owns an accepted socket) runs here so its socket is closed;
+  // it is taken care of either way, so a newer httplib must not close the socket again.
   fn();
+  return taken<EnqueueResult>();
 }
 
 void BoundedPool::shutdown() {

@@ -8,6 +8,8 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <httplib.h>
@@ -20,12 +22,25 @@ namespace smbtad::web {
 // backlog pushes back on the clients. Threads and memory stay bounded whatever the load.
 class BoundedPool : public httplib::TaskQueue {
  public:
+  // cpp-httplib 0.11 (Debian 12) declares enqueue void; newer releases (Debian 13's) return
+  // whether the job was taken. The override follows whichever the installed header declares.
+  using EnqueueResult =
+      decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
+
   BoundedPool(std::size_t threads, std::size_t max_queued);
   ~BoundedPool() override;
-  void enqueue(std::function<void()> fn) override;
+  EnqueueResult enqueue(std::function<void()> fn) override;
   void shutdown() override;
 
  private:
+  // "The job is taken care of" in the return type the header declares (nothing, or true).
+  template <class R>
+  static R taken() {
+    if constexpr (std::is_void_v<R>)
+      return;
+    else
+      return true;
+  }
   void work();
 
   std::size_t max_queued_;
