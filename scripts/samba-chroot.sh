@@ -192,7 +192,7 @@ vfs)
       { cat build-vfs.configure.log; exit 1; }
     grep "smb_traffic_analyzer:" build-vfs.configure.log || true
     cmake --build build-vfs -j "$(nproc)" --target smb_traffic_analyzer smbta_test_receiver \
-      smbtad vfs_c_api_tests -- -k 0
+      smbtad smbtaquery vfs_c_api_tests -- -k 0
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
       LSAN_OPTIONS=suppressions=$PWD/tests/support/lsan.supp \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
