@@ -18,6 +18,7 @@
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
+#include "store/event_text.h"
 #include "store/pg_copy_writer.h"
 #include "store/pg_partitions.h"
 #include "store/schema.h"
@@ -60,19 +61,6 @@ void user_key(std::string& out, std::string_view user, std::string_view sid,
     out.append(reinterpret_cast<const char*>(&n), sizeof n);
     out += f;
   }
-}
-
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, p);
-}
-
-void append_opt(std::string& out, const std::optional<std::int64_t>& v) {
-  if (v)
-    append_int(out, *v);
-  else
-    out += "NULL";
 }
 
 std::int64_t clamp_int32(std::int64_t v) {
@@ -585,23 +573,7 @@ class DbiEventStore final : public EventStore {
       for (std::size_t i = first; i < last; ++i) {
         const EventColumns c = columns(rows[i], ids_[i]);
         sql += i == first ? "(" : ",(";
-        append_int(sql, c.ts);
-        sql += ',';
-        append_int(sql, c.vfs_id);
-        sql += ',';
-        append_int(sql, c.user_id);
-        sql += ',';
-        append_int(sql, c.share_id);
-        sql += ',';
-        append_int(sql, c.file_id);
-        for (const auto& v : {c.file2_id, c.length, c.mode, c.result}) {
-          sql += ',';
-          append_opt(sql, v);
-        }
-        sql += ',';
-        append_int(sql, c.merged);
-        sql += ',';
-        append_opt(sql, c.client_id);
+        append_event_values(sql, c, ',', "NULL");
         sql += ')';
       }
       db_.exec(sql);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "store/event_store.h"
+#include "store/event_text.h"
 
 namespace smbta::store {
 namespace {
@@ -32,19 +33,6 @@ Result exec(PGconn* conn, const char* sql, ExecStatusType expected, std::string_
   if (!r) fail(conn, what, PQerrorMessage(conn));
   if (PQresultStatus(r.get()) != expected) fail(conn, what, PQresultErrorMessage(r.get()));
   return r;
-}
-
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, p);
-}
-
-void append_opt(std::string& out, const std::optional<std::int64_t>& v) {
-  if (v)
-    append_int(out, *v);
-  else
-    out += "\\N";
 }
 
 std::int64_t parse_id(const PGresult* r, int row) {
@@ -106,25 +94,8 @@ void append_copy_text(std::string& out, std::string_view s) {
 }
 
 void PgCopyWriter::add(const EventColumns& c) {
-  std::string& o = rows_;
-  append_int(o, c.ts);
-  o += '\t';
-  append_int(o, c.vfs_id);
-  o += '\t';
-  append_int(o, c.user_id);
-  o += '\t';
-  append_int(o, c.share_id);
-  o += '\t';
-  append_int(o, c.file_id);
-  for (const auto& v : {c.file2_id, c.length, c.mode, c.result}) {
-    o += '\t';
-    append_opt(o, v);
-  }
-  o += '\t';
-  append_int(o, c.merged);
-  o += '\t';
-  append_opt(o, c.client_id);
-  o += '\n';
+  append_event_values(rows_, c, '\t', "\\N");
+  rows_ += '\n';
 }
 
 void PgCopyWriter::flush() {
