@@ -4,9 +4,11 @@
 # for D seconds; prints requests/s, p50/p99 latency and smbtad's CPU seconds meanwhile.
 # Usage: web_api_load.py HOST:PORT USER PASSWORD [CLIENTS] [SECONDS] [QUERY] [SMBTAD_PID]
 # (the password is read from the environment variable WEB_PASSWORD when PASSWORD is "-").
+# SIGTERM ends the run early, with its figures printed (bench/web_bench.sh runs it beside ingest).
 import http.client
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -42,12 +44,17 @@ def main():
     path = "/api/query?" + urllib.parse.urlencode({"q": query, "format": "json"})
 
     latencies, errors, lock = [], [0], threading.Lock()
-    stop = time.monotonic() + seconds
+    stop = [time.monotonic() + seconds]
+
+    def end_early(signo, frame):
+        stop[0] = 0
+
+    signal.signal(signal.SIGTERM, end_early)
 
     def worker():
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         mine = []
-        while time.monotonic() < stop:
+        while time.monotonic() < stop[0]:
             t0 = time.monotonic()
             try:
                 conn.request("GET", path, headers={"Cookie": cookie})

@@ -37,7 +37,8 @@ cmake --build build-o2 -j "$jobs"
 stamp "ThreadSanitizer build of smbtad and its tests (build-tsan)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMBTA_WERROR=ON \
   -DSMBTA_TSAN=ON -DSMBTA_BUILD_BENCH=OFF
-cmake --build build-tsan -j "$jobs" --target smbtad smbtad_unit_tests smbtad_tests query_tests
+cmake --build build-tsan -j "$jobs" --target smbtad smbtad_unit_tests smbtad_tests query_tests \
+  web_unit_tests web_integration_tests
 # halt_on_error: a race report ends that smbtad with an error status, which its test sees.
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 stamp "smbtad under ThreadSanitizer"
@@ -54,6 +55,10 @@ build-tsan/tests/smbtad/smbtad_tests --gtest_brief=1 \
   --gtest_filter='-*pgsql*:Pgsql*:*mysql*:Mysql*:Operations.*:FullDisk.*:Startup.TheModuleSocketsDirectory*'
 build-tsan/tests/query/query_tests --gtest_brief=1 \
   --gtest_filter='SmbtadQuery.*:*SmbtadGolden*sqlite3*:-SmbtadQuery.ClosedClientSessionsAreFreed'
+# webSMBTA: the web threads, their database pool, the live feed from the network thread, the
+# users file re-read on SIGHUP and by requests; in-process (unit) and against a real smbtad.
+build-tsan/tests/web/web_unit_tests --gtest_brief=1
+build-tsan/tests/web/web_integration_tests --gtest_brief=1
 
 # The fuzz targets under clang's libFuzzer, each for a bounded time (tests/fuzz/README.md).
 stamp "fuzz targets under libFuzzer (build-fuzz)"

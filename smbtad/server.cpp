@@ -411,6 +411,7 @@ void Server::on_signal(int signo) {
     service::reloading();
     smbta::log::reopen();
     smbta::log::notice("SIGHUP: log reopened");
+    if (web_) web_->reload_users();
     service::reloaded(service_status());
     return;
   }

@@ -162,6 +162,7 @@ void Api::handle(const httplib::Request& req, httplib::Response& res) {
       if (host.empty() || scheme_end == std::string::npos || origin.substr(scheme_end + 3) != host)
         return fail(res, 403, "cross-origin request refused");
     }
+    reload_users(false);
     if (api && path == "/api/login") {
       if (req.method != "POST") return fail(res, 405, "use POST");
       return login(req, res);
@@ -180,6 +181,7 @@ void Api::handle(const httplib::Request& req, httplib::Response& res) {
       res.set_header("Set-Cookie", session_cookie("", std::chrono::seconds(0)));
       return;
     }
+    if (path == "/api/password" && req.method == "POST") return change_password(req, res, *s);
     if (path == "/api/query" && req.method == "GET") return query(req, res);
     if (path == "/api/objects" && req.method == "GET") return objects(req, res);
     if (path == "/api/live" && req.method == "GET") return live(req, res);
@@ -203,11 +205,8 @@ void Api::login(const httplib::Request& req, httplib::Response& res) {
     return fail(res, 400, "expected {\"user\": \"...\", \"password\": \"...\"}");
   const std::string user = body["user"].get<std::string>();
   const std::string password = body["password"].get<std::string>();
-  const std::string user_key = "u:" + user.substr(0, 64);
-  const std::string addr_key = "a:" + req.remote_addr;
   const auto now = p_.now();
-  const auto wait =
-      std::max(p_.limiter.retry_after(user_key, now), p_.limiter.retry_after(addr_key, now));
+  const auto wait = password_wait(user, req.remote_addr);
   if (wait.count() > 0) {
     res.set_header("Retry-After", std::to_string(wait.count()));
     return fail(res, 429, fmt::format("too many failed logins; try again in {} s", wait.count()));
@@ -216,23 +215,97 @@ void Api::login(const httplib::Request& req, httplib::Response& res) {
   // An unknown user costs the same derivation as a known one: timing does not tell them apart.
   const bool ok = verify_password(password, u ? u->hash : dummy_hash_) && u.has_value();
   if (!ok) {
-    // The delay counts from the answer, not from the request: the derivation itself may take
-    // longer than the first delay on a busy machine.
-    const auto failed_at = p_.now();
-    p_.limiter.failure(user_key, failed_at);
-    p_.limiter.failure(addr_key, failed_at);
+    password_failed(user, req.remote_addr);
     smbta::log::notice("web: failed login for user {} from {}", printable(user, 64),
                        req.remote_addr);
     return fail(res, 401, "wrong user or password");
   }
   // Only the user's count starts afresh: the address's keeps slowing a guesser who also has
   // an account of their own.
-  p_.limiter.success(user_key);
+  p_.limiter.success("u:" + user.substr(0, 64));
   const std::string token = p_.sessions.create(u->name, u->role, now);
   const auto s = p_.sessions.use(token, now);
   res.set_header("Set-Cookie", session_cookie(token, p_.sessions.limits().absolute));
   smbta::log::debug(1, "web: {} logged in from {}", u->name, req.remote_addr);
   session_info(*s, res);
+}
+
+std::chrono::seconds Api::password_wait(const std::string& user, const std::string& addr) {
+  const auto now = p_.now();
+  return std::max(p_.limiter.retry_after("u:" + user.substr(0, 64), now),
+                  p_.limiter.retry_after("a:" + addr, now));
+}
+
+void Api::password_failed(const std::string& user, const std::string& addr) {
+  // The delay counts from the answer, not from the request: the derivation itself may take
+  // longer than the first delay on a busy machine.
+  const auto failed_at = p_.now();
+  p_.limiter.failure("u:" + user.substr(0, 64), failed_at);
+  p_.limiter.failure("a:" + addr, failed_at);
+}
+
+void Api::reload_users(bool force) {
+  if (!force) {
+    const std::int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(p_.now().time_since_epoch()).count();
+    std::int64_t last = users_checked_ms_.load();
+    // One thread looks, the others go on with the users as they are.
+    if (last >= 0 && now_ms - last < 1000) return;
+    if (!users_checked_ms_.compare_exchange_strong(last, now_ms)) return;
+  }
+  UsersReload r;
+  try {
+    r = p_.users.reload(force);
+  } catch (const std::exception& e) {
+    smbta::log::error("web: users file not re-read, its users stay as they were: {}", e.what());
+    return;
+  }
+  end_changed_sessions(r);
+  if (r.reread)
+    smbta::log::notice(
+        "web: users file {} re-read: {} users; sessions of {} changed or removed "
+        "users ended",
+        p_.users.path(), r.users, r.ended.size());
+}
+
+void Api::end_changed_sessions(const UsersReload& r) {
+  for (const auto& name : r.ended) p_.sessions.remove_user(name);
+}
+
+void Api::change_password(const httplib::Request& req, httplib::Response& res, const Session& s) {
+  const json body = json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("current") || !body["current"].is_string() ||
+      !body.contains("password") || !body["password"].is_string())
+    return fail(res, 400, "expected {\"current\": \"...\", \"password\": \"...\"}");
+  const std::string current = body["current"].get<std::string>();
+  const std::string password = body["password"].get<std::string>();
+  const auto wait = password_wait(s.user, req.remote_addr);
+  if (wait.count() > 0) {
+    res.set_header("Retry-After", std::to_string(wait.count()));
+    return fail(res, 429, fmt::format("too many wrong passwords; try again in {} s", wait.count()));
+  }
+  const std::optional<WebUser> u = p_.users.find(s.user);
+  // A stolen session cookie alone must not be enough to take the account over: 403, not 401
+  // (the session itself is fine; the page must not send the user to the login).
+  if (!u || !verify_password(current, u->hash)) {
+    password_failed(s.user, req.remote_addr);
+    smbta::log::notice("web: wrong current password from {} for user {} changing it",
+                       req.remote_addr, printable(s.user, 64));
+    return fail(res, 403, "the current password is wrong");
+  }
+  if (password.size() < 8) return fail(res, 400, "the password needs at least 8 characters");
+  p_.limiter.success("u:" + s.user.substr(0, 64));
+  p_.users.put({u->name, u->role, hash_password(password)});
+  end_changed_sessions(p_.users.reload(false));
+  // Every session of the user ends (another browser, a stolen cookie); this one goes on under
+  // a fresh token and CSRF token.
+  p_.sessions.remove_user(u->name);
+  const auto now = p_.now();
+  const std::string token = p_.sessions.create(u->name, u->role, now);
+  const auto fresh = p_.sessions.use(token, now);
+  res.set_header("Set-Cookie", session_cookie(token, p_.sessions.limits().absolute));
+  smbta::log::notice("web: {} changed their password (from {})", u->name, req.remote_addr);
+  session_info(*fresh, res);
 }
 
 void Api::session_info(const Session& s, httplib::Response& res) {
@@ -420,7 +493,12 @@ void Api::admin_users(const httplib::Request& req, httplib::Response& res, const
     u.hash = hash_password(password);
     const bool existed = p_.users.find(u.name).has_value();
     const std::string name = u.name;
-    p_.users.put(std::move(u));
+    try {
+      p_.users.put(std::move(u), true);
+    } catch (const LastAdminError& e) {
+      return fail(res, 409, e.what());
+    }
+    end_changed_sessions(p_.users.reload(false));
     // A changed password or role takes effect at once: the user's sessions end.
     if (existed) p_.sessions.remove_user(name);
     smbta::log::notice("web: {} {} web user {} ({})", s.user, existed ? "changed" : "added", name,
@@ -429,7 +507,13 @@ void Api::admin_users(const httplib::Request& req, httplib::Response& res, const
   }
   if (req.path.starts_with("/api/admin/users/") && req.method == "DELETE") {
     const std::string name = req.path.substr(std::string_view("/api/admin/users/").size());
-    if (!p_.users.remove(name)) return fail(res, 404, "no such web user");
+    if (name == s.user) return fail(res, 409, "you cannot delete your own account");
+    try {
+      if (!p_.users.remove(name, true)) return fail(res, 404, "no such web user");
+    } catch (const LastAdminError& e) {
+      return fail(res, 409, e.what());
+    }
+    end_changed_sessions(p_.users.reload(false));
     p_.sessions.remove_user(name);
     smbta::log::notice("web: {} removed web user {}", s.user, name);
     res.status = 204;

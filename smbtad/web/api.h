@@ -2,7 +2,9 @@
 // webSMBTA's HTTP API (docs: /work/notes/web-api-contract.md): login, session gate, CSRF, data.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -46,6 +48,11 @@ class Api {
  public:
   explicit Api(ApiParts parts);
   void handle(const httplib::Request& req, httplib::Response& res);
+  // Picks up a users file that `smbtad --web-passwd` (or an editor) replaced: the sessions of
+  // users removed or changed there end, the others stay. Without `force` it looks at the file
+  // at most once a second (every request calls it) and re-reads only a changed file; SIGHUP
+  // forces a re-read. A damaged file is logged and the users stay as they were.
+  void reload_users(bool force);
 
   // The JSON error body of the contract.
   static std::string error_body(std::string_view message);
@@ -54,6 +61,13 @@ class Api {
 
  private:
   void login(const httplib::Request& req, httplib::Response& res);
+  // A user's own password: the current one is needed, wrong ones count like failed logins.
+  void change_password(const httplib::Request& req, httplib::Response& res, const Session& s);
+  // The ended sessions of what put/remove (or a reload) found changed in the users file.
+  void end_changed_sessions(const UsersReload& r);
+  // Seconds until `user` from `addr` may try a password again (0: now).
+  std::chrono::seconds password_wait(const std::string& user, const std::string& addr);
+  void password_failed(const std::string& user, const std::string& addr);
   void session_info(const Session& s, httplib::Response& res);
   void query(const httplib::Request& req, httplib::Response& res);
   void objects(const httplib::Request& req, httplib::Response& res);
@@ -65,6 +79,7 @@ class Api {
 
   ApiParts p_;
   std::string dummy_hash_;  // verified against for unknown users: the same time as a real one
+  std::atomic<std::int64_t> users_checked_ms_{-1};  // p_.now() of the last look at the file
 };
 
 // Adds the security headers every answer carries (CSP, nosniff, frame-ancestors, referrer).

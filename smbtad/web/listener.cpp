@@ -151,6 +151,10 @@ void WebListener::start() {
   });
 }
 
+void WebListener::reload_users() {
+  api_->reload_users(true);
+}
+
 void WebListener::stop(MonitorHub& hub) {
   live_->stop(hub);
   halt();

@@ -57,6 +57,8 @@ class WebListener {
   // Ends every live view and stops serving (joins the web threads).
   void stop(MonitorHub& hub);
   LiveFeed& live() { return *live_; }
+  // SIGHUP: re-reads the users file (see Api::reload_users).
+  void reload_users();
   std::string describe() const;
 
  private:

@@ -6,11 +6,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -45,10 +47,47 @@ namespace {
 
 }  // namespace
 
+bool UsersFile::Stamp::operator==(const Stamp& o) const {
+  return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
+         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+}
+
+namespace {
+
+UsersFile::Stamp make_stamp(const struct stat& st) {
+  UsersFile::Stamp s;
+  s.exists = true;
+  s.dev = st.st_dev;
+  s.ino = st.st_ino;
+  s.size = st.st_size;
+  s.mtime = st.st_mtim;
+  return s;
+}
+
+}  // namespace
+
+UsersFile::Stamp UsersFile::stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    // Gone: an empty set. Unreadable for another reason: something changed, read to find out.
+    if (errno == ENOENT) return {};
+    Stamp s;
+    s.exists = true;
+    s.size = -1;
+    return s;
+  }
+  return make_stamp(st);
+}
+
 UsersFile::UsersFile(std::string path) : path_(std::move(path)) {
+  std::tie(users_, stamp_) = read_file();
+}
+
+std::pair<UsersFile::Users, UsersFile::Stamp> UsersFile::read_file() const {
+  Users users;
   smbta::UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) {
-    if (errno == ENOENT) return;
+    if (errno == ENOENT) return {std::move(users), Stamp{}};
     fail(path_, std::strerror(errno));
   }
   struct stat st {};
@@ -93,9 +132,38 @@ UsersFile::UsersFile(std::string path) : path_(std::move(path)) {
     } catch (const std::runtime_error& e) {
       where(e.what());
     }
-    if (users_.contains(u.name)) where("user " + u.name + " appears twice");
-    users_.emplace(u.name, std::move(u));
+    if (users.contains(u.name)) where("user " + u.name + " appears twice");
+    users.emplace(u.name, std::move(u));
   }
+  return {std::move(users), make_stamp(st)};
+}
+
+bool UsersFile::sync_locked(bool force) {
+  const Stamp now = stamp_of(path_);
+  if (!force && now == stamp_) return false;
+  // Whatever comes of it, this version of the file has been seen: a damaged file is reported
+  // once, not on every request, and read again when it changes.
+  stamp_ = now;
+  auto [fresh, stamp] = read_file();
+  for (const auto& [name, u] : users_) {
+    const auto it = fresh.find(name);
+    if (it == fresh.end() || it->second.role != u.role || it->second.hash != u.hash)
+      ended_.push_back(name);
+  }
+  users_ = std::move(fresh);
+  stamp_ = stamp;
+  return true;
+}
+
+UsersReload UsersFile::reload(bool force) {
+  std::lock_guard lock(mutex_);
+  UsersReload r;
+  // A throw leaves ended_ for the next call: what put/remove found is still reported.
+  r.reread = sync_locked(force);
+  r.users = users_.size();
+  r.ended = std::move(ended_);
+  ended_.clear();
+  return r;
 }
 
 std::optional<WebUser> UsersFile::find(std::string_view name) const {
@@ -112,11 +180,27 @@ std::vector<WebUser> UsersFile::list() const {
   return out;
 }
 
-void UsersFile::put(WebUser user) {
+namespace {
+
+bool has_other_admin(const std::map<std::string, WebUser, std::less<>>& users,
+                     std::string_view name) {
+  return std::any_of(users.begin(), users.end(), [&](const auto& kv) {
+    return kv.first != name && kv.second.role == Role::kAdmin;
+  });
+}
+
+}  // namespace
+
+void UsersFile::put(WebUser user, bool keep_an_admin) {
   if (!valid_name(user.name)) throw std::invalid_argument("not a valid user name");
   check_hash_format(user.hash);
   std::lock_guard lock(mutex_);
+  // Another writer's change is the base of this one, not lost under it.
+  sync_locked(false);
   auto old = users_.find(user.name);
+  if (keep_an_admin && old != users_.end() && old->second.role == Role::kAdmin &&
+      user.role != Role::kAdmin && !has_other_admin(users_, user.name))
+    throw LastAdminError();
   std::optional<WebUser> before;
   if (old != users_.end()) before = old->second;
   const std::string name = user.name;
@@ -132,10 +216,13 @@ void UsersFile::put(WebUser user) {
   }
 }
 
-bool UsersFile::remove(std::string_view name) {
+bool UsersFile::remove(std::string_view name, bool keep_an_admin) {
   std::lock_guard lock(mutex_);
+  sync_locked(false);
   auto it = users_.find(name);
   if (it == users_.end()) return false;
+  if (keep_an_admin && it->second.role == Role::kAdmin && !has_other_admin(users_, name))
+    throw LastAdminError();
   WebUser before = it->second;
   users_.erase(it);
   try {
@@ -147,7 +234,7 @@ bool UsersFile::remove(std::string_view name) {
   return true;
 }
 
-void UsersFile::save_locked() const {
+void UsersFile::save_locked() {
   namespace fs = std::filesystem;
   const fs::path target(path_);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -173,11 +260,15 @@ void UsersFile::save_locked() const {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path_.c_str()) != 0) {
+  struct stat st {};
+  if (::fsync(fd.get()) != 0 || ::fstat(fd.get(), &st) != 0 ||
+      ::rename(tmp.c_str(), path_.c_str()) != 0) {
     const int e = errno;
     ::unlink(tmp.c_str());
     fail(path_, std::strerror(e));
   }
+  // The renamed file is this one: not a change of another writer's to read back.
+  stamp_ = make_stamp(st);
 }
 
 namespace {

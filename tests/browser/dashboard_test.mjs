@@ -277,6 +277,14 @@ describe('webSMBTA', () => {
     assert.ok((await search.textContent()).includes('docs/report.odt'));
     const total = page.locator('[data-testid=panel][data-fn=total] [data-testid=panel-table]');
     assert.deepEqual(await tableRows(total, ['bytes', 'records']), [[String(want.total), String(want.rwRecords)]]);
+    // From picked in the calendar: written into From in the language's format, and applied.
+    await form.locator('select[name=function]').selectOption('total');
+    await form.locator('input[name=from-picker]').fill('2099-01-02T03:04:05');
+    assert.equal(await form.locator('input[name=from]').inputValue(), '2099-01-02 03:04:05');
+    await form.locator('[data-action=go]').click();
+    const future = page.locator('[data-testid=panel][data-fn=total]', { hasText: 'from 2099-01-02 03:04:05' });
+    await waitRows(future.getByTestId('panel-table'), ['bytes'], [['0']], 'nothing after 2099');
+    await form.locator('input[name=from]').fill('');
 
     // Kept per user: there after a reload, not for another user.
     const count = await page.getByTestId('panel').count();
@@ -317,9 +325,51 @@ describe('webSMBTA', () => {
     await users.locator('input[name=new-password]').fill('carol password 1');
     await users.locator('[data-action=add-user]').click();
     await users.locator('tr[data-user=carol]').waitFor();
+    // Carol changes her own password: the current one is needed; her other sessions end.
     const carol = await browser.newContext();
-    await (await login(carol, { user: 'carol', password: 'carol password 1' })).close();
+    const carolPage = await login(carol, { user: 'carol', password: 'carol password 1' });
+    const carolElsewhere = await browser.newContext();
+    const otherPage = await login(carolElsewhere, { user: 'carol', password: 'carol password 1' });
+    await carolPage.getByTestId('who').click();
+    const account = carolPage.getByTestId('account');
+    await account.waitFor();
+    const changeTo = async (current, password) => {
+      await account.locator('input[name=current]').fill(current);
+      await account.locator('input[name=password]').fill(password);
+      await account.locator('input[name=again]').fill(password);
+      await account.locator('[data-action=change-password]').click();
+    };
+    await changeTo('not her password', 'carol password 2');
+    const pwError = carolPage.getByTestId('password-error');
+    await pwError.waitFor();
+    assert.equal(await pwError.getAttribute('data-status'), '403');
+    assert.match(await pwError.textContent(), /current password is wrong/);
+    await changeTo('carol password 1', 'carol password 2');
+    await carolPage.getByTestId('password-changed').waitFor();
+    const sessionStatus = (p) => p.evaluate(async () => (await fetch('/api/session')).status);
+    assert.equal(await sessionStatus(otherPage), 401, "carol's other session has ended");
+    assert.equal(await sessionStatus(carolPage), 200, 'this page goes on under a fresh session');
+    // ... whose new CSRF token the page uses: signing out (a state change) works.
+    await carolPage.click('[data-action=logout]');
+    await signIn(carolPage, { user: 'carol', password: 'carol password 2' });
     await carol.close();
+    await carolElsewhere.close();
+    // The admin cannot delete their own account (no button; the API says no) nor make the
+    // last admin a viewer.
+    assert.equal(await users.locator('tr[data-user=admin] [data-action=delete-user]').count(), 0);
+    const selfDelete = await page.evaluate(async (csrf) =>
+      (await fetch('/api/admin/users/admin', { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } })).status,
+      await page.evaluate(async () => (await (await fetch('/api/session')).json()).csrf));
+    assert.equal(selfDelete, 409);
+    await users.locator('input[name=new-user]').fill(ADMIN.user);
+    await users.locator('input[name=new-password]').fill('another admin password');
+    await users.locator('select[name=new-role]').selectOption('viewer');
+    await users.locator('[data-action=add-user]').click();
+    const usersError = users.locator('.error[role=alert]');
+    await usersError.waitFor();
+    assert.match(await usersError.textContent(), /last admin cannot be removed or made a viewer/);
+    assert.equal(await users.locator('tr[data-user=admin] td').nth(1).textContent(), 'admin');
+    assert.equal(await sessionStatus(page), 200, "the admin's session is untouched");
     await users.locator('tr[data-user=carol] [data-action=delete-user]').click();
     await users.locator('tr[data-user=carol]').waitFor({ state: 'detached' });
     await adminContext.close();

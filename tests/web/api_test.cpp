@@ -2,6 +2,7 @@
 // The API handlers on plain httplib Request/Response values, against a real sqlite database.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -299,6 +300,135 @@ TEST_F(WebApiTest, ObjectsListNamesForTheBrowser) {
   EXPECT_EQ(items({{"kind", "files"}, {"share", "x' , list users; '"}})["items"].size(), 0u);
   EXPECT_EQ(call("GET", "/api/objects", {{"kind", "printers"}}, {}, h).status, 400);
   EXPECT_EQ(call("GET", "/api/objects", {{"kind", "users"}, {"limit", "5000"}}, {}, h).status, 400);
+}
+
+TEST_F(WebApiTest, UsersChangeTheirOwnPasswordWithTheCurrentOneAndGetAFreshSession) {
+  auto h = login("viewer", "viewer-pw");
+  auto other = login("viewer", "viewer-pw");  // another browser of the same user
+  auto admin = login("admin", "admin-pw");
+  const auto change = [&](const httplib::Headers& hd, const std::string& current,
+                          const std::string& password) {
+    return call("POST", "/api/password", {},
+                json{{"current", current}, {"password", password}}.dump(), hd);
+  };
+  // Session and CSRF token as for every state change.
+  EXPECT_EQ(change({}, "viewer-pw", "new viewer pw").status, 401);
+  EXPECT_EQ(change({*h.find("Cookie")}, "viewer-pw", "new viewer pw").status, 403);
+  auto wrong = change(h, "not it", "new viewer pw");
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(json::parse(wrong.body)["error"], "the current password is wrong");
+  EXPECT_EQ(change(h, "viewer-pw", "short").status, 400);
+  EXPECT_EQ(call("POST", "/api/password", {}, "not json", h).status, 400);
+  auto res = change(h, "viewer-pw", "new viewer pw");
+  ASSERT_EQ(res.status, 200) << res.body;
+  // A new token and CSRF token for this browser; every older session of the user ends.
+  const std::string token = Api::cookie_value(res.get_header_value("Set-Cookie"), "smbta_session");
+  ASSERT_EQ(token.size(), 64u);
+  EXPECT_NE("smbta_session=" + token, h.find("Cookie")->second);
+  const json body = json::parse(res.body);
+  EXPECT_EQ(body["user"], "viewer");
+  EXPECT_EQ(body["role"], "viewer");
+  EXPECT_NE(body["csrf"], h.find("X-CSRF-Token")->second);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, h).status, 401);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, other).status, 401);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, {{"Cookie", "smbta_session=" + token}}).status,
+            200);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, admin).status, 200);  // others keep theirs
+  // The file holds the new password (the role unchanged); the old one no longer logs in.
+  EXPECT_TRUE(verify_password("new viewer pw", users_.find("viewer")->hash));
+  EXPECT_EQ(users_.find("viewer")->role, Role::kViewer);
+  EXPECT_TRUE(verify_password("new viewer pw", UsersFile(users_.path()).find("viewer")->hash));
+  EXPECT_EQ(call("POST", "/api/login", {}, R"({"user":"viewer","password":"viewer-pw"})").status,
+            401);
+  login("viewer", "new viewer pw");
+}
+
+TEST_F(WebApiTest, WrongCurrentPasswordsAreSlowedLikeLogins) {
+  auto h = login("viewer", "viewer-pw");
+  const std::string guess = R"({"current":"guess","password":"whatever long"})";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call("POST", "/api/password", {}, guess, h).status, 403);
+  auto res =
+      call("POST", "/api/password", {}, R"({"current":"viewer-pw","password":"whatever long"})", h);
+  EXPECT_EQ(res.status, 429);  // even the right one waits
+  EXPECT_EQ(res.get_header_value("Retry-After"), "2");
+  // They count for the login too: the same guesser, the same user.
+  EXPECT_EQ(call("POST", "/api/login", {}, R"({"user":"viewer","password":"viewer-pw"})").status,
+            429);
+  now_ += 2s;
+  EXPECT_EQ(
+      call("POST", "/api/password", {}, R"({"current":"viewer-pw","password":"whatever long"})", h)
+          .status,
+      200);
+}
+
+TEST_F(WebApiTest, AnAdminCannotDeleteThemselvesNorLeaveNoAdmin) {
+  auto a = login("admin", "admin-pw");
+  auto self = call("DELETE", "/api/admin/users/admin", {}, {}, a);
+  EXPECT_EQ(self.status, 409);
+  EXPECT_EQ(json::parse(self.body)["error"], "you cannot delete your own account");
+  // The only admin cannot make themselves a viewer either.
+  auto demote = call("POST", "/api/admin/users", {},
+                     R"({"user":"admin","password":"admin-pw-2","role":"viewer"})", a);
+  EXPECT_EQ(demote.status, 409);
+  EXPECT_EQ(json::parse(demote.body)["error"], "the last admin cannot be removed or made a viewer");
+  EXPECT_EQ(users_.find("admin")->role, Role::kAdmin);
+  EXPECT_TRUE(verify_password("admin-pw", users_.find("admin")->hash));  // nothing changed
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, a).status, 200);
+  // With a second admin, one may remove the other (not themselves).
+  EXPECT_EQ(call("POST", "/api/admin/users", {},
+                 R"({"user":"second","password":"second-pw","role":"admin"})", a)
+                .status,
+            201);
+  auto b = login("second", "second-pw");
+  EXPECT_EQ(call("DELETE", "/api/admin/users/second", {}, {}, b).status, 409);
+  EXPECT_EQ(call("DELETE", "/api/admin/users/admin", {}, {}, b).status, 204);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, a).status, 401);
+  EXPECT_FALSE(UsersFile(users_.path()).find("admin"));
+  // Now "second" is the last admin.
+  EXPECT_EQ(call("POST", "/api/admin/users", {},
+                 R"({"user":"second","password":"second-pw","role":"viewer"})", b)
+                .status,
+            409);
+  EXPECT_EQ(call("DELETE", "/api/admin/users/second", {}, {}, b).status, 409);
+  EXPECT_TRUE(UsersFile(users_.path()).find("second"));
+}
+
+TEST_F(WebApiTest, AUsersFileReplacedOnDiskEndsOnlyTheChangedUsersSessions) {
+  users_.put({"carol", Role::kViewer, hash_password("carol-pw", kFast)});
+  auto a = login("admin", "admin-pw");
+  auto v = login("viewer", "viewer-pw");
+  auto c = login("carol", "carol-pw");
+  {
+    // What `smbtad --web-passwd` does in another process: its own reading, then a rename.
+    UsersFile other(users_.path());
+    other.put({"viewer", Role::kViewer, hash_password("changed-pw", kFast)});
+    other.remove("carol");
+    other.put({"dave", Role::kViewer, hash_password("dave-pw", kFast)});
+  }
+  // Looked at within a second: the changed and removed users' sessions end, not the others.
+  now_ += 1s;
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, a).status, 200);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, v).status, 401);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, c).status, 401);
+  login("dave", "dave-pw");
+  login("viewer", "changed-pw");
+  EXPECT_EQ(call("POST", "/api/login", {}, R"({"user":"carol","password":"carol-pw"})").status,
+            401);
+  // A damaged file keeps the users as they were (and the daemon answering).
+  smbta::testing::write_file(users_.path(), "admin:root:nonsense\n");
+  ::chmod(users_.path().c_str(), 0600);
+  now_ += 1s;
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, a).status, 200);
+  login("dave", "dave-pw");
+  // A forced re-read (SIGHUP) of a fixed file.
+  {
+    UsersFile fixed((tmp_.path() / "other-users").string());
+    fixed.put({"admin", Role::kAdmin, users_.find("admin")->hash});
+    std::filesystem::rename(fixed.path(), users_.path());
+  }
+  api_->reload_users(true);
+  EXPECT_EQ(call("GET", "/api/session", {}, {}, a).status, 200);
+  EXPECT_FALSE(users_.find("dave"));
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <csignal>
+#include <fstream>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -317,6 +320,117 @@ TEST(WebSmbtad, LiveViewDeliversThroughputAndActivityWhenTrafficArrives) {
   EXPECT_TRUE(got) << s << "\n" << w.log();
   EXPECT_EQ(s.find("song.ogg"), std::string::npos) << "another share's activity";
   EXPECT_NE(s.find("event: activity\ndata: {"), std::string::npos);
+}
+
+// Logs `user` in; the headers of its session, or nullopt when the login is refused.
+std::optional<httplib::Headers> login_as(const WebSmbtad& w, const std::string& user,
+                                         const std::string& password) {
+  auto res = w.client()->Post("/api/login", json{{"user", user}, {"password", password}}.dump(),
+                              "application/json");
+  if (!res || res->status != 200) return std::nullopt;
+  const std::string cookie = res->get_header_value("Set-Cookie");
+  return httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))},
+                          {"X-CSRF-Token", json::parse(res->body)["csrf"].get<std::string>()}};
+}
+
+int session_status(const WebSmbtad& w, const httplib::Headers& h) {
+  auto res = w.client()->Get("/api/session", h);
+  return res ? res->status : -1;
+}
+
+TEST(WebSmbtad, WebPasswdWhileSmbtadRunsTakesEffectAndEndsOnlyThatUsersSessions) {
+  WebSmbtad w;
+  const auto admin = w.login();
+  ASSERT_EQ(add_user(w.users_, "anna", "anna-password", "viewer").status, 0);
+  std::optional<httplib::Headers> anna;
+  ASSERT_TRUE(eventually([&] { return (anna = login_as(w, "anna", "anna-password")).has_value(); }))
+      << "a user added by --web-passwd can log in without a restart\n"
+      << w.log();
+  // A new password for anna: her session ends, the admin's does not.
+  ASSERT_EQ(add_user(w.users_, "anna", "anna-new-password", "viewer").status, 0);
+  EXPECT_TRUE(eventually([&] { return session_status(w, *anna) == 401; })) << w.log();
+  EXPECT_EQ(session_status(w, admin), 200);
+  EXPECT_FALSE(login_as(w, "anna", "anna-password"));
+  anna = login_as(w, "anna", "anna-new-password");
+  ASSERT_TRUE(anna) << w.log();
+  EXPECT_NE(w.log().find("web: users file " + w.users_.string() + " re-read: 2 users"),
+            std::string::npos)
+      << w.log();
+  // Removed (an empty password): gone at once, and for good.
+  ASSERT_EQ(add_user(w.users_, "anna", "", "viewer").status, 0);
+  EXPECT_TRUE(eventually([&] { return session_status(w, *anna) == 401; })) << w.log();
+  EXPECT_FALSE(login_as(w, "anna", "anna-new-password"));
+  EXPECT_EQ(session_status(w, admin), 200);
+}
+
+TEST(WebSmbtad, SighupReReadsTheUsersFileAndADamagedOneKeepsTheUsers) {
+  WebSmbtad w;
+  const auto admin = w.login();
+  // A damaged file (a bad line added by hand): logged, the users stay, smbtad keeps serving.
+  {
+    std::ofstream f(w.users_, std::ios::app);
+    f << "mallory:root:x\n";
+  }
+  ASSERT_EQ(::kill(w.smbtad_->pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] {
+    return w.log().find("web: users file not re-read, its users stay as they were") !=
+           std::string::npos;
+  })) << w.log();
+  EXPECT_NE(w.log().find("line 3: the role is neither admin nor viewer"), std::string::npos)
+      << w.log();
+  EXPECT_EQ(session_status(w, admin), 200);
+  // Fixed by --web-passwd (which refuses the damaged file) after the hand edit is undone.
+  const std::string text = smbta::testing::read_file(w.users_);
+  smbta::testing::write_file(w.users_, text.substr(0, text.find("mallory")));
+  ::chmod(w.users_.c_str(), 0600);
+  ASSERT_EQ(::kill(w.smbtad_->pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] {
+    return w.log().find("re-read: 1 users; sessions of 0 changed or removed users ended") !=
+           std::string::npos;
+  })) << w.log();
+  EXPECT_EQ(session_status(w, admin), 200);
+  ASSERT_EQ(add_user(w.users_, "bert", "bert-password", "admin").status, 0);
+  ASSERT_EQ(::kill(w.smbtad_->pid(), SIGHUP), 0);
+  EXPECT_TRUE(eventually([&] { return login_as(w, "bert", "bert-password").has_value(); }))
+      << w.log();
+}
+
+TEST(WebSmbtad, AdminsCannotDeleteThemselvesOrTheLastAdminAndUsersChangeTheirPassword) {
+  WebSmbtad w;
+  const auto admin = w.login();
+  auto c = w.client();
+  auto self = c->Delete("/api/admin/users/admin", admin);
+  ASSERT_TRUE(self);
+  EXPECT_EQ(self->status, 409);
+  auto demote = c->Post("/api/admin/users", admin,
+                        R"({"user":"admin","password":"admin-password","role":"viewer"})",
+                        "application/json");
+  ASSERT_TRUE(demote);
+  EXPECT_EQ(demote->status, 409) << demote->body;
+  // A viewer changes their own password: the current one is needed.
+  ASSERT_EQ(
+      c->Post("/api/admin/users", admin,
+              R"({"user":"vera","password":"vera-password","role":"viewer"})", "application/json")
+          ->status,
+      201);
+  auto vera = login_as(w, "vera", "vera-password");
+  ASSERT_TRUE(vera);
+  auto wrong = c->Post("/api/password", *vera,
+                       R"({"current":"guess","password":"vera-new-password"})", "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 403);
+  auto ok =
+      c->Post("/api/password", *vera,
+              R"({"current":"vera-password","password":"vera-new-password"})", "application/json");
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(session_status(w, *vera), 401);  // the old cookie is gone
+  const std::string cookie = ok->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_EQ(session_status(w, {{"Cookie", cookie.substr(0, cookie.find(';'))}}), 200);
+  EXPECT_TRUE(login_as(w, "vera", "vera-new-password"));
+  // What the file says after a restart is what the API did.
+  EXPECT_NE(smbta::testing::read_file(w.users_).find("vera:viewer:scrypt$"), std::string::npos);
 }
 
 TEST(WebSmbtad, TlsModeServesHttpsWithSecureCookies) {

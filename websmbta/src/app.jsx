@@ -5,6 +5,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { logout, session as getSession } from './api.js';
 import { PRESETS } from './components/timerange.jsx';
+import { Account } from './views/account.jsx';
 import { Admin } from './views/admin.jsx';
 import { ObjectBrowser } from './views/browser.jsx';
 import { LiveView } from './views/live.jsx';
@@ -61,6 +62,9 @@ function App({ session }) {
     case 'admin':
       body = <Admin session={session} />;
       break;
+    case 'account':
+      body = <Account session={session} />;
+      break;
     default:
       body = <Overview range={range} setRange={setRange} />;
   }
@@ -70,14 +74,14 @@ function App({ session }) {
         <h1>webSMBTA</h1>
         <nav>
           {views.map(([k, label]) => (
-            <a key={k} href={`#/${k}`} data-view={k} class={route.view === k || (k === 'overview' && !views.some((v) => v[0] === route.view)) ? 'active' : ''}>
+            <a key={k} href={`#/${k}`} data-view={k} class={route.view === k || (k === 'overview' && route.view !== 'account' && !views.some((v) => v[0] === route.view)) ? 'active' : ''}>
               {label}
             </a>
           ))}
         </nav>
-        <span class="who" data-testid="who">
+        <a class="who" data-testid="who" data-view="account" href="#/account" title="Your account: change your password">
           {session.user} ({session.role})
-        </span>
+        </a>
         <button
           type="button"
           data-action="logout"

@@ -73,6 +73,21 @@ function ParamInput({ def, value, onChange }) {
   }
 }
 
+// The browser's calendar and clock for a From/To field: fills it in the query language's
+// "YYYY-MM-DD HH:MM:SS", which can still be edited (or typed, or "today", without it).
+function TimePicker({ name, label, onPick }) {
+  return (
+    <label class="picker">
+      {label}
+      <input type="datetime-local" step="1" name={name} aria-label={label}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          if (v) onPick(`${v.replace('T', ' ')}${v.length === 16 ? ':00' : ''}`);
+        }} />
+    </label>
+  );
+}
+
 function NewPanel({ role, sel, clearSel, onAdd }) {
   const [fn, setFn] = useState('total');
   const [params, setParams] = useState({ ...DEFAULT_PARAMS });
@@ -126,10 +141,12 @@ function NewPanel({ role, sel, clearSel, onAdd }) {
             From
             <input name="from" value={from} placeholder="YYYY-MM-DD HH:MM:SS, today, yesterday" onInput={(e) => setFrom(e.currentTarget.value)} />
           </label>
+          <TimePicker name="from-picker" label="pick From" onPick={setFrom} />
           <label>
             To
             <input name="to" value={to} placeholder="(now)" onInput={(e) => setTo(e.currentTarget.value)} />
           </label>
+          <TimePicker name="to-picker" label="pick To" onPick={setTo} />
         </div>
       )}
       <button type="submit" data-action="go" disabled={!valid}>
