@@ -49,7 +49,8 @@ namespace {
 
 bool UsersFile::Stamp::operator==(const Stamp& o) const {
   return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
-         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+         mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
+         ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
 }
 
 namespace {
@@ -61,6 +62,7 @@ UsersFile::Stamp make_stamp(const struct stat& st) {
   s.ino = st.st_ino;
   s.size = st.st_size;
   s.mtime = st.st_mtim;
+  s.ctime = st.st_ctim;
   return s;
 }
 
@@ -267,8 +269,11 @@ void UsersFile::save_locked() {
     ::unlink(tmp.c_str());
     fail(path_, std::strerror(e));
   }
-  // The renamed file is this one: not a change of another writer's to read back.
+  // The renamed file is this one: not a change of another writer's to read back. (The rename
+  // itself changed its ctime; if another writer's file is there already, it is read next.)
   stamp_ = make_stamp(st);
+  const Stamp after = stamp_of(path_);
+  if (after.exists && after.dev == st.st_dev && after.ino == st.st_ino) stamp_ = after;
 }
 
 namespace {

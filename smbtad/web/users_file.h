@@ -73,13 +73,14 @@ class UsersFile {
   // A user name the file can hold: 1-64 bytes, printable, no ':' or blanks.
   static bool valid_name(std::string_view name);
 
-  // The identity of the file on disk: a rename by another writer changes the inode.
+  // The identity of the file on disk: a rename by another writer changes the inode, a chmod
+  // the ctime.
   struct Stamp {
     bool exists = false;
     dev_t dev = 0;
     ino_t ino = 0;
     off_t size = 0;
-    std::timespec mtime{};
+    std::timespec mtime{}, ctime{};
     bool operator==(const Stamp& o) const;
   };
 

@@ -154,5 +154,46 @@ TEST(WebUsersFile, WebPasswdAddsChangesAndRemovesUsers) {
   }
 }
 
+TEST(WebUsersFile, ReloadReportsTheUsersAnotherWriterChangedAndPutKeepsTheirChange) {
+  TempDir tmp;
+  const std::string path = (tmp.path() / "users").string();
+  UsersFile mine(path);
+  mine.put({"ann", Role::kAdmin, hash_password("a", kFast)});
+  mine.put({"bob", Role::kViewer, hash_password("b", kFast)});
+  mine.put({"cid", Role::kViewer, hash_password("c", kFast)});
+  // Its own writes are nothing to re-read.
+  EXPECT_FALSE(mine.reload().reread);
+  {
+    UsersFile other(path);  // `smbtad --web-passwd` in another process
+    other.put({"bob", Role::kViewer, hash_password("b2", kFast)});
+    other.put({"cid", Role::kAdmin, other.find("cid")->hash});  // the role only
+    other.put({"dan", Role::kViewer, hash_password("d", kFast)});
+  }
+  // A write of this object sees the other's changes first instead of undoing them.
+  mine.put({"eve", Role::kViewer, hash_password("e", kFast)});
+  EXPECT_TRUE(verify_password("b2", UsersFile(path).find("bob")->hash));
+  EXPECT_TRUE(UsersFile(path).find("dan"));
+  const UsersReload r = mine.reload();
+  EXPECT_FALSE(r.reread);  // read already by put
+  EXPECT_EQ(r.ended, (std::vector<std::string>{"bob", "cid"}));
+  EXPECT_EQ(r.users, 5u);
+  EXPECT_TRUE(mine.reload(true).reread);
+  EXPECT_TRUE(mine.reload(true).ended.empty());
+}
+
+TEST(WebUsersFile, KeepAnAdminRefusesToRemoveOrDemoteTheLastOne) {
+  TempDir tmp;
+  UsersFile f((tmp.path() / "users").string());
+  f.put({"ann", Role::kAdmin, hash_password("a", kFast)});
+  f.put({"bob", Role::kViewer, hash_password("b", kFast)});
+  EXPECT_THROW(f.remove("ann", true), LastAdminError);
+  EXPECT_THROW(f.put({"ann", Role::kViewer, hash_password("a", kFast)}, true), LastAdminError);
+  EXPECT_EQ(UsersFile(f.path()).find("ann")->role, Role::kAdmin);
+  EXPECT_TRUE(f.remove("bob", true));
+  // --web-passwd (no guard) may: it is the way back in from the shell.
+  f.put({"ann", Role::kViewer, hash_password("a", kFast)});
+  EXPECT_EQ(f.find("ann")->role, Role::kViewer);
+}
+
 }  // namespace
 }  // namespace smbtad::web
