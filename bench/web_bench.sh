@@ -67,7 +67,7 @@ start_smbtad() {
     --web-listen "127.0.0.1:$wport" --web-root "$dist" --web-users "$work/users" \
     2>>"$work/smbtad.log" &
   pid=$!
-  for _ in $(seq 600); do
+  for _ in $(seq 3000); do  # the first start over a fresh database builds the rollup
     curl -s -o /dev/null "http://127.0.0.1:$wport/login.html" && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
     kill -0 "$pid" 2>/dev/null || { cat "$work/smbtad.log" >&2; exit 1; }
     sleep 0.1
