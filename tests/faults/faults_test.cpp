@@ -7,10 +7,12 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -107,6 +109,11 @@ void expect_all_stored_once(SmbtadProcess& smbtad, const smbta::store::DbParams&
   EXPECT_EQ(actual_rows(db), expected_rows(all, 0)) << "a row is missing or stored twice";
 }
 
+unsigned mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
 class Faults : public ::testing::Test {
  protected:
   TempDir home_;
@@ -132,6 +139,11 @@ TEST_F(Faults, SqliteLockedByAnotherWriterForAMinuteUnderLoad) {
   std::this_thread::sleep_until(locked_at + fault_duration());
   EXPECT_GT(load.sent(), sent_before) << "the load stopped during the fault";
   EXPECT_TRUE(smbtad.running()) << smbtad.log();
+  // What waits in the spool names users and files: a 0700 directory of 0600 segments.
+  const auto spool = home_.path() / ".smbtad" / "spool";
+  EXPECT_EQ(mode_of(spool), 0700u);
+  for (const auto& e : std::filesystem::directory_iterator(spool))
+    if (e.is_regular_file()) EXPECT_EQ(mode_of(e.path()), 0600u) << e.path();
   ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(other);
 
