@@ -28,17 +28,16 @@ double parse_seconds(const std::string& text, const std::string& what) {
   return v;
 }
 
-// Paths go into the record file one per field and into SMB URLs: no blanks, no control
-// characters, no "..", and relative.
+// The prefix names a directory at the top of each share (PREFIX-USER) and goes into the record
+// file inside a field and into SMB URLs: one name, without blanks or control characters.
 void check_prefix(const std::string& prefix) {
-  if (prefix.empty() || prefix.front() == '/' || prefix.back() == '/' ||
-      prefix.find("..") != std::string::npos)
-    throw UsageError(fmt::format(
-        "--prefix: expected a relative directory such as 'smbtatorture', got '{}'", prefix));
+  if (prefix.empty() || prefix == "." || prefix == "..")
+    throw UsageError(
+        fmt::format("--prefix: expected a name such as 'smbtatorture', got '{}'", prefix));
   for (unsigned char c : prefix)
-    if (c <= ' ' || c == 0x7f || c == '\\' || c == '%')
-      throw UsageError(
-          fmt::format("--prefix: '{}' contains a blank, control character, '\\' or '%'", prefix));
+    if (c <= ' ' || c == 0x7f || c == '\\' || c == '/' || c == '%')
+      throw UsageError(fmt::format(
+          "--prefix: '{}' contains a blank, control character, '/', '\\' or '%'", prefix));
 }
 
 void check_share(const std::string& url, const char* opt) {
@@ -103,8 +102,8 @@ std::string help_text() {
          "  -d, --duration SECONDS       stop starting actions after SECONDS (0: no limit)\n"
          "  -t, --time SECONDS           longest pause after an action (default 15; 0: none)\n"
          "  -S, --seed N                 seed of the random choices (default: random, printed)\n"
-         "      --prefix DIR             directory on each share for the files (default "
-         "smbtatorture)\n"
+         "      --prefix NAME            each user works in NAME-USER on each share\n"
+         "                               (default smbtatorture)\n"
          "  -r, --record FILE            writes every action of the run to FILE\n"
          "  -e, --replay FILE            carries out the actions recorded in FILE again\n"
          "  -j, --json FILE              writes the report as JSON to FILE ('-': standard output)\n"

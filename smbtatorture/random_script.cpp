@@ -60,15 +60,16 @@ std::string RandomScript::fresh_name(std::size_t user) {
   const auto dir = kDirs[below(kDirs.size())];
   const std::string_view name = kNames[below(kNames.size())];
   const auto dot = name.rfind('.');
-  return fmt::format("{}/{}/{}/{}-{}{}", p_.prefix, p_.users[user], dir, name.substr(0, dot),
+  return fmt::format("{}-{}/{}/{}-{}{}", p_.prefix, p_.users[user], dir, name.substr(0, dot),
                      name_counter_[user]++, name.substr(dot));
 }
 
 void RandomScript::plan_setup() {
   for (std::size_t s = 0; s < p_.shares; ++s) {
-    setup_.push_back({{ActionKind::kMkdir, 0, s, p_.prefix, 0, {}, 0, 0}, 0});
     for (std::size_t u = 0; u < p_.users.size(); ++u) {
-      const auto base = fmt::format("{}/{}", p_.prefix, p_.users[u]);
+      // PREFIX-USER at the top of the share, not PREFIX/USER: a directory one user creates is
+      // not writable by the others on a server with the usual masks.
+      const auto base = fmt::format("{}-{}", p_.prefix, p_.users[u]);
       setup_.push_back({{ActionKind::kMkdir, u, s, base, 0, {}, 0, 0}, 0});
       std::vector<std::string> made;
       for (auto dir : kDirs) {

@@ -20,7 +20,7 @@ namespace smbta::torture {
 class RandomScript : public ActionSource {
  public:
   struct Params {
-    std::vector<std::string> users;  // names: each user's files are under PREFIX/USER/
+    std::vector<std::string> users;  // names: each user's files are under PREFIX-USER/
     std::size_t shares = 1;
     std::uint64_t files = 20;
     std::uint64_t total_size = 900000;

@@ -39,7 +39,7 @@ count)
 
   # The recorded run replays to the same bytes per user and share (the first run's files are
   # removed, so that the replay starts from the same empty directories).
-  rm -rf "$T/share/smbtatorture" "$T/share2/smbtatorture"
+  rm -rf "$T/share/smbtatorture-"* "$T/share2/smbtatorture-"*
   torture -e "$T/run.rec" -t 0 -j "$T/run2.json" >"$T/run2.out" 2>&1 ||
     fail "the replay failed: $(tail -n 5 "$T/run2.out")"
   expect_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' "$T/run2.json")" \
