@@ -86,29 +86,11 @@ json_sum() {
 # through smbtad's client port (as an administrator queries a running smbtad).
 query_bytes() {
   local out
-  out=$("$SMBTAQUERY" -h 127.0.0.1 -i "$QPORT" -o json -q "$1, total $2;" 2>&1) || {
-    echo "query failed: $out" >&2
+  out=$("$SMBTAQUERY" -h 127.0.0.1 -i "$QPORT" -o json -q "$1, total $2;" 2>"$T/query.err") || {
+    echo "query failed: $(cat "$T/query.err")" >"$T/mismatch"
     return 1
   }
-  python3 -c '
-import json, sys
-doc = json.loads(sys.argv[1])
-def find(o):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k.lower() in ("bytes", "total") and isinstance(v, int):
-                return v
-            r = find(v)
-            if r is not None:
-                return r
-    if isinstance(o, list):
-        for v in o:
-            r = find(v)
-            if r is not None:
-                return r
-    return None
-r = find(doc)
-print(0 if r is None else r)' "$out"
+  python3 -c 'import json, sys; print(json.loads(sys.argv[1])["results"][0]["rows"][0]["bytes"])' "$out"
 }
 
 # stored_equals_reports FILE...: every user and share of the reports has, in smbtad's
