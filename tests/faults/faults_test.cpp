@@ -63,7 +63,7 @@ class Load {
       stop_ = true;
       thread_.join();
       ::shutdown(fd_.get(), SHUT_WR);
-      pollfd p{fd_.get(), POLLIN, 60000};
+      pollfd p{fd_.get(), POLLIN, 0};
       if (::poll(&p, 1, 60000) > 0) {
         char c;
         (void)::recv(fd_.get(), &c, 1, 0);
@@ -144,7 +144,9 @@ TEST_F(Faults, SqliteLockedByAnotherWriterForAMinuteUnderLoad) {
   const auto spool = home_.path() / ".smbtad" / "spool";
   EXPECT_EQ(mode_of(spool), 0700u);
   for (const auto& e : std::filesystem::directory_iterator(spool))
-    if (e.is_regular_file()) EXPECT_EQ(mode_of(e.path()), 0600u) << e.path();
+    if (e.is_regular_file()) {
+      EXPECT_EQ(mode_of(e.path()), 0600u) << e.path();
+    }
   ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(other);
 

@@ -82,40 +82,53 @@ json_sum() {
   echo "$sum"
 }
 
-# query_bytes OBJECT r|w: the bytes smbtaquery reports for OBJECT ("user daemon, share data"),
-# through smbtad's client port (as an administrator queries a running smbtad).
-query_bytes() {
-  local out
-  out=$("$SMBTAQUERY" -h 127.0.0.1 -i "$QPORT" -o json -q "$1, total $2;" 2>"$T/query.err") || {
-    echo "query failed: $(cat "$T/query.err")" >"$T/mismatch"
-    return 1
-  }
-  python3 -c 'import json, sys; print(json.loads(sys.argv[1])["results"][0]["rows"][0]["bytes"])' "$out"
-}
-
 # stored_equals_reports FILE...: every user and share of the reports has, in smbtad's
 # database, exactly the bytes read and written the reports add up to, and nothing else is
-# stored. Prints the first difference (for the failure message) into $T/mismatch.
+# stored (the global totals agree too). One smbtaquery run through smbtad's client port (as an
+# administrator queries a running smbtad) answers all the queries. The first difference goes
+# to $T/mismatch for the failure message.
 stored_equals_reports() {
-  local u s want got total_r=0 total_w=0
-  for u in "$SMB_USER" "$SMB_USER2"; do
-    for s in data data2; do
-      want=$(json_sum "$u" "$s" read "$@")
-      got=$(query_bytes "user $u, share $s" r) || return 1
-      [ "$got" = "$want" ] || { echo "user $u share $s read: stored $got, smbtatorture $want" >"$T/mismatch"; return 1; }
-      want=$(json_sum "$u" "$s" written "$@")
-      got=$(query_bytes "user $u, share $s" w) || return 1
-      [ "$got" = "$want" ] || { echo "user $u share $s written: stored $got, smbtatorture $want" >"$T/mismatch"; return 1; }
-    done
-  done
-  for f in "$@"; do
-    total_r=$(( total_r + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["read"])' "$f") ))
-    total_w=$(( total_w + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["written"])' "$f") ))
-  done
-  got=$(query_bytes global r) || return 1
-  [ "$got" = "$total_r" ] || { echo "global read: stored $got, smbtatorture $total_r" >"$T/mismatch"; return 1; }
-  got=$(query_bytes global w) || return 1
-  [ "$got" = "$total_w" ] || { echo "global written: stored $got, smbtatorture $total_w" >"$T/mismatch"; return 1; }
+  python3 - "$SMBTAQUERY" "$QPORT" "$T/mismatch" "$SMB_USER" "$SMB_USER2" "$@" <<'PY'
+import json, subprocess, sys
+query, port, mismatch, users, reports = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:6], sys.argv[6:]
+want = {}
+for f in reports:
+    r = json.load(open(f))
+    for row in r["bytes"]:
+        for field, mode in (("read", "r"), ("written", "w")):
+            key = (f"user {row['user']}, share {row['share']}", mode)
+            want[key] = want.get(key, 0) + row[field]
+    for field, mode in (("read", "r"), ("written", "w")):
+        want[("global", mode)] = want.get(("global", mode), 0) + r["total"][field]
+for u in users:
+    for s in ("data", "data2"):
+        for mode in ("r", "w"):
+            want.setdefault((f"user {u}, share {s}", mode), 0)
+keys = sorted(want)
+args = [query, "-h", "127.0.0.1", "-i", port, "-o", "json"]
+for obj, mode in keys:
+    args += ["-q", f"{obj}, total {mode};"]
+p = subprocess.run(args, capture_output=True, text=True)
+if p.returncode != 0:
+    open(mismatch, "w").write("smbtaquery failed: " + p.stderr[-500:])
+    sys.exit(1)
+dec, text, pos, results = json.JSONDecoder(), p.stdout, 0, []
+while pos < len(text):
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos >= len(text):
+        break
+    doc, pos = dec.raw_decode(text, pos)
+    results += doc["results"]
+got = [t["rows"][0]["bytes"] for t in results]
+if len(got) != len(keys):
+    open(mismatch, "w").write(f"{len(got)} answers to {len(keys)} queries")
+    sys.exit(1)
+for (obj, mode), g in zip(keys, got):
+    if g != want[(obj, mode)]:
+        open(mismatch, "w").write(f"{obj}, total {mode}: stored {g}, smbtatorture {want[(obj, mode)]}")
+        sys.exit(1)
+PY
 }
 
 # wait_stored FILE...: until the database holds exactly the reports' bytes (smbtad stores

@@ -18,15 +18,6 @@
 namespace smbta::torture {
 namespace {
 
-std::vector<Action> all(ActionSource& s) {
-  std::vector<Action> out;
-  while (auto a = s.next()) {
-    out.push_back(*a);
-    if (out.size() > 100000) break;
-  }
-  return out;
-}
-
 RandomScript::Params params(std::uint64_t seed) {
   RandomScript::Params p;
   p.users = {"anna", "bob"};
