@@ -26,7 +26,7 @@ sqlite)
   start_smbtad -M sqlite3 -N "$T/stad.db"
   ;;
 pgsql)
-  : "${SMBTA_TEST_PGSQL_PORT:?the pgsql fixture's environment}"
+  : "${SMBTA_TEST_PGSQL_PORT:?needs the environment of the pgsql fixture}"
   command -v psql >/dev/null || skip "psql not installed"
   # A database of its own, so that other tests' rows on the fixture's server do not count.
   dbname="smbta_soak_$$"
