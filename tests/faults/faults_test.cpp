@@ -133,6 +133,7 @@ TEST_F(Faults, SqliteLockedByAnotherWriterForAMinuteUnderLoad) {
   sqlite3* other = nullptr;
   const auto path = params.sqlite_dbdir + "/" + params.name;
   ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  sqlite3_busy_timeout(other, 60000);  // smbtad writes all the time: wait for a gap
   ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK)
       << sqlite3_errmsg(other);
   const auto locked_at = Clock::now();
@@ -206,7 +207,8 @@ class OwnServer {
 void database_stopped_for_a_minute_under_load(OwnServer& server, const TempDir& home,
                                               std::string_view down_log) {
   const int port = free_port();
-  const int qport = free_port();
+  int qport = free_port();
+  while (qport == port) qport = free_port();
   const auto params = server.params();
   auto args = database_args(params);
   args.insert(args.end(), {"-i", std::to_string(port), "-q", std::to_string(qport), "-p", "0"});
