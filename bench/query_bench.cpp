@@ -94,9 +94,9 @@ void fill(DbiConnection& db, std::int64_t n) {
     db.exec(fmt::format("DELETE FROM {}", t));
   db.begin();
   // MySQL: INSERT ... WITH is spelled INSERT ... (WITH ... SELECT), and || is OR.
-  auto insert = [&](std::string_view into, std::int64_t n, const std::string& select) {
-    db.exec(db.is_mysql() ? fmt::format("INSERT INTO {} {}{}", into, series(db, n), select)
-                          : fmt::format("{}INSERT INTO {} {}", series(db, n), into, select));
+  auto insert = [&](std::string_view into, std::int64_t rows, const std::string& select) {
+    db.exec(db.is_mysql() ? fmt::format("INSERT INTO {} {}{}", into, series(db, rows), select)
+                          : fmt::format("{}INSERT INTO {} {}", series(db, rows), into, select));
   };
   insert("smbta_strings (id, value)", 20,
          fmt::format("SELECT x + 1, {} FROM c", text_of(db, "share", "x")));
@@ -105,9 +105,9 @@ void fill(DbiConnection& db, std::int64_t n) {
                     : "'projects/dir' || CAST(x % 100 AS text) || '/file' || CAST(x AS text) || "
                       "'.dat'";
   insert("smbta_strings (id, value)", 50000, fmt::format("SELECT x + 1001, {} FROM c", file_name));
-  const std::string sid = db.is_mysql()
-                              ? "CONCAT('S-1-5-21-', x % 3, '-', 1000 + x)"
-                              : "'S-1-5-21-' || CAST(x % 3 AS text) || '-' || CAST(1000 + x AS text)";
+  const std::string sid =
+      db.is_mysql() ? "CONCAT('S-1-5-21-', x % 3, '-', 1000 + x)"
+                    : "'S-1-5-21-' || CAST(x % 3 AS text) || '-' || CAST(1000 + x AS text)";
   insert("smbta_users (id, username, usersid, domain)", 200,
          fmt::format("SELECT x + 1, {}, {}, {} FROM c", text_of(db, "user", "x"), sid,
                      text_of(db, "DOM", "x % 3")));
@@ -136,9 +136,10 @@ void fill(DbiConnection& db, std::int64_t n) {
       clustered() ? "1 + " + idiv("f", "2500")
                   : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END",
       idiv(fmt::format("x * {}", kSpanMs), std::to_string(n)));
-  insert("smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, mode, result, "
-         "merged, client_id)",
-         n, events);
+  insert(
+      "smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, mode, result, "
+      "merged, client_id)",
+      n, events);
   db.commit();
   if (db.is_pgsql()) {
     // The rows above took explicit ids; move the identity sequences past them.
@@ -256,8 +257,7 @@ void bench(const DbParams& p, std::int64_t n) {
   for (const auto& c : cases()) {
     const std::string r = raw[i] < 0 ? std::string("-") : fmt::format("{:.3f}", raw[i]);
     ++i;
-    std::cout << fmt::format("{:<28} {:>10} {:>10.3f}\n", c.name, r,
-                             time_query(db, c.query, true))
+    std::cout << fmt::format("{:<28} {:>10} {:>10.3f}\n", c.name, r, time_query(db, c.query, true))
               << std::flush;
   }
   std::cout << std::flush;

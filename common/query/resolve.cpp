@@ -70,8 +70,8 @@ void check_file_on_one_share(ExecContext& ctx, const ObjectRef& o, std::int64_t 
       ctx.rollups().file_totals
           ? fmt::format("smbta_rollup_file_totals e WHERE e.file_id = {}", file_id)
       : ctx.rollups().files ? fmt::format("smbta_rollup_files e WHERE e.file_id = {}", file_id)
-                                 : fmt::format("smbta_events e WHERE {} AND e.file_id = {}",
-                                               raw_kind(Mode::kReadWrite), file_id);
+                            : fmt::format("smbta_events e WHERE {} AND e.file_id = {}",
+                                          raw_kind(Mode::kReadWrite), file_id);
   const std::string sql = fmt::format(
       "SELECT sh.value FROM (SELECT DISTINCT e.share_id FROM {}) x JOIN smbta_strings sh ON "
       "sh.id = x.share_id ORDER BY {} LIMIT 11",

@@ -55,14 +55,14 @@ const RollupDef kFiles{"smbta_rollup_files",
 // all-time `top files` would still sum millions of rows; this table has a row per file and kind,
 // and its (kind, bytes) index yields the top N in rank order. file_id's index serves a file's
 // shares (identification) without a scan.
-const RollupDef kFileTotals{"smbta_rollup_file_totals",
-                            "smbta_rollup_file_totals",
-                            {{"share_id", "$share_id", "integer"},
-                             {"file_id", "COALESCE($file_id, 0)", "integer"},
-                             {"kind", "$vfs_id / 2", "smallint"}},
-                            true,
-                            {"smbta_rollup_file_totals_bytes (kind, bytes)",
-                             "smbta_rollup_file_totals_file (file_id)"}};
+const RollupDef kFileTotals{
+    "smbta_rollup_file_totals",
+    "smbta_rollup_file_totals",
+    {{"share_id", "$share_id", "integer"},
+     {"file_id", "COALESCE($file_id, 0)", "integer"},
+     {"kind", "$vfs_id / 2", "smallint"}},
+    true,
+    {"smbta_rollup_file_totals_bytes (kind, bytes)", "smbta_rollup_file_totals_file (file_id)"}};
 
 const RollupDef* const kRollups[] = {&kHourly, &kFiles, &kFileTotals};
 
@@ -131,7 +131,8 @@ std::vector<std::string> index_ddl(const RollupDef& d) {
   for (const char* ix : d.indexes)
     out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} {}",
                               std::string_view(ix).substr(0, std::string_view(ix).find(' ')),
-                              d.table, std::string_view(ix).substr(std::string_view(ix).find(' '))));
+                              d.table,
+                              std::string_view(ix).substr(std::string_view(ix).find(' '))));
   return out;
 }
 
@@ -192,9 +193,8 @@ std::vector<std::string> pgsql_ddl(const RollupDef& d) {
     sub += fmt::format(
         "UPDATE {} r SET bytes = r.bytes - o.b, records = r.records - o.n FROM {} o WHERE {};",
         d.table, old_keys, key_match(keys, "r.", "o.", false));
-    drop_empty +=
-        fmt::format("DELETE FROM {} r USING {} o WHERE {} AND r.records <= 0;", d.table, old_keys,
-                    key_match(keys, "r.", "o.", false));
+    drop_empty += fmt::format("DELETE FROM {} r USING {} o WHERE {} AND r.records <= 0;", d.table,
+                              old_keys, key_match(keys, "r.", "o.", false));
   }
   auto fn = [&](const char* suffix, const std::string& body) {
     return fmt::format(
@@ -315,13 +315,15 @@ std::vector<std::string> backfill(DbiConnection& db, const RollupDef& d) {
   for (const Keys& keys : variants(d)) {
     if (from_days) {
       std::string cols;
-      for (const auto& k : keys) cols += (cols.empty() ? "" : ", ") + std::string(constant(k) ? k.expr : k.name);
+      for (const auto& k : keys)
+        cols += (cols.empty() ? "" : ", ") + std::string(constant(k) ? k.expr : k.name);
       std::string group;
       for (const auto& k : keys)
         if (!constant(k)) group += (group.empty() ? "" : ", ") + std::string(k.name);
-      out.push_back(fmt::format("INSERT INTO {} ({}, bytes, records) SELECT {}, SUM(bytes), "
-                                "SUM(records) FROM {} GROUP BY {}",
-                                d.table, names(keys), cols, kFiles.table, group));
+      out.push_back(
+          fmt::format("INSERT INTO {} ({}, bytes, records) SELECT {}, SUM(bytes), "
+                      "SUM(records) FROM {} GROUP BY {}",
+                      d.table, names(keys), cols, kFiles.table, group));
     } else {
       out.push_back(fmt::format(
           "INSERT INTO {} ({}, bytes, records) SELECT {}, SUM(COALESCE(length, 0)), SUM(merged) "
@@ -406,9 +408,10 @@ void forget_days(DbiConnection& db, std::optional<std::int64_t> lo_ms, std::int6
                    events);
     const std::string match =
         "t.share_id = o.share_id AND t.file_id = o.file_id AND t.kind = o.kind";
-    db.exec(fmt::format("UPDATE {0} t SET bytes = t.bytes - o.b, records = t.records - o.n FROM "
-                        "({1} ORDER BY 1, 2, 3) o WHERE {2}",
-                        kFileTotals.table, sums, match));
+    db.exec(
+        fmt::format("UPDATE {0} t SET bytes = t.bytes - o.b, records = t.records - o.n FROM "
+                    "({1} ORDER BY 1, 2, 3) o WHERE {2}",
+                    kFileTotals.table, sums, match));
     db.exec(fmt::format("DELETE FROM {} t USING ({}) o WHERE {} AND t.records <= 0",
                         kFileTotals.table, sums, match));
   }
