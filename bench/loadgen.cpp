@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // smbta_loadgen: replays V2 record streams over N module connections as fast as smbtad takes them.
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +25,10 @@
 
 namespace {
 
+std::string fmt_address(int third, int fourth) {
+  return "127.0." + std::to_string(third) + "." + std::to_string(fourth);
+}
+
 struct Args {
   std::string host = "127.0.0.1";
   int port = 3490;
@@ -30,6 +39,8 @@ struct Args {
   std::string keyfile;
   std::uint64_t seed = 1;
   int hold_s = 0;
+  int modules = 0;  // 0: one module, connecting from the kernel's choice of address
+  int first_module = 1;
 };
 
 void usage() {
@@ -37,10 +48,15 @@ void usage() {
       "Usage: smbta_loadgen [--host H] [--port P | --unix PATH] [--connections N] [--records "
       "TOTAL]\n"
       "                     [--idle N] [--key-file FILE] [--seed S] [--hold SECONDS]\n"
+      "                     [--modules N [--first-module K]]\n"
       "Sends TOTAL records of a realistic mix (reads, writes, open/close, directory ops) spread "
       "over\n"
       "N connections in parallel; --idle N opens N more connections that send nothing (memory\n"
       "tests); --hold keeps all connections open for SECONDS after sending.\n"
+      "--modules N simulates N Samba servers K..K+N-1 (K from --first-module, default 1; TCP to\n"
+      "127.0.0.1 only): connection i belongs to server K + i % N and connects from that server's\n"
+      "address (server 1: 127.0.1.1, ... 254: 127.0.1.254, 255: 127.0.2.1), so smbtad sees N\n"
+      "module addresses; the server's shares are named srvK-SHARE.\n"
       "Prints: records, seconds, records/s sent.");
 }
 
@@ -54,6 +70,8 @@ Args parse(int argc, char** argv) {
                                  {"key-file", required_argument, nullptr, 'k'},
                                  {"seed", required_argument, nullptr, 's'},
                                  {"hold", required_argument, nullptr, 'H'},
+                                 {"modules", required_argument, nullptr, 'm'},
+                                 {"first-module", required_argument, nullptr, 'f'},
                                  {"help", no_argument, nullptr, '?'},
                                  {nullptr, 0, nullptr, 0}};
   Args a;
@@ -87,26 +105,68 @@ Args parse(int argc, char** argv) {
       case 'H':
         a.hold_s = std::atoi(optarg);
         break;
+      case 'm':
+        a.modules = std::atoi(optarg);
+        break;
+      case 'f':
+        a.first_module = std::atoi(optarg);
+        break;
       default:
         usage();
         std::exit(c == '?' ? 0 : 2);
     }
   }
-  if (a.connections < 1 || a.records < 1) {
+  if (a.modules > 0 && (!a.unix_path.empty() || a.host != "127.0.0.1")) {
+    std::fputs("smbta_loadgen: --modules needs TCP to 127.0.0.1 (it binds loopback sources)\n",
+               stderr);
+    std::exit(2);
+  }
+  if (a.modules > 0 && a.connections < a.modules) a.connections = a.modules;
+  if (a.connections < 1 || a.records < 1 || a.modules < 0 || a.first_module < 1 ||
+      a.first_module + a.modules > 65000) {
     usage();
     std::exit(2);
   }
   return a;
 }
 
-smbta::UniqueFd connect(const Args& a) {
+// Server k's (from 1) source address: 127.0.1.1 .. 127.0.1.254, then 127.0.2.1 ... (loopback).
+std::string module_address(int k) {
+  return fmt_address(1 + (k - 1) / 254, 1 + (k - 1) % 254);
+}
+
+// The server (from 1) that connection i belongs to.
+int server_of(const Args& a, std::size_t i) {
+  return a.first_module + static_cast<int>(i % static_cast<std::size_t>(a.modules));
+}
+
+// Connects to 127.0.0.1:port from `source` (why: smbtad tells modules apart by their address).
+smbta::UniqueFd connect_from(const std::string& source, int port) {
+  smbta::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in src{}, dst{};
+  src.sin_family = dst.sin_family = AF_INET;
+  dst.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, source.c_str(), &src.sin_addr);
+  ::inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&src), sizeof src) != 0 ||
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&dst), sizeof dst) != 0)
+    throw std::runtime_error("cannot connect from " + source + " to 127.0.0.1 port " +
+                             std::to_string(port) + ": " + std::strerror(errno));
+  return fd;
+}
+
+// Connection i's socket (module i % modules with --modules).
+smbta::UniqueFd connect(const Args& a, int i) {
+  if (a.modules > 0)
+    return connect_from(module_address(server_of(a, static_cast<std::size_t>(i))), a.port);
   return a.unix_path.empty() ? smbta::net::connect_tcp(a.host, a.port)
                              : smbta::net::connect_unix(a.unix_path);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   const Args a = parse(argc, argv);
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);
@@ -121,12 +181,15 @@ int main(int argc, char** argv) {
   auto records = smbta::testing::realistic_mix(static_cast<std::size_t>(a.records), a.seed);
   for (std::size_t i = 0; i < records.size(); ++i) {
     records[i].timestamp_ms = now + static_cast<std::int64_t>(i / 1000);
-    streams[i % streams.size()] += smbta::encode_frame(records[i], cipher ? &*cipher : nullptr);
+    const std::size_t conn = i % streams.size();
+    if (a.modules > 0)
+      records[i].share = "srv" + std::to_string(server_of(a, conn)) + "-" + records[i].share;
+    streams[conn] += smbta::encode_frame(records[i], cipher ? &*cipher : nullptr);
   }
   std::vector<smbta::UniqueFd> idle;
-  for (int i = 0; i < a.idle; ++i) idle.push_back(connect(a));
+  for (int i = 0; i < a.idle; ++i) idle.push_back(connect(a, i));
   std::vector<smbta::UniqueFd> fds;
-  for (int i = 0; i < a.connections; ++i) fds.push_back(connect(a));
+  for (int i = 0; i < a.connections; ++i) fds.push_back(connect(a, i));
 
   const auto start = std::chrono::steady_clock::now();
   // Wall-clock start of sending, so that a driver script can time what smbtad does with the
@@ -148,4 +211,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   if (a.hold_s > 0) std::this_thread::sleep_for(std::chrono::seconds(a.hold_s));
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "smbta_loadgen: %s\n", e.what());
+  return 1;
 }

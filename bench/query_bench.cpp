@@ -7,10 +7,15 @@
 // rollups. SMBTA_BENCH_LAYOUT=clustered: realistic file locality (see clustered()), default file
 // /var/tmp/smbta-query-bench-clustered.db.
 // With SMBTA_BENCH_PGSQL="host=... port=... user=... password=... dbname=..." the same runs on
-// PostgreSQL (the database is emptied and refilled when its event count differs).
-// Rows are generated inside the database (recursive CTE / generate_series) from a fixed integer
-// hash of the row number, so both drivers hold identical data: 200 users in 3 domains, 20
-// shares, 50000 files, 30 days; 45% read, 25% write, 10% pread/pwrite, 20% open/close.
+// PostgreSQL, with SMBTA_BENCH_MYSQL (same form) on MySQL/MariaDB (the database is emptied and
+// refilled when its event count differs). SMBTA_BENCH_ONLY_PGSQL=1 skips the sqlite3 runs,
+// SMBTA_BENCH_SKIP_RAW=1 the timings without rollups (minutes each at 100 million rows),
+// SMBTA_BENCH_FILL_ONLY=1 everything after the fill, SMBTA_BENCH_NO_INSERT_COST=1 the insert-cost
+// runs. Rollups already complete are kept (only missing ones are installed and backfilled).
+// Rows are generated inside the database (recursive CTE / generate_series / MariaDB's sequence
+// engine) from a fixed integer hash of the row number, so every driver holds identical data: 200
+// users in 3 domains, 20 shares, 50000 files, 30 days; 45% read, 25% write, 10% pread/pwrite,
+// 20% open/close.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,6 +34,7 @@
 #include "store/event_store.h"
 #include "store/pg_partitions.h"
 #include "store/rollup.h"
+#include "store/sql_dialect.h"
 #include "support/pg_conninfo.h"
 #include "support/test_records.h"
 
@@ -49,14 +55,24 @@ std::int64_t scalar(DbiConnection& db, const std::string& sql) {
   return r.next() ? r.get_int(1).value_or(0) : 0;
 }
 
+bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' && std::string_view(v) != "0";
+}
+
 // The rows x = 0..n-1 as a relation named c(x).
 std::string series(const DbiConnection& db, std::int64_t n) {
-  return db.is_sqlite()
-             ? fmt::format(
-                   "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c "
-                   "WHERE x + 1 < {}) ",
-                   n)
-             : fmt::format("WITH c(x) AS (SELECT generate_series(CAST(0 AS bigint), {})) ", n - 1);
+  if (db.is_sqlite())
+    return fmt::format(
+        "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x + 1 < {}) ", n);
+  if (db.is_mysql()) return fmt::format("WITH c(x) AS (SELECT seq FROM seq_0_to_{}) ", n - 1);
+  return fmt::format("WITH c(x) AS (SELECT generate_series(CAST(0 AS bigint), {})) ", n - 1);
+}
+
+// 'prefix' followed by the decimal text of the integer expression `x`.
+std::string text_of(const DbiConnection& db, std::string_view prefix, std::string_view x) {
+  if (db.is_mysql()) return fmt::format("CONCAT('{}', {})", prefix, x);
+  return fmt::format("'{}' || CAST({} AS text)", prefix, x);
 }
 
 // Uniform: every row picks its file, share and user independently, the worst case for any rollup
@@ -70,19 +86,31 @@ bool clustered() {
 
 void fill(DbiConnection& db, std::int64_t n) {
   const auto t0 = std::chrono::steady_clock::now();
+  auto idiv = [&](std::string_view a, std::string_view b) {
+    return smbta::store::dialect::int_div(db, a, b);
+  };
   if (db.is_pgsql()) db.exec("DROP TABLE IF EXISTS smbta_rollup_hourly CASCADE");
   for (const char* t : {"smbta_events", "smbta_strings", "smbta_users"})
     db.exec(fmt::format("DELETE FROM {}", t));
   db.begin();
-  db.exec(series(db, 20) +
-          "INSERT INTO smbta_strings (id, value) SELECT x + 1, 'share' || CAST(x AS text) FROM c");
-  db.exec(series(db, 50000) +
-          "INSERT INTO smbta_strings (id, value) SELECT x + 1001, 'projects/dir' || CAST(x % 100 "
-          "AS text) || '/file' || CAST(x AS text) || '.dat' FROM c");
-  db.exec(series(db, 200) +
-          "INSERT INTO smbta_users (id, username, usersid, domain) SELECT x + 1, 'user' || "
-          "CAST(x AS text), 'S-1-5-21-' || CAST(x % 3 AS text) || '-' || CAST(1000 + x AS text), "
-          "'DOM' || CAST(x % 3 AS text) FROM c");
+  // MySQL: INSERT ... WITH is spelled INSERT ... (WITH ... SELECT), and || is OR.
+  auto insert = [&](std::string_view into, std::int64_t rows, const std::string& select) {
+    db.exec(db.is_mysql() ? fmt::format("INSERT INTO {} {}{}", into, series(db, rows), select)
+                          : fmt::format("{}INSERT INTO {} {}", series(db, rows), into, select));
+  };
+  insert("smbta_strings (id, value)", 20,
+         fmt::format("SELECT x + 1, {} FROM c", text_of(db, "share", "x")));
+  const std::string file_name =
+      db.is_mysql() ? "CONCAT('projects/dir', x % 100, '/file', x, '.dat')"
+                    : "'projects/dir' || CAST(x % 100 AS text) || '/file' || CAST(x AS text) || "
+                      "'.dat'";
+  insert("smbta_strings (id, value)", 50000, fmt::format("SELECT x + 1001, {} FROM c", file_name));
+  const std::string sid =
+      db.is_mysql() ? "CONCAT('S-1-5-21-', x % 3, '-', 1000 + x)"
+                    : "'S-1-5-21-' || CAST(x % 3 AS text) || '-' || CAST(1000 + x AS text)";
+  insert("smbta_users (id, username, usersid, domain)", 200,
+         fmt::format("SELECT x + 1, {}, {}, {} FROM c", text_of(db, "user", "x"), sid,
+                     text_of(db, "DOM", "x % 3")));
   if (db.is_pgsql()) {
     // smbta_events is partitioned by day: the generated span needs its partitions.
     std::set<std::int64_t> days;
@@ -92,9 +120,8 @@ void fill(DbiConnection& db, std::int64_t n) {
     smbta::store::pg_partitions::create_days(db, days);
   }
   // r1..r5: integer hashes of x (the same on both drivers).
-  db.exec(fmt::format(
-      "{0}INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "
-      "mode, result, merged, client_id) SELECT {1} + x * {2} / {3} + r5 % 1000, v, u, {5}, "
+  const std::string events = fmt::format(
+      "SELECT {1} + {6} + r5 % 1000, v, u, {5}, "
       "1001 + f, NULL, CASE WHEN v <= 3 THEN 1 + r5 % 65536 END, NULL, CASE WHEN v > 3 THEN 0 "
       "END, 1, NULL FROM (SELECT x, r3, r4, r5, 1 + r2 % 200 AS u, {4} AS f, CASE WHEN r1 % 20 < 9 "
       "THEN 0 WHEN r1 % 20 < 14 THEN 2 WHEN r1 "
@@ -102,10 +129,17 @@ void fill(DbiConnection& db, std::int64_t n) {
       "(SELECT x, (x * 2654435761) % 1000003 AS r1, (x * 40503 + 7) % 999983 AS r2, (x * 69069 "
       "+ 1) % 1000033 AS r3, (x * 1103515245 + 12345) % 2147483647 AS r4, (x * 22695477 + 1) % "
       "4294967291 AS r5 FROM c) h) g",
-      series(db, n), kBase, kSpanMs, n,
-      clustered() ? fmt::format("(r2 % 200 * 211 + x * 30 / {} * 997 + r4 % 25) % 50000", n)
+      "", kBase, kSpanMs, n,
+      clustered() ? fmt::format("(r2 % 200 * 211 + {} * 997 + r4 % 25) % 50000",
+                                idiv("x * 30", std::to_string(n)))
                   : "r4 % 50000",
-      clustered() ? "1 + f / 2500" : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END"));
+      clustered() ? "1 + " + idiv("f", "2500")
+                  : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END",
+      idiv(fmt::format("x * {}", kSpanMs), std::to_string(n)));
+  insert(
+      "smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, mode, result, "
+      "merged, client_id)",
+      n, events);
   db.commit();
   if (db.is_pgsql()) {
     // The rows above took explicit ids; move the identity sequences past them.
@@ -116,6 +150,7 @@ void fill(DbiConnection& db, std::int64_t n) {
                       t));
     db.exec("ANALYZE smbta_events");
   }
+  if (db.is_mysql()) db.exec("ANALYZE TABLE smbta_events, smbta_strings, smbta_users");
   std::cout << fmt::format("filled {} rows in {:.1f} s\n", n, seconds_since(t0));
 }
 
@@ -186,9 +221,11 @@ void bench(const DbParams& p, std::int64_t n) {
     db.exec("DELETE FROM smbta_bench_layout");
     db.exec(fmt::format("INSERT INTO smbta_bench_layout (layout) VALUES ({})", layout));
   }
-  smbta::store::drop_rollups(db);
+  if (env_set("SMBTA_BENCH_FILL_ONLY")) return;
+  const bool skip_raw = env_set("SMBTA_BENCH_SKIP_RAW");
+  if (!skip_raw) smbta::store::drop_rollups(db);
   std::vector<double> raw;
-  for (const auto& c : cases()) raw.push_back(time_query(db, c.query, false));
+  for (const auto& c : cases()) raw.push_back(skip_raw ? -1 : time_query(db, c.query, false));
   auto t0 = std::chrono::steady_clock::now();
   smbta::store::install_rollups(db, {true, true});
   const double install = seconds_since(t0);
@@ -217,9 +254,12 @@ void bench(const DbParams& p, std::int64_t n) {
   }
   std::cout << fmt::format("{:<28} {:>10} {:>10}\n", "function", "raw s", "rollup s");
   std::size_t i = 0;
-  for (const auto& c : cases())
-    std::cout << fmt::format("{:<28} {:>10.3f} {:>10.3f}\n", c.name, raw[i++],
-                             time_query(db, c.query, true));
+  for (const auto& c : cases()) {
+    const std::string r = raw[i] < 0 ? std::string("-") : fmt::format("{:.3f}", raw[i]);
+    ++i;
+    std::cout << fmt::format("{:<28} {:>10} {:>10.3f}\n", c.name, r, time_query(db, c.query, true))
+              << std::flush;
+  }
   std::cout << std::flush;
 }
 
@@ -242,7 +282,9 @@ void insert_cost(const DbParams& base) {
     auto store = smbta::store::EventStore::open(p);
     store->create_schema();
     DbiConnection db(p);
-    if (p.driver == "pgsql") {
+    // A server database is the benchmark's own: emptied (SMBTA_BENCH_NO_INSERT_COST keeps a
+    // filled one).
+    if (p.driver != "sqlite3") {
       smbta::store::drop_rollups(db);
       for (const char* t : {"smbta_events", "smbta_strings", "smbta_users"})
         db.exec(fmt::format("DELETE FROM {}", t));
@@ -268,11 +310,18 @@ int main(int argc, char** argv) {
     // SMBTA_BENCH_ONLY_PGSQL: skip the sqlite3 runs.
     if (!std::getenv("SMBTA_BENCH_ONLY_PGSQL")) {
       if (n > 0) bench(p, n);
-      insert_cost(p);
+      if (!env_set("SMBTA_BENCH_NO_INSERT_COST")) insert_cost(p);
     }
+    const bool cost = !env_set("SMBTA_BENCH_NO_INSERT_COST");
     if (const char* pg = std::getenv("SMBTA_BENCH_PGSQL")) {
       if (n > 0) bench(smbta::testing::pgsql_params_from_conninfo(pg), n);
-      insert_cost(smbta::testing::pgsql_params_from_conninfo(pg));
+      if (cost) insert_cost(smbta::testing::pgsql_params_from_conninfo(pg));
+    }
+    if (const char* my = std::getenv("SMBTA_BENCH_MYSQL")) {
+      DbParams mp = smbta::testing::pgsql_params_from_conninfo(my);
+      mp.driver = "mysql";
+      if (n > 0) bench(mp, n);
+      if (cost) insert_cost(mp);
     }
   } catch (const std::exception& e) {
     std::cerr << "query_bench: " << e.what() << '\n';

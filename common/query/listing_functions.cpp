@@ -85,8 +85,7 @@ ResultTable run_function(ExecContext& ctx, const List& fn, const Resolved& r,
           "SELECT f.value, sh.value FROM (SELECT DISTINCT s.share_id, s.file_id FROM ({}) s) x "
           "JOIN smbta_strings f ON f.id = x.file_id JOIN smbta_strings sh ON sh.id = "
           "x.share_id ORDER BY {}, {} LIMIT {}",
-          file_source(r, Mode::kReadWrite, ctx), ctx.ordered("sh.value"), ctx.ordered("f.value"),
-          lim + 1);
+          file_pair_source(r, ctx), ctx.ordered("sh.value"), ctx.ordered("f.value"), lim + 1);
       break;
   }
   DbiResult res = ctx.query(sql);

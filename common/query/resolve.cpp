@@ -64,11 +64,14 @@ std::string case_hint(ExecContext& ctx, std::string_view from, std::string_view 
 // question would silently add them up, so identification asks which share is meant (the
 // original asked interactively; -I 0 takes them all).
 void check_file_on_one_share(ExecContext& ctx, const ObjectRef& o, std::int64_t file_id) {
-  // The file rollup holds the R/W traffic in far fewer rows than the events.
-  const std::string source = ctx.rollups().files
-                                 ? fmt::format("smbta_rollup_files e WHERE e.file_id = {}", file_id)
-                                 : fmt::format("smbta_events e WHERE {} AND e.file_id = {}",
-                                               raw_kind(Mode::kReadWrite), file_id);
+  // The file rollups hold the R/W traffic in far fewer rows than the events; the totals are
+  // indexed by file.
+  const std::string source =
+      ctx.rollups().file_totals
+          ? fmt::format("smbta_rollup_file_totals e WHERE e.file_id = {}", file_id)
+      : ctx.rollups().files ? fmt::format("smbta_rollup_files e WHERE e.file_id = {}", file_id)
+                            : fmt::format("smbta_events e WHERE {} AND e.file_id = {}",
+                                          raw_kind(Mode::kReadWrite), file_id);
   const std::string sql = fmt::format(
       "SELECT sh.value FROM (SELECT DISTINCT e.share_id FROM {}) x JOIN smbta_strings sh ON "
       "sh.id = x.share_id ORDER BY {} LIMIT 11",

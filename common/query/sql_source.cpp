@@ -101,6 +101,27 @@ std::string file_source(const Resolved& r, Mode m, const ExecContext& ctx) {
       [&](std::int64_t from, std::int64_t to) { return raw_files(r, m, from, to); });
 }
 
+bool file_totals_answer(const Resolved& r, const ExecContext& ctx) {
+  return ctx.rollups().file_totals && !r.empty && !r.users && r.range.from == kNoLowerBound &&
+         r.range.to == kNoUpperBound;
+}
+
+std::string file_totals_where(const Resolved& r, Mode m) {
+  return fmt::format("t.kind = {}{}",
+                     m == Mode::kRead    ? 0
+                     : m == Mode::kWrite ? 1
+                                         : 2,
+                     id_conditions(r, "t", true));
+}
+
+std::string file_pair_source(const Resolved& r, const ExecContext& ctx) {
+  if (!file_totals_answer(r, ctx)) return file_source(r, Mode::kReadWrite, ctx);
+  return fmt::format(
+      "SELECT t.file_id AS file_id, t.share_id AS share_id FROM smbta_rollup_file_totals t "
+      "WHERE {}",
+      file_totals_where(r, Mode::kReadWrite));
+}
+
 std::string id_list(const std::vector<std::int64_t>& ids) {
   std::string out;
   for (auto id : ids) {

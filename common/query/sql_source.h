@@ -34,6 +34,18 @@ std::string byte_source(const Resolved& r, Mode m, const ExecContext& ctx);
 // events.
 std::string file_source(const Resolved& r, Mode m, const ExecContext& ctx);
 
+// Whether the all-time file totals answer `r`'s file question: installed, no time bound and no
+// user (the totals have neither).
+bool file_totals_answer(const Resolved& r, const ExecContext& ctx);
+
+// The file totals' condition selecting the rows of mode `m` and of `r`'s shares and files, on
+// alias `t` (file_totals_answer(r, ctx) must hold).
+std::string file_totals_where(const Resolved& r, Mode m);
+
+// A derived table (file_id, share_id) of the files that `r` selects with R/W traffic: from the
+// file totals when they answer, else from file_source.
+std::string file_pair_source(const Resolved& r, const ExecContext& ctx);
+
 // "1,2,3" for an SQL IN list.
 std::string id_list(const std::vector<std::int64_t>& ids);
 

@@ -69,6 +69,27 @@ Ranking rank_ids(ExecContext& ctx, const std::string& sql) {
   return out;
 }
 
+// The (file_id, share_id, bytes) rows of `top files` in rank order.
+std::string top_files_sql(const ExecContext& ctx, const Top& fn, const Resolved& r) {
+  const char* dir = fn.ascending ? "ASC" : "DESC";
+  if (file_totals_answer(r, ctx)) {
+    // The N-th value in the (kind, bytes) index bounds the rows to sort: ties at the bound
+    // are all read, and then ordered by id as below. Fewer than N rows: no bound.
+    const std::string where = file_totals_where(r, fn.mode);
+    return fmt::format(
+        "SELECT t.file_id, t.share_id, t.bytes AS b FROM smbta_rollup_file_totals t WHERE {0} "
+        "AND t.bytes {1} COALESCE((SELECT t.bytes FROM smbta_rollup_file_totals t WHERE {0} "
+        "ORDER BY t.bytes {2} LIMIT 1 OFFSET {3}), {4}) ORDER BY b {2}, t.file_id, t.share_id "
+        "LIMIT {5}",
+        where, fn.ascending ? "<=" : ">=", dir, fn.n > 0 ? fn.n - 1 : 0,
+        fn.ascending ? "9223372036854775807" : "-9223372036854775807", fn.n);
+  }
+  return fmt::format(
+      "SELECT s.file_id, s.share_id, {} AS b FROM ({}) s GROUP BY s.share_id, s.file_id ORDER "
+      "BY b {}, s.file_id, s.share_id LIMIT {}",
+      ctx.int64("SUM(s.bytes)"), file_source(r, fn.mode, ctx), dir, fn.n);
+}
+
 }  // namespace
 
 ResultTable run_function(ExecContext& ctx, const Total& fn, const Resolved& r,
@@ -170,10 +191,7 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
                      {"filename", "File", ColumnType::kText},
                      {"sharename", "Share", ColumnType::kText},
                      {"bytes", "Bytes", ColumnType::kBytes}};
-      DbiResult res = ctx.query(fmt::format(
-          "SELECT s.file_id, s.share_id, {} AS b FROM ({}) s GROUP BY s.share_id, s.file_id "
-          "ORDER BY b {}, s.file_id, s.share_id LIMIT {}",
-          ctx.int64("SUM(s.bytes)"), file_source(r, fn.mode, ctx), dir, fn.n));
+      DbiResult res = ctx.query(top_files_sql(ctx, fn, r));
       std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> top;
       while (res.next())
         top.emplace_back(res.get_int(1).value_or(0), res.get_int(2).value_or(0),

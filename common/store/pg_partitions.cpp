@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "smbta/timestamp.h"
+#include "store/rollup.h"
 
 namespace smbta::store::pg_partitions {
 namespace {
@@ -16,7 +17,6 @@ namespace {
 constexpr std::int64_t kPartitionLock = 7363626176;
 // Days created ahead of the current one, so that midnight never waits for a CREATE.
 constexpr std::int64_t kDaysAhead = 3;
-constexpr std::int64_t kHourMs = 3'600'000;
 
 // Years 1000-9999 give an 8-digit date in the name.
 constexpr std::int64_t kFirstDatedMs = -30'610'224'000'000;  // 1000-01-01
@@ -58,12 +58,6 @@ bool overlaps(const Partition& p, const std::optional<std::int64_t>& lo,
   return !below && !above;
 }
 
-bool exists(DbiConnection& db, const char* relation) {
-  DbiResult r = db.query(fmt::format("SELECT CASE WHEN to_regclass({}) IS NULL THEN 0 ELSE 1 END",
-                                     db.quote(relation)));
-  return r.next() && r.get_int(1).value_or(0) == 1;
-}
-
 template <typename F>
 void in_transaction(DbiConnection& db, F&& body) {
   db.begin();
@@ -78,7 +72,7 @@ void in_transaction(DbiConnection& db, F&& body) {
 
 // Removes one partition lying wholly before the cutoff: its rows leave the rollups (whose keys
 // are whole hours and days) and the partition goes with one DROP. Returns its row count.
-std::uint64_t drop_partition(DbiConnection& db, const Partition& p, bool hourly, bool files) {
+std::uint64_t drop_partition(DbiConnection& db, const Partition& p) {
   std::uint64_t n = 0;
   in_transaction(db, [&] {
     db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kPartitionLock));
@@ -93,15 +87,7 @@ std::uint64_t drop_partition(DbiConnection& db, const Partition& p, bool hourly,
       db.exec(fmt::format("DELETE FROM smbta_events WHERE ts >= {} AND ts < {}",
                           bound_sql(p.lo, "-9223372036854775808"), *p.hi));
     } else {
-      auto drop_keys = [&](const char* table, const char* key, std::int64_t unit) {
-        if (p.lo)
-          db.exec(fmt::format("DELETE FROM {0} WHERE {1} >= {2} AND {1} < {3}", table, key,
-                              *p.lo / unit, *p.hi / unit));
-        else
-          db.exec(fmt::format("DELETE FROM {} WHERE {} < {}", table, key, *p.hi / unit));
-      };
-      if (hourly) drop_keys("smbta_rollup_hourly", "hour", kHourMs);
-      if (files) drop_keys("smbta_rollup_files", "day", kDayMs);
+      forget_days(db, p.lo, *p.hi, p.name);
     }
     db.exec("DROP TABLE " + p.name);
   });
@@ -161,7 +147,7 @@ bool convert_unpartitioned(DbiConnection& db) {
   if (m.next()) newest = m.get_int(1);
   // The view and the rollup triggers move with a renamed table; they belong to the new one.
   db.exec("DROP VIEW IF EXISTS data");
-  for (const char* t : {"smbta_rollup", "smbta_rollup_files"})
+  for (const char* t : {"smbta_rollup", "smbta_rollup_files", "smbta_rollup_file_totals"})
     for (const char* s : {"_ins", "_del", "_upd"})
       db.exec(fmt::format("DROP TRIGGER IF EXISTS {}{} ON smbta_events", t, s));
   db.exec("ALTER TABLE smbta_events RENAME TO smbta_events_unpartitioned");
@@ -273,11 +259,9 @@ std::uint64_t purge_older_than(DbiConnection& db, std::int64_t cutoff_ms, std::i
   std::set<std::int64_t> ahead;
   for (std::int64_t d = day_of(now_ms); d <= day_of(now_ms) + kDaysAhead; ++d) ahead.insert(d);
   in_transaction(db, [&] { create_days(db, ahead); });
-  const bool hourly = exists(db, "smbta_rollup_hourly");
-  const bool files = exists(db, "smbta_rollup_files");
   std::uint64_t removed = 0;
   for (const auto& p : list(db))
-    if (p.hi && *p.hi <= cutoff_ms) removed += drop_partition(db, p, hourly, files);
+    if (p.hi && *p.hi <= cutoff_ms) removed += drop_partition(db, p);
   // The partition holding the cutoff keeps its newer rows; the rollup triggers subtract the
   // deleted ones.
   in_transaction(db, [&] {

@@ -3,6 +3,10 @@
 // SQL triggers.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
 #include "store/dbi_connection.h"
 
 namespace smbta::store {
@@ -18,6 +22,9 @@ namespace smbta::store {
 //     raw events for partial hours at range edges.
 //   smbta_rollup_files(day = ts / 86400000, share_id, file_id (0: none), user_id, kind, bytes,
 //     records): one row per file, user and day; read for whole days, raw events at the edges.
+//   smbta_rollup_file_totals(share_id, file_id, kind 0=read 1=write 2=both, bytes, records),
+//     indexed by (kind, bytes) and file_id: all-time sums per file, installed with the file
+//     rollup; `top files` over all time reads its top N from the index.
 // Primary keys in the column order given.
 
 // The hourly rollup is on by default in smbtad: it costs a few percent of insert speed. The
@@ -28,13 +35,23 @@ namespace smbta::store {
 // A choice of rollups, or which ones are complete (table and all three triggers).
 struct RollupSet {
   bool hourly = false;
-  bool files = false;
+  bool files = false;  // chosen: the daily file rollup and the file totals
+  // Found complete (installed_rollups only): the file totals. A file rollup installed before
+  // they existed lacks them until the next install_rollups (smbtad's start, smbtaquery -T).
+  bool file_totals = false;
 };
 
 // Creates the missing tables and triggers of the chosen rollups and fills new tables from the
 // events, in one transaction (idempotent; a second call changes nothing). Rollups not chosen are
 // left as they are. sqlite3 and pgsql.
 void install_rollups(DbiConnection& db, RollupSet which);
+
+// PostgreSQL, before the events in [lo_ms, hi_ms) leave without their delete triggers firing (a
+// dropped day partition): removes their sums from every rollup. lo_ms and hi_ms are multiples
+// of a day and no other event lies in the days between them (lo_ms absent: from the first);
+// `events` is a relation holding exactly these events (read only without the daily file rollup).
+void forget_days(DbiConnection& db, std::optional<std::int64_t> lo_ms, std::int64_t hi_ms,
+                 std::string_view events);
 
 // Drops all triggers and tables (for benchmarks and for a database that should not pay the
 // per-insert cost).

@@ -212,6 +212,69 @@ TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
   EXPECT_EQ(bytes_of(t[0], 1, 3), 100);
 }
 
+// All-time file questions read the file totals (one row per file and kind, indexed by bytes):
+// ranks with ties, both directions, per share, after a purge and a growth, and in a database whose
+// file rollup predates the totals (filled at the next install) must equal the events' answers.
+TEST_P(EngineTest, AllTimeFileQuestionsReadTheFileTotals) {
+  store::install_rollups(*conn_, {true, true});
+  ASSERT_TRUE(store::installed_rollups(*conn_).file_totals);
+  auto store = db_->open();
+  // Ties: three files of 700 bytes read, over two shares and users.
+  std::vector<store::Row> ties;
+  for (const char* path : {"/t/x", "/t/y", "/t/z"}) {
+    store::Row r = known_rows()[0];
+    r.rec.path = path;
+    r.rec.length = 700;
+    r.rec.share = path[3] == 'y' ? "data" : "pool";
+    r.rec.timestamp_ms = *parse_timestamp("2011-07-18 12:00:00");
+    ties.push_back(r);
+  }
+  ties.push_back(ties[0]);
+  ties.back().rec.op = Op::kWrite;  // /t/x is also written: read+write 1400
+  store->insert(ties);
+  QueryOptions with, without;
+  with.now_ms = without.now_ms = test_now();
+  without.use_rollups = false;
+  std::vector<std::string> statements;
+  with.on_sql = [&](std::string_view sql) { statements.emplace_back(sql); };
+  auto check_all = [&](const char* when) {
+    for (const char* filter : {"global", "share pool", "share data"})
+      for (const char* fn : {"top 1 files r", "top 2 files r", "top 3 files r", "top 4 files r",
+                             "top 10 files w", "top 2 files rw", "top 3 files rw asc",
+                             "top 1 files r asc", "top 100 files rw", "list files"}) {
+        const std::string text = std::string(filter) + ", " + fn + ";";
+        statements.clear();
+        EXPECT_EQ(run(text, *conn_, with), run(text, *conn_, without)) << when << ": " << text;
+        bool totals = false;
+        for (const auto& s : statements)
+          totals = totals || s.find("smbta_rollup_file_totals") != std::string::npos;
+        EXPECT_TRUE(totals) << text << " did not read the file totals";
+      }
+  };
+  check_all("after insert");
+  // A file rollup installed before the totals existed: they are filled from it when the rollups
+  // are installed again (smbtad's start).
+  for (const char* s : {"_ins", "_del", "_upd"})
+    conn_->exec(std::string("DROP TRIGGER IF EXISTS smbta_rollup_file_totals") + s +
+                (conn_->is_pgsql() ? " ON smbta_events" : ""));
+  conn_->exec("DROP TABLE smbta_rollup_file_totals");
+  EXPECT_FALSE(store::installed_rollups(*conn_).file_totals);
+  EXPECT_TRUE(store::installed_rollups(*conn_).files);
+  store::install_rollups(*conn_, {true, true});
+  ASSERT_TRUE(store::installed_rollups(*conn_).file_totals);
+  check_all("after backfill");
+  // Growth of a stored row and retention are subtracted and added exactly.
+  store::Row grow = known_rows()[2];
+  grow.rec.length = 5;
+  grow.accumulate = true;
+  grow.bucket_start_ms = grow.rec.timestamp_ms;
+  grow.bucket_ms = 5000;
+  store->insert(std::span(&grow, 1));
+  store->purge_older_than(*parse_timestamp("2011-07-18 00:00:00"));
+  check_all("after growth and purge");
+  EXPECT_EQ(bytes_of(run("global, top 1 files r;", *conn_, with)[0], 0, 3), 40960 + 1000 + 5);
+}
+
 class QueryErrorTest : public QueryTest {
  protected:
   std::string error(std::string_view text, QueryError::Kind* kind = nullptr) {

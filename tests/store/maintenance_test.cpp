@@ -146,14 +146,9 @@ TEST_P(MaintenanceTest, ConcurrentWritersKeepEveryRow) {
     }
   }
   EXPECT_EQ(scalar("SELECT count(*) FROM smbta_events"), 2 * kBatches * kBatchRows);
-  // Known problem, left for issue 12: on MariaDB 10.11 this count over the `data` view did not
-  // return within 30 minutes (EXPLAIN shows one scan plus key lookups), so the check of the
-  // joined names runs on the other engines only; the counts below still check MariaDB.
-  if (GetParam() != "mysql") {
-    EXPECT_EQ(scalar("SELECT count(*) FROM data WHERE string1 LIKE 'shared/file%' AND string2 "
-                     "LIKE 'shared/file%' AND share LIKE 'share%' AND username LIKE 'user%'"),
-              2 * kBatches * kBatchRows);
-  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM data WHERE string1 LIKE 'shared/file%' AND string2 "
+                   "LIKE 'shared/file%' AND share LIKE 'share%' AND username LIKE 'user%'"),
+            2 * kBatches * kBatchRows);
   EXPECT_EQ(scalar("SELECT count(*) - count(DISTINCT value) FROM smbta_strings"), 0);
   EXPECT_EQ(scalar("SELECT count(*) FROM smbta_users"), 40);
 }

@@ -71,6 +71,18 @@ class PgStoreTest : public StoreWithSchemaTest {
                      "r.hour = e.h WHERE r.bytes IS DISTINCT FROM e.b OR r.records IS DISTINCT "
                      "FROM e.n"),
               0);
+    // The all-time file totals (with the file rollup): per kind, and kind 2 for both.
+    if (scalar(
+            "SELECT count(*) FROM pg_class WHERE oid = to_regclass('smbta_rollup_file_totals')")) {
+      EXPECT_EQ(scalar("SELECT count(*) FROM (SELECT share_id, COALESCE(file_id, 0) AS f, vfs_id / "
+                       "2 AS k, sum(length) AS b, sum(merged) AS n FROM smbta_events WHERE vfs_id "
+                       "<= 3 GROUP BY 1, 2, 3 UNION ALL SELECT share_id, COALESCE(file_id, 0), 2, "
+                       "sum(length), sum(merged) FROM smbta_events WHERE vfs_id <= 3 GROUP BY 1, "
+                       "2) e FULL JOIN smbta_rollup_file_totals r ON r.share_id = e.share_id AND "
+                       "r.file_id = e.f AND r.kind = e.k WHERE r.bytes IS DISTINCT FROM e.b OR "
+                       "r.records IS DISTINCT FROM e.n"),
+                0);
+    }
   }
 };
 
