@@ -158,21 +158,39 @@ if [ "$action" = vfs ] && [ -z "$tree_in" ] && [ $rc -eq 3 ]; then
 fi
 
 # 3. A copy of this clone (tracked and untracked files, not ignored ones such as build trees) in
-#    /root/smbta; its build directories from earlier runs stay, so rebuilds are incremental.
+#    /root/smbta. Its build directories from earlier runs stay only while the copied source is the
+#    same: the chroot outlives clones, and tar keeps each clone's mtimes, so a clone whose files
+#    are older than the objects built from another clone's would leave ninja believing those
+#    objects current (a run once tested such stale objects). The stamp is a hash of the content
+#    of every copied file; when it differs, every build-* directory is removed and built again
+#    (ccache makes that cheap for what did not change).
 dst="$root/root/smbta"
 mkdir -p "$dst"
 # The PostgreSQL tests run the server as user postgres on a cluster in the build tree: it must
 # be able to pass through /root (only that: 0711).
 chmod 0711 "$root/root"
-find "$dst" -mindepth 1 -maxdepth 1 ! -name 'build-*' -exec rm -rf {} +
-if git -C "$clone" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  (cd "$clone" && git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-    tar --null -T - -cf -) | tar -C "$dst" -xf -
-else
-  tar -C "$clone" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$dst" -xf -
+# list_files: NUL-separated paths (relative to the clone) of what is copied.
+list_files() {
+  if git -C "$clone" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    (cd "$clone" && git ls-files -z --cached --others --exclude-standard |
+      while IFS= read -r -d '' f; do [ -f "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"; done)
+  else
+    (cd "$clone" && find . \( -name '.git' -o -name 'build*' \) -prune -o \( -type f -o -type l \) \
+      -printf '%P\0')
+  fi
+}
+source_id=$(cd "$clone" && list_files | LC_ALL=C sort -z | xargs -0 sha256sum -- | sha256sum |
+  cut -c1-32)
+id_file="$dst/.smbta-source-id"
+old_id=$(cat "$id_file" 2>/dev/null || true)
+if [ "$old_id" != "$source_id" ] && compgen -G "$dst/build-*" >/dev/null; then
+  say "the source differs from the one the build trees in $dst were made from: removing them"
+  rm -rf --one-file-system "$dst"/build-*
 fi
-say "copied $clone into $dst"
+find "$dst" -mindepth 1 -maxdepth 1 ! -name 'build-*' -exec rm -rf {} +
+(cd "$clone" && list_files | tar --null -T - -cf -) | tar -C "$dst" -xf -
+printf '%s\n' "$source_id" >"$id_file"
+say "copied $clone into $dst (source $source_id)"
 
 case "$action" in
 shell)
