@@ -69,6 +69,8 @@ struct smbta_conn {
 	int in_create;
 	/* A failed open was reported by openat during the current create (no second record). */
 	bool open_failure_sent;
+	/* The directory of the last chdir reported (smb_traffic_analyzer_chdir). */
+	char *last_chdir;
 	/* Directories the client lists (fdopendir), closed by closedir rather than close. */
 	struct smbta_dir *dirs;
 	/* A mkdir under smbd's temporary name (smbta_tmpdir_final), held back until the rename
@@ -634,14 +636,30 @@ smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *sr
 	return result;
 }
 
+/* Since Samba 4.15 smbd forgets its cached working directory at every change of the security
+ * context (smbd/sec_ctx.c, Samba bug 14682), so it changes to the share root again for almost
+ * every request (and back after the few that work in a subdirectory): three to eight chdir calls
+ * per file copied, all to the directory it is already in, none asked for by the client (SMB2
+ * has no chdir). Reported are a change to another directory than the last one reported on the
+ * tree connect, and every failure. */
 static int smb_traffic_analyzer_chdir(vfs_handle_struct *handle,
 				      const struct smb_filename *smb_fname)
 {
 	int64_t t0 = mono_us();
 	int result = SMB_VFS_NEXT_CHDIR(handle, smb_fname);
-	if (handle->data != NULL) {
-		smbta_send(handle, SMBTA_C_OP_CHDIR, smb_fname->base_name, NULL, 0, 0, result, t0);
+	int saved_errno = errno;
+	struct smbta_conn *c = smbta_wants(handle, SMBTA_C_OP_CHDIR);
+	const char *path = smb_fname->base_name;
+
+	if (c != NULL &&
+	    (result != 0 || c->last_chdir == NULL || strcmp(c->last_chdir, path) != 0)) {
+		smbta_send(handle, SMBTA_C_OP_CHDIR, path, NULL, 0, 0, result, t0);
+		if (result == 0) {
+			TALLOC_FREE(c->last_chdir);
+			c->last_chdir = talloc_strdup(c, path);
+		}
 	}
+	errno = saved_errno;
 	return result;
 }
 
