@@ -58,9 +58,7 @@ case " \$* " in
 esac
 EOF
 chmod 755 "$T/bin/smbd"
-# The module by its absolute path, not through smbd's vfs/ directory: another clone's test may
-# replace the link there at any moment.
-SMB_VFS_LINE="vfs objects = $SMBTA_VFS_MODULE" SMB_SHARE_PATH="$DATA/share" SMB_EXTRA_SHARES="[plain]
+SMB_SHARE_PATH="$DATA/share" SMB_EXTRA_SHARES="[plain]
   path = $DATA/share
   read only = no" PATH="$T/bin:$PATH" start_smbd ""
 
