@@ -14,7 +14,10 @@
 # file makes it report) is the whole difference.
 #
 # Usage (root): bash bench/vfs_callgrind.sh [BUILD_DIR]      (not part of ctest; a few minutes)
-# Environment: MB (default 100): the file size; SMALL (default 1000; 0 skips): small files.
+# Environment: MB (default 100): the file size; SMALL (default 1000; 0 skips): small files;
+# CALLGRIND_KEEP=DIR keeps each session's callgrind output there (plain-large.out, data-large.out,
+# plain-small.out, data-small.out) for callgrind_annotate, e.g.
+#   callgrind_annotate --inclusive=yes DIR/data-small.out | grep smb_traffic_analyzer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -81,17 +84,18 @@ measure() {
     sleep 0.1
   done
   [ -n "$new" ] || { echo "no callgrind output of the $1 session" >&2; exit 1; }
+  [ -z "${CALLGRIND_KEEP:-}" ] || { mkdir -p "$CALLGRIND_KEEP"; cp "$DATA/cg/$new" "$CALLGRIND_KEEP/$3.out"; }
   instructions "$DATA/cg/$new"
 }
 
 declare -A ir small
 for share in plain data; do
-  ir[$share]=$(measure "$share" "put $DATA/client/f f.bin; get f.bin $DATA/client/f.back")
+  ir[$share]=$(measure "$share" "put $DATA/client/f f.bin; get f.bin $DATA/client/f.back" "$share-large")
   cmp -s "$DATA/client/f" "$DATA/client/f.back" || { echo "copy differs" >&2; exit 1; }
   rm -f "$DATA/share/f.bin" "$DATA/client/f.back"
   echo "$share: ${ir[$share]} instructions for put+get of $MB MB"
   if [ "$SMALL" -gt 0 ]; then
-    small[$share]=$(measure "$share" "prompt off; mkdir d; cd d; lcd $DATA/client/small; mput s*")
+    small[$share]=$(measure "$share" "prompt off; mkdir d; cd d; lcd $DATA/client/small; mput s*" "$share-small")
     rm -rf "$DATA/share/d"
     echo "$share: ${small[$share]} instructions for mput of $SMALL files of 4 KiB"
   fi

@@ -18,6 +18,7 @@
 
 #include <dlfcn.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -36,7 +37,10 @@
 	X(EVP_DecryptInit_ex)                                                                      \
 	X(EVP_DecryptUpdate)                                                                       \
 	X(EVP_aes_128_ecb)                                                                         \
-	X(RAND_bytes)
+	X(RAND_bytes)                                                                              \
+	/* the pseudonyms of smbta_anon.c (smbta_hmac_sha256) */                                   \
+	X(HMAC)                                                                                    \
+	X(EVP_sha256)
 
 namespace
 {
@@ -64,8 +68,10 @@ int smbta_libcrypto_load(char *err, size_t errlen)
 	void *lib = dlopen(SMBTA_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (lib == nullptr) {
 		const char *why = dlerror();
-		std::snprintf(err, errlen, "cannot load %s (OpenSSL, needed for key_file): %s",
-			      SMBTA_LIBCRYPTO_SONAME, why != nullptr ? why : "unknown error");
+		std::snprintf(
+			err, errlen,
+			"cannot load %s (OpenSSL, needed for key_file and pseudonym_key_file): %s",
+			SMBTA_LIBCRYPTO_SONAME, why != nullptr ? why : "unknown error");
 		return -1;
 	}
 	Api found;
@@ -132,6 +138,21 @@ const EVP_CIPHER *EVP_aes_128_ecb(void)
 int RAND_bytes(unsigned char *buf, int num)
 {
 	return loaded ? api.RAND_bytes(buf, num) : 0;
+}
+
+int smbta_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		      unsigned char out[32])
+{
+	unsigned int out_len = 0;
+	if (!loaded || key_len > 0x7fffffff) {
+		return -1;
+	}
+	if (api.HMAC(api.EVP_sha256(), key, static_cast<int>(key_len),
+		     static_cast<const unsigned char *>(data), len, out, &out_len) == nullptr ||
+	    out_len != 32) {
+		return -1;
+	}
+	return 0;
 }
 
 } // extern "C"

@@ -14,6 +14,11 @@ extern "C" {
  * Call only from smbd's main thread (tree connect). */
 int smbta_libcrypto_load(char *err, size_t errlen);
 
+/* HMAC-SHA256 of data under key into out (32 bytes). 0 on success; -1 when libcrypto is not
+ * loaded or fails. */
+int smbta_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		      unsigned char out[32]);
+
 #ifdef __cplusplus
 }
 #endif

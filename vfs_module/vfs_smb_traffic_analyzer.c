@@ -12,6 +12,9 @@
  */
 
 #include "includes.h"
+
+#include <pwd.h>
+
 #include "smbd/smbd.h"
 #include "smbd/globals.h"
 #include "auth.h"
@@ -24,6 +27,7 @@
 #include "smbta/v2_c_api.h"
 #include "smbta/version.h"
 #include "smbta_sink.h"
+#include "smbta_anon.h"
 
 /* 4.17 (interface 47) changed openat to the vfs_open_how form this module uses. */
 #if SMB_VFS_INTERFACE_VERSION < 47
@@ -46,13 +50,17 @@
 /* Per tree connect. */
 struct smbta_conn {
 	struct smbta_sink *sink;
-	char *share;
+	char *share_name; /* as smbd names it: a [homes] share has the user's name */
 	char *client_ip;
 	/* identity, recomputed when conn->session_info changes (SMB1 can switch users on a conn) */
 	const struct auth_session_info *session_info;
 	char *user, *sid, *domain;
-	char *anon_prefix;
-	bool total_anon;
+	const char *share; /* as sent: share_name, or share_anon on an anonymizing share */
+	char *share_anon;
+	/* Anonymization (smbta_anon.h); NULL: names are sent as they are. The user's own names,
+	 * replaced by the anonymized user name wherever they occur in a share name or path. */
+	struct smbta_anon *anon;
+	struct smbta_anon_names hide;
 	bool latency;
 	/* smb_traffic_analyzer:operations: bit (1 << op) set for each op reported. */
 	uint32_t ops;
@@ -61,6 +69,8 @@ struct smbta_conn {
 	int in_create;
 	/* A failed open was reported by openat during the current create (no second record). */
 	bool open_failure_sent;
+	/* The directory of the last chdir reported (smb_traffic_analyzer_chdir). */
+	char *last_chdir;
 	/* Directories the client lists (fdopendir), closed by closedir rather than close. */
 	struct smbta_dir *dirs;
 	/* A mkdir under smbd's temporary name (smbta_tmpdir_final), held back until the rename
@@ -88,22 +98,12 @@ static int64_t mono_us(void)
 /* ------------------------------------------------------------------------------------------ */
 /* Records                                                                                     */
 
-static char *smbta_anonymize(TALLOC_CTX *ctx, struct smbta_conn *c, const char *value)
-{
-	if (c->anon_prefix == NULL) {
-		return talloc_strdup(ctx, value);
-	}
-	if (c->total_anon) {
-		return talloc_strdup(ctx, c->anon_prefix);
-	}
-	return talloc_asprintf(ctx, "%s%i", c->anon_prefix, (int)smbta_c_str_checksum(value));
-}
-
 static void smbta_refresh_identity(struct smbta_conn *c, connection_struct *conn)
 {
 	const struct auth_session_info *si = conn->session_info;
 	struct dom_sid_buf sidbuf;
 	const char *user = "", *sid = "", *domain = "";
+	size_t i;
 
 	if (c->session_info == si && c->user != NULL) {
 		return;
@@ -111,6 +111,9 @@ static void smbta_refresh_identity(struct smbta_conn *c, connection_struct *conn
 	TALLOC_FREE(c->user);
 	TALLOC_FREE(c->sid);
 	TALLOC_FREE(c->domain);
+	for (i = 0; i < ARRAY_SIZE(c->hide.names); i++) {
+		c->hide.names[i] = NULL;
+	}
 	if (si != NULL) {
 		if (si->unix_info != NULL && si->unix_info->sanitized_username != NULL) {
 			user = si->unix_info->sanitized_username;
@@ -122,9 +125,38 @@ static void smbta_refresh_identity(struct smbta_conn *c, connection_struct *conn
 			domain = si->info->domain_name;
 		}
 	}
-	c->user = smbta_anonymize(c, c, user);
-	c->sid = smbta_anonymize(c, c, sid);
+	c->user = smbta_anon_name(c, c->anon, "user", user);
+	c->sid = smbta_anon_name(c, c->anon, "sid", sid);
 	c->domain = talloc_strdup(c, domain);
+	TALLOC_FREE(c->share_anon);
+	c->share = c->share_name;
+	if (c->anon != NULL && si != NULL) {
+		/* The names a user is known by on this server: the one sent as the user, the Unix
+		 * account, and the account name the client gave (they differ in case or with a
+		 * domain). Pointers into si, which lives as long as it is conn->session_info. */
+		const char *names[3] = {user, NULL, NULL};
+		size_t n = 1;
+		if (si->unix_info != NULL) {
+			names[n++] = si->unix_info->unix_name;
+		}
+		if (si->info != NULL) {
+			names[n++] = si->info->account_name;
+		}
+		for (i = 0; i < n; i++) {
+			size_t j;
+			bool dup = names[i] == NULL || names[i][0] == '\0';
+			for (j = 0; j < i && !dup; j++) {
+				dup = c->hide.names[j] != NULL &&
+				      strcasecmp_m(c->hide.names[j], names[i]) == 0;
+			}
+			c->hide.names[i] = dup ? NULL : names[i];
+		}
+		c->hide.replacement = c->user;
+		c->share = smbta_anon_rewrite(c, &c->hide, c->share_name);
+		if (c->share != c->share_name) {
+			c->share_anon = discard_const_p(char, c->share);
+		}
+	}
 	c->session_info = si;
 }
 
@@ -164,6 +196,13 @@ static void smbta_send(vfs_handle_struct *handle, int op, const char *path, cons
 	r.latency_us = c->latency && start_us > 0 ? mono_us() - start_us : -1;
 	r.path = path;
 	r.path2 = path2;
+	if (c->anon != NULL) {
+		/* Nothing that names the user leaves the server: paths inside the share relative to
+		 * its root (chdir sends absolute ones), the user's names replaced. */
+		const char *root = handle->conn->connectpath;
+		r.path = smbta_anon_path(talloc_tos(), &c->hide, root, path);
+		r.path2 = smbta_anon_path(talloc_tos(), &c->hide, root, path2);
+	}
 	r.length = length;
 	r.mode = mode;
 	/* The original printed the int result with %u: -1 -> 4294967295. */
@@ -313,11 +352,47 @@ static const char *smbta_dialect(const connection_struct *conn)
 	}
 }
 
-/* The tree connect's record: the dialect, and the tree's encryption flags (bit 0 required,
- * bit 1 desired: SMBXSRV_ENCRYPTION_*) with its signing flags (SMBXSRV_SIGNING_*) from bit
- * 8 on. conn->tcon (set before SMB_VFS_CONNECT in 4.17 and 4.22 alike) is the SMB2 or SMB1
- * tree connect; its global record carries the flags smbd decided from the session and the
- * share's "smb encrypt". */
+/* The session's part of the connect record's flags, from the smbXsrv_session the tree connect
+ * belongs to (conn->vuid is its wire id, validated by smbd before the tree connect):
+ *   bits 16-19  its encryption flags (SMBXSRV_ENCRYPTION_*: 1 required, 2 desired, 4 an
+ *               encrypted request was received, 8 an unencrypted one was),
+ *   bits 20-22  its signing flags (SMBXSRV_SIGNING_*: 1 required, 2 a signed request was
+ *               received, 4 an unsigned one was),
+ *   bits 24-27  the cipher negotiated for it (SMB2_ENCRYPTION_*: 0 none, 1 AES-128-CCM,
+ *               2 AES-128-GCM, 3 AES-256-CCM, 4 AES-256-GCM),
+ *   bits 28-30  its signing algorithm + 1 (1 HMAC-SHA256, 2 AES-128-CMAC, 3 AES-128-GMAC;
+ *               0 unknown, as for SMB1).
+ * smbd updates the "received" flags before it serves a request, so at the tree connect they
+ * say whether the tree connect itself came encrypted (smbclient -e). 0 when the session cannot
+ * be found. */
+static uint32_t smbta_session_flags(const connection_struct *conn)
+{
+	struct smbXsrv_session *session = NULL;
+	const struct smbXsrv_session_global0 *g;
+	uint32_t flags;
+
+	if (conn->sconn == NULL || conn->sconn->client == NULL ||
+	    !NT_STATUS_IS_OK(
+		    get_valid_smbXsrv_session(conn->sconn->client, conn->vuid, &session)) ||
+	    session == NULL || session->global == NULL) {
+		return 0;
+	}
+	g = session->global;
+	flags = (uint32_t)(g->encryption_flags & 0x0f) << 16 |
+		(uint32_t)(g->signing_flags & 0x07) << 20 |
+		(uint32_t)(g->encryption_cipher <= 0x0f ? g->encryption_cipher : 0) << 24;
+	if (g->signing_algo <= SMB2_SIGNING_AES128_GMAC) {
+		flags |= (uint32_t)(g->signing_algo + 1) << 28;
+	}
+	return flags;
+}
+
+/* The tree connect's record: the dialect, and as flags the tree's encryption flags (bits 0-7:
+ * 1 required, 2 desired: SMBXSRV_ENCRYPTION_*) and signing flags (bits 8-15:
+ * SMBXSRV_SIGNING_*), then the session's (smbta_session_flags). conn->tcon (set before
+ * SMB_VFS_CONNECT in 4.17 and 4.22 alike) is the SMB2 or SMB1 tree connect; its global record
+ * carries the flags smbd decided from the session and the share's "smb encrypt". The client's
+ * address is common block 7 of every record. */
 static void smbta_send_connect(vfs_handle_struct *handle, int64_t t0)
 {
 	const connection_struct *conn = handle->conn;
@@ -330,6 +405,7 @@ static void smbta_send_connect(vfs_handle_struct *handle, int64_t t0)
 		flags = (uint32_t)conn->tcon->global->encryption_flags |
 			(uint32_t)conn->tcon->global->signing_flags << 8;
 	}
+	flags |= smbta_session_flags(conn);
 	smbta_send(handle, SMBTA_C_OP_CONNECT, smbta_dialect(conn), NULL, 0, flags, 0, t0);
 }
 
@@ -342,7 +418,7 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	int ret = SMB_VFS_NEXT_CONNECT(handle, service, user);
 	struct smbta_conn *c;
 	struct smbta_sink_config cfg = {0};
-	const char *proto, *mode, *prefix;
+	const char *proto, *mode;
 	static bool v1_logged, version_logged;
 
 	if (ret < 0) {
@@ -383,17 +459,14 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	cfg.queue_size = lp_parm_int(snum, MODULE, "queue_size", SMBTA_SINK_DEFAULT_QUEUE_SIZE);
 	cfg.send_buffer = lp_parm_int(snum, MODULE, "send_buffer", 0);
 	cfg.flush_ms = lp_parm_int(snum, MODULE, "flush_interval", SMBTA_SINK_DEFAULT_FLUSH_MS);
-	prefix = lp_parm_const_string(snum, MODULE, "anonymize_prefix", NULL);
-	if (prefix != NULL) {
-		c->anon_prefix = talloc_strdup(c, prefix);
-		/* As in the original: any value, even "no", switches total anonymization on. */
-		c->total_anon =
-			lp_parm_const_string(snum, MODULE, "total_anonymization", NULL) != NULL;
+	if (!smbta_anon_setup(c, snum, service, &c->anon)) {
+		TALLOC_FREE(c);
+		return ret;
 	}
 	c->latency = lp_parm_bool(snum, MODULE, "latency", true);
 	c->ops = smbta_parse_operations(service,
 					lp_parm_string_list(snum, MODULE, "operations", NULL));
-	c->share = lp_servicename(c, loadparm_s3_global_substitution(), snum);
+	c->share_name = lp_servicename(c, loadparm_s3_global_substitution(), snum);
 	c->client_ip = NULL;
 	if (conn->sconn != NULL && conn->sconn->remote_address != NULL &&
 	    tsocket_address_is_inet(conn->sconn->remote_address, "ip")) {
@@ -402,7 +475,7 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	if (c->client_ip == NULL) {
 		c->client_ip = talloc_strdup(c, "");
 	}
-	if (c->share == NULL || c->client_ip == NULL) {
+	if (c->share_name == NULL || c->client_ip == NULL) {
 		DBG_ERR(MODULE ": out of memory; share %s is not reported\n", service);
 		TALLOC_FREE(c);
 		return ret;
@@ -563,14 +636,30 @@ smb_traffic_analyzer_renameat(vfs_handle_struct *handle, struct files_struct *sr
 	return result;
 }
 
+/* Since Samba 4.15 smbd forgets its cached working directory at every change of the security
+ * context (smbd/sec_ctx.c, Samba bug 14682), so it changes to the share root again for almost
+ * every request (and back after the few that work in a subdirectory): three to eight chdir calls
+ * per file copied, all to the directory it is already in, none asked for by the client (SMB2
+ * has no chdir). Reported are a change to another directory than the last one reported on the
+ * tree connect, and every failure. */
 static int smb_traffic_analyzer_chdir(vfs_handle_struct *handle,
 				      const struct smb_filename *smb_fname)
 {
 	int64_t t0 = mono_us();
 	int result = SMB_VFS_NEXT_CHDIR(handle, smb_fname);
-	if (handle->data != NULL) {
-		smbta_send(handle, SMBTA_C_OP_CHDIR, smb_fname->base_name, NULL, 0, 0, result, t0);
+	int saved_errno = errno;
+	struct smbta_conn *c = smbta_wants(handle, SMBTA_C_OP_CHDIR);
+	const char *path = smb_fname->base_name;
+
+	if (c != NULL &&
+	    (result != 0 || c->last_chdir == NULL || strcmp(c->last_chdir, path) != 0)) {
+		smbta_send(handle, SMBTA_C_OP_CHDIR, path, NULL, 0, 0, result, t0);
+		if (result == 0) {
+			TALLOC_FREE(c->last_chdir);
+			c->last_chdir = talloc_strdup(c, path);
+		}
 	}
+	errno = saved_errno;
 	return result;
 }
 
@@ -891,6 +980,22 @@ static int smb_traffic_analyzer_fchmod(vfs_handle_struct *handle, files_struct *
 	return result;
 }
 
+/* The anonymized name of the user uid (its decimal when it has no name). */
+static char *smbta_owner_name(TALLOC_CTX *ctx, const struct smbta_conn *c, uid_t uid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+	char num[24];
+	const char *name = num;
+
+	snprintf(num, sizeof(num), "%lld", (long long)uid);
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found != NULL &&
+	    found->pw_name != NULL) {
+		name = found->pw_name;
+	}
+	return smbta_anon_name(ctx, c->anon, "user", name);
+}
+
 static int smb_traffic_analyzer_fchown(vfs_handle_struct *handle, files_struct *fsp, uid_t uid,
 				       gid_t gid)
 {
@@ -902,6 +1007,18 @@ static int smb_traffic_analyzer_fchown(vfs_handle_struct *handle, files_struct *
 		char *owner = talloc_asprintf(talloc_tos(), "%lld:%lld",
 					      uid == (uid_t)-1 ? -1LL : (long long)uid,
 					      gid == (gid_t)-1 ? -1LL : (long long)gid);
+		const struct smbta_conn *c = (const struct smbta_conn *)handle->data;
+		if (c->anon != NULL && uid != (uid_t)-1 && owner != NULL) {
+			/* A uid names a user: the new owner is sent as that user's anonymized
+			 * name, as the user field would carry it. */
+			char *name = smbta_owner_name(talloc_tos(), c, uid);
+			TALLOC_FREE(owner);
+			owner = name != NULL
+					? talloc_asprintf(talloc_tos(), "%s:%lld", name,
+							  gid == (gid_t)-1 ? -1LL : (long long)gid)
+					: NULL;
+			TALLOC_FREE(name);
+		}
 		smbta_send(handle, SMBTA_C_OP_CHOWN, fsp_name(fsp), owner, 0, 0, result, t0);
 		TALLOC_FREE(owner);
 	}

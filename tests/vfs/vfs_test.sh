@@ -9,7 +9,8 @@
 #              client of smb_ops_client.c; the cases that need it are skipped without it).
 # Cases: ops anonymize_prefix anonymize_total encryption unix_socket socket_owner
 #        receiver_down receiver_stopped bad_key smbtad smbtad_both new_ops copychunk
-#        operations enable latency smbtad_new_ops
+#        operations enable latency smbtad_new_ops allocate chown session anonymize_homes
+#        pseudonym pseudonym_refused
 # Exit 77 = skipped.
 set -euo pipefail
 case_name=${1:?case}
@@ -20,10 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vfs/vfs_lib.sh
 . "$here/vfs_lib.sh"
 
-if [ "$case_name" = setacl ] && [ -z "${VFS_NETNS:-}" ]; then
+# Cases whose client ignores the port it is given for a second connection (libsmbclient's
+# ACL calls) or cannot be given one (smbcacls): in a network namespace of their own (a private
+# loopback), where smbd can have port 445.
+if { [ "$case_name" = setacl ] || [ "$case_name" = chown ]; } && [ -z "${VFS_NETNS:-}" ]; then
   [ "$(id -u)" -eq 0 ] || skip "needs root (smbd, a network namespace)"
   command -v unshare >/dev/null && command -v ip >/dev/null || skip "unshare or ip not installed"
-  exec unshare -n env VFS_NETNS=1 VFS_SPORT=445 bash -c 'ip link set lo up && exec bash "$0" setacl' "$0"
+  exec unshare -n env VFS_NETNS=1 VFS_SPORT=445 bash -c 'ip link set lo up && exec bash "$0" "$1"' "$0" "$case_name"
 fi
 vfs_setup "$case_name"
 
@@ -98,6 +102,56 @@ need_smb_ops() { [ -x "${SMBTA_SMB_OPS:-}" ] || skip "smbta_smb_ops (libsmbclien
 field_of() { awk -F'\t' -v op="$1" -v c="$2" -v p="$3" '$1 == op && $9 == p { print $c }' "$REC"; }
 # Records of share $1 (column 4).
 records_of_share() { awk -F'\t' -v s="$1" '$4 == s' "$REC" | wc -l; }
+
+# The real smbtad on $RPORT with sqlite3 in $T/stad.db, every record stored (-p 0). Ports are
+# drawn at random by tests running in parallel: one taken meanwhile is replaced.
+start_smbtad() {
+  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
+  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+  for _ in 1 2 3 4 5; do
+    QPORT=$(free_port)
+    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
+      --spool-dir "$T/spool" "${SMBTAD_AS_ROOT[@]}" "$@" >"$T/smbtad.log" 2>&1 &
+    RECV_PID=$!
+    wait_port "$RPORT" && break
+    grep -q "Address already in use" "$T/smbtad.log" || break
+    wait "$RECV_PID" 2>/dev/null || true
+    RPORT=$(free_port)
+  done
+  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+}
+q() { sqlite3 "$T/stad.db" "$1"; }
+
+# smbclient to share $1 running commands $2 (the test user).
+smbclient_to() {
+  timeout 300 smbclient "//127.0.0.1/$1" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" -E -c "$2" \
+    >"$T/smbclient.$1.log" 2>&1 || fail "smbclient to [$1] failed: $(tail -n 20 "$T/smbclient.$1.log")"
+}
+
+# A share's lines for SMB_EXTRA_SHARES, reporting to the receiver: share_conf NAME PATH LINES...
+share_conf() {
+  local name=$1 path=$2 line
+  shift 2
+  printf '[%s]\n  path = %s\n  read only = no\n  vfs objects = smb_traffic_analyzer\n' "$name" "$path"
+  printf '  smb_traffic_analyzer:host = 127.0.0.1\n  smb_traffic_analyzer:port = %s\n' "$RPORT"
+  for line in "$@"; do printf '  %s\n' "$line"; done
+}
+
+# The test user's home below $T, for a [homes] share with path = $T/home/%U.
+make_home() {
+  mkdir -p "$T/home/$SMB_USER"
+  chown "$SMB_USER" "$T/home/$SMB_USER"
+}
+
+# The pseudonym the module sends for KIND (user or sid) VALUE under key file KEY with PREFIX:
+# PREFIX and the first 16 hex digits of HMAC-SHA256(key, "KIND\0VALUE"), computed with the
+# openssl command line (the recipe of vfs_smb_traffic_analyzer(8)).
+pseudonym_of() {
+  local hexkey
+  hexkey=$(od -An -v -tx1 "$3" | tr -d ' \n')
+  printf '%s%s' "$4" "$(printf '%s\0%s' "$1" "$2" |
+    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" | sed 's/^.*= *//' | cut -c1-16)"
+}
 
 case "$case_name" in
 ops)
@@ -570,6 +624,195 @@ smbtad_new_ops)
     grep -q "connected with SMB3_11" "$T/query.csv" ||
       fail "smbtaquery does not show the tree connect: $(cat "$T/query.csv")"
   fi
+  ;;
+
+allocate)
+  # strict allocate = yes: a client's end-of-file beyond the file's size makes smbd reserve the
+  # space (vfs_default's ftruncate calls SMB_VFS_FALLOCATE from the top of the stack): an
+  # allocate record with the new size, beside the truncate. (A client's set-allocation-size
+  # ends in the same fallocate; neither smbclient nor libsmbclient can send one.)
+  need_smb_ops
+  start_receiver --port @RPORT@
+  start_smbd "strict allocate = yes"
+  make_file "$T/client/f" 1000
+  smbclient_cmds "put $T/client/f f.bin"
+  smb_ops f.bin truncate 3000000
+  wait_for_record truncate f.bin
+  expect_eq "$(stat -c %s "$T/share/f.bin")" 3000000 "size of f.bin after the extension"
+  [ $(( $(stat -c '%b * %B' "$T/share/f.bin") )) -ge 3000000 ] ||
+    fail "f.bin has $(( $(stat -c '%b * %B' "$T/share/f.bin") )) bytes allocated (strict allocate)"
+  expect_eq "$(field_of allocate $C_LEN f.bin)" 3000000 "allocate record: offset + length"
+  expect_eq "$(field_of allocate $C_RESULT f.bin)" 0 "allocate record: result"
+  expect_eq "$(field_of allocate $C_USER f.bin)" "$SMB_USER" "allocate record: user"
+  expect_eq "$(field_of truncate $C_LEN f.bin)" 3000000 "truncate record: new size"
+  # A shrink frees space: no allocation.
+  smb_ops f.bin truncate 10
+  wait_until "$VFS_WAIT_S" eval '[ "$(count_of truncate f.bin)" -ge 2 ]' || fail "no second truncate record"
+  expect_eq "$(count_of allocate f.bin)" 1 "allocate records of f.bin after the shrink"
+  ;;
+
+chown)
+  # A security descriptor with a new owner (smbcacls --chown): smbd changes the owner with
+  # fchown inside the set-ACL, as root for an admin user ([adm]: admin users). The record says
+  # who did it, the file and the new uid:gid (-1: the group is left as it is).
+  command -v smbcacls >/dev/null || skip "smbcacls not installed"
+  start_receiver --port @RPORT@
+  SMB_EXTRA_SHARES="$(share_conf adm "$T/share" "admin users = $SMB_USER")"
+  start_smbd ""
+  make_file "$T/client/f" 1000
+  smbclient_to adm "put $T/client/f f.bin"
+  expect_eq "$(stat -c %U "$T/share/f.bin")" root "owner of f.bin put by an admin user"
+  own_uid=$(id -u "$SMB_USER")
+  timeout 300 smbcacls "//127.0.0.1/adm" f.bin -U "$SMB_USER%$SMB_PASS" --numeric \
+    -C "S-1-22-1-$own_uid" >"$T/smbcacls.log" 2>&1 ||
+    fail "smbcacls --chown failed: $(cat "$T/smbcacls.log")"
+  wait_for_record chown f.bin
+  expect_eq "$(stat -c %u "$T/share/f.bin")" "$own_uid" "owner of f.bin after the chown"
+  expect_eq "$(field_of chown $C_PATH2 f.bin)" "$own_uid:-1" "chown record: new owner"
+  expect_eq "$(field_of chown $C_RESULT f.bin)" 0 "chown record: result"
+  expect_eq "$(field_of chown $C_USER f.bin)" "$SMB_USER" "chown record: who changed the owner"
+  expect_eq "$(field_of chown $C_SHARE f.bin)" adm "chown record: share"
+  # The set-ACL that carried it: security_info_sent 1 (the owner).
+  expect_eq "$(field_of setacl $C_MODE f.bin)" 1 "setacl record: the owner was set"
+  ;;
+
+session)
+  # The session's state in the connect record (bits 16-30 of the flags, docs/protocol.md): an
+  # encrypting session's (smbclient --client-protection=encrypt) tree connect came encrypted
+  # with a negotiated cipher; a plain one's did not. Both sign (SMB 3.1.1 with a signing algorithm) and come from 127.0.0.1.
+  start_receiver --port @RPORT@
+  start_smbd ""
+  make_file "$T/client/f" 1000
+  timeout 300 smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
+    --client-protection=encrypt -E -c "put $T/client/f enc.bin" >"$T/smbclient.enc.log" 2>&1 ||
+    fail "smbclient --client-protection=encrypt failed: $(cat "$T/smbclient.enc.log")"
+  wait_for_record close enc.bin
+  smbclient_cmds "put $T/client/f plain.bin"
+  wait_for_record close plain.bin
+  # The connect record of each session: the one before its first open.
+  connect_flags_before() {
+    awk -F'\t' -v p="$1" '$1 == "connect" { f = $12 } $1 == "open" && $9 == p { print f; exit }' "$REC"
+  }
+  enc=$(connect_flags_before enc.bin)
+  plain=$(connect_flags_before plain.bin)
+  echo "connect flags: encrypting session $enc, plain $plain"
+  [ -n "$enc" ] && [ -n "$plain" ] || fail "no connect records before the sessions' opens"
+  # The session setup itself always comes unencrypted (0x8); the tree connect came encrypted.
+  [ $(( (enc >> 16) & 0xc )) -eq 12 ] ||
+    fail "encrypting session: session encryption flags $(( (enc >> 16) & 0xf )), want encrypted and unencrypted requests"
+  cipher=$(( (enc >> 24) & 0xf ))
+  [ "$cipher" -ge 1 ] && [ "$cipher" -le 4 ] || fail "encrypting session: cipher $cipher"
+  [ $(( (plain >> 16) & 0xc )) -eq 8 ] ||
+    fail "plain session: encryption flags $(( (plain >> 16) & 0xf )), want an unencrypted request only"
+  for f in "$enc" "$plain"; do
+    algo=$(( (f >> 28) & 0x7 ))
+    [ "$algo" -ge 1 ] && [ "$algo" -le 3 ] || fail "signing algorithm $algo in flags $f"
+  done
+  expect_eq "$(awk -F'\t' '$1 == "connect" { print $9 " " $7 }' "$REC" | sort -u)" "SMB3_11 127.0.0.1" \
+    "dialect and client address of the connects"
+  ;;
+
+anonymize_homes)
+  # Total anonymization on a [homes] share: the share is named after the user, its path
+  # contains the user's name, and chdir sends absolute server paths. No record may name the
+  # user or show the server's directory layout.
+  make_home
+  start_receiver --port @RPORT@
+  SMB_EXTRA_SHARES="$(share_conf homes "$T/home/%U" "browseable = no" \
+    "smb_traffic_analyzer:anonymize_prefix = anon" "smb_traffic_analyzer:total_anonymization = yes")"
+  start_smbd ""
+  make_file "$T/client/f" 4000
+  smbclient_to "$SMB_USER" "mkdir $SMB_USER-docs; put $T/client/f $SMB_USER-docs\\Notes-${SMB_USER^^}.txt; \
+put $T/client/f report.bin; get report.bin $T/client/back; rename report.bin $SMB_USER.bin; \
+cd $SMB_USER-docs; ls; cd ..; del $SMB_USER.bin"
+  [ -s "$T/home/$SMB_USER/$SMB_USER-docs/Notes-${SMB_USER^^}.txt" ] || fail "the home share did not work"
+  wait_for_record unlink anon.bin
+  expect_ge "$(wc -l <"$REC")" 8 "records of the session"
+  expect_eq "$(grep -ci -- "$SMB_USER" "$REC" || true)" 0 "records naming $SMB_USER"
+  expect_eq "$(grep -c -- "$T" "$REC" || true)" 0 "records with the server's path $T"
+  expect_eq "$(awk -F'\t' '{ print $2 " " $3 " " $4 }' "$REC" | sort -u)" "anon anon anon" "user, SID and share"
+  expect_ge "$(count_of chdir .)" 1 "chdir records of the share root (sent as .)"
+  expect_eq "$(awk -F'\t' '$1 == "chdir" && $9 ~ /^\// && $9 != "/"' "$REC")" "" "chdir records with an absolute path"
+  expect_eq "$(bytes_of pwrite anon-docs/Notes-anon.txt)" 4000 "bytes written to anon-docs/Notes-anon.txt"
+  expect_eq "$(awk -F'\t' '$1 == "rename" { print $9 " -> " $10 }' "$REC")" "report.bin -> anon.bin" "rename record"
+  ;;
+
+pseudonym)
+  # Keyed pseudonyms (pseudonym_key_file) stored by the real smbtad: the same user has the same
+  # pseudonym in every session and share with the same key, another key gives another one,
+  # it is the documented HMAC-SHA256, and the user's name is nowhere in the database, also
+  # not as the name of the [homes] share.
+  make_home
+  head -c 32 /dev/urandom >"$T/pkey1"
+  head -c 32 /dev/urandom >"$T/pkey2"
+  chmod 600 "$T/pkey1" "$T/pkey2"
+  start_smbtad
+  SMB_GLOBAL_EXTRA="  smb_traffic_analyzer:anonymize_prefix = u-"
+  SMB_EXTRA_SHARES="$(share_conf homes "$T/home/%U" "browseable = no" \
+    "smb_traffic_analyzer:pseudonym_key_file = $T/pkey1")
+$(share_conf other "$T/share" "smb_traffic_analyzer:pseudonym_key_file = $T/pkey2")"
+  start_smbd "smb_traffic_analyzer:pseudonym_key_file = $T/pkey1"
+  make_file "$T/client/f" 5000
+  # Four sessions (four smbd processes): [homes] twice, [data], [other].
+  smbclient_to "$SMB_USER" "put $T/client/f a.bin"
+  smbclient_to "$SMB_USER" "put $T/client/f $SMB_USER.bin"
+  smbclient_cmds "put $T/client/f d.bin"
+  smbclient_to other "put $T/client/f o.bin"
+  closes_stored() { [ "$(q "select count(*) from data where vfs_id = 9 and string1 like '%.bin'" 2>/dev/null || echo 0)" -ge 4 ]; }
+  wait_until "$VFS_WAIT_S" closes_stored || fail "smbtad did not store the four sessions' closes"
+  p1=$(pseudonym_of user "$SMB_USER" "$T/pkey1" u-)
+  p2=$(pseudonym_of user "$SMB_USER" "$T/pkey2" u-)
+  echo "pseudonyms of $SMB_USER: key 1 $p1, key 2 $p2"
+  [[ "$p1" =~ ^u-[0-9a-f]{16}$ ]] || fail "pseudonym_of gave '$p1'"
+  [ "$p1" != "$p2" ] || fail "two keys gave the same pseudonym $p1"
+  expect_eq "$(q "select distinct username from data where share != 'other'")" "$p1" \
+    "stored user of the key 1 sessions ([homes] twice, [data])"
+  expect_eq "$(q "select count(distinct string1) from data where vfs_id = 9 and share = '$p1'")" 2 \
+    "closes of both [homes] sessions, stored under the share name $p1"
+  expect_eq "$(q "select distinct username from data where share = 'other'")" "$p2" "stored user with key 2"
+  expect_eq "$(q "select distinct usersid from data where share = 'data'")" \
+    "$(pseudonym_of sid "$USER_SID" "$T/pkey1" u-)" "stored SID with key 1"
+  expect_ge "$(q "select count(*) from data where string1 = '$p1.bin'")" 2 \
+    "records of $SMB_USER.bin (open, write, close) under the pseudonym's name"
+  # Every stored row of every table (the schema has a column smbtad_daemon).
+  rows() { sqlite3 "$T/stad.db" .dump | grep '^INSERT'; }
+  expect_ge "$(rows | wc -l)" 10 "stored rows"
+  expect_eq "$(rows | grep -ci -- "$SMB_USER" || true)" 0 "rows naming $SMB_USER"
+  expect_eq "$(rows | grep -c -- "$USER_SID" || true)" 0 "rows with the user's SID"
+  ;;
+
+pseudonym_refused)
+  # A pseudonym key that others could read, that root does not own, or that is too short is
+  # refused with a log line: the share works but is not reported (never with the raw name).
+  printf '%s' "0123456789abcdef0123456789abcdef" >"$T/k.good"
+  chmod 600 "$T/k.good"
+  install -m 640 "$T/k.good" "$T/k.mode"
+  install -m 600 -o "$SMB_USER" "$T/k.good" "$T/k.owner"
+  printf 'short' >"$T/k.short"
+  chmod 600 "$T/k.short"
+  start_receiver --port @RPORT@
+  SMB_EXTRA_SHARES="$(share_conf owner "$T/share" "smb_traffic_analyzer:pseudonym_key_file = $T/k.owner")
+$(share_conf short "$T/share" "smb_traffic_analyzer:pseudonym_key_file = $T/k.short")
+$(share_conf missing "$T/share" "smb_traffic_analyzer:pseudonym_key_file = $T/k.missing")
+$(share_conf good "$T/share" "smb_traffic_analyzer:pseudonym_key_file = $T/k.good")"
+  start_smbd "smb_traffic_analyzer:pseudonym_key_file = $T/k.mode"
+  make_file "$T/client/f" 3000
+  for share in data owner short missing good; do smbclient_to "$share" "put $T/client/f $share.bin"; done
+  for share in data owner short missing; do
+    [ "$(stat -c %s "$T/share/$share.bin")" = 3000 ] || fail "[$share] did not work"
+  done
+  log_has "pseudonym_key_file $T/k.mode refused: mode 0640: readable or writable by group or others; share data is NOT reported" ||
+    fail "the key readable by its group is not logged"
+  log_has "pseudonym_key_file $T/k.owner refused: owned by uid $(id -u "$SMB_USER"), not root; share owner is NOT reported" ||
+    fail "the key not owned by root is not logged"
+  log_has "pseudonym_key_file $T/k.short refused: 5 bytes; a key has 16 to 4096 bytes; share short is NOT reported" ||
+    fail "the short key is not logged"
+  log_has "pseudonym_key_file $T/k.missing refused: cannot open it: No such file or directory" ||
+    fail "the missing key is not logged"
+  # [good] was used last: once its records are in, the others' would have been too.
+  wait_for_record close good.bin
+  expect_eq "$(awk -F'\t' '$4 != "good"' "$REC")" "" "records of shares with a refused key"
+  expect_eq "$(grep -ci -- "$SMB_USER" "$REC" || true)" 0 "records naming $SMB_USER"
   ;;
 
 *)
