@@ -196,8 +196,8 @@ static bool sink_aead_receive(struct smbta_sink *s, const char *data, size_t n)
 {
 	char err[256];
 	if (smbta_aead_link_receive(s->aead, data, n, err, sizeof(err)) < 0) {
-		DBG_ERR(MODULE ": %s: authenticated transport refused: %s (does smbtad run smbta "
-			       "2.1 or later with the same key, -k?)\n",
+		DBG_ERR(MODULE ": %s: authenticated transport refused: %s (does smbtad have the "
+			       "same key, -k, and support transport = authenticated?)\n",
 			s->label, err);
 		sink_down(s, "gave up the connection to", EPROTO);
 		return false;
