@@ -173,8 +173,8 @@ void ClientSession::push(std::string_view body) {
   const std::size_t first = sealed ? wire_ready_ : (out_offset_ > 0 ? 1 : 0);
   while (out_bytes_ > kMaxQueuedBytes && out_.size() > std::max<std::size_t>(first, 1)) {
     auto victim = out_.begin() + static_cast<std::ptrdiff_t>(first);
-    out_bytes_ -= sealed ? victim->size() + smbta::kHeaderSize + smbta::kAeadOverhead
-                         : victim->size();
+    out_bytes_ -=
+        sealed ? victim->size() + smbta::kHeaderSize + smbta::kAeadOverhead : victim->size();
     out_.erase(victim);
     if (!sealed) --wire_ready_;
     ++dropped_;

@@ -707,13 +707,12 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		sinks = NULL;
 		sinks_pid = getpid();
 	}
-	id = cfg->unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s|%d", cfg->socket_path,
-						cfg->socket_owner ? cfg->socket_owner : "",
-						cfg->key_file ? cfg->key_file : "",
-						(int)cfg->authenticated)
-			      : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s|%d", cfg->host, cfg->port,
-						cfg->key_file ? cfg->key_file : "",
-						(int)cfg->authenticated);
+	id = cfg->unix_socket
+		     ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s|%d", cfg->socket_path,
+				       cfg->socket_owner ? cfg->socket_owner : "",
+				       cfg->key_file ? cfg->key_file : "", (int)cfg->authenticated)
+		     : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s|%d", cfg->host, cfg->port,
+				       cfg->key_file ? cfg->key_file : "", (int)cfg->authenticated);
 	if (id == NULL) {
 		return NULL;
 	}
@@ -808,8 +807,9 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		}
 		memset(key, 0, sizeof(key));
 		if (cfg->authenticated && s->aead == NULL) {
-			DBG_ERR(MODULE ": cannot set up the authenticated transport for %s; records "
-				       "to it are NOT sent\n",
+			DBG_ERR(MODULE
+				": cannot set up the authenticated transport for %s; records "
+				"to it are NOT sent\n",
 				s->label);
 			TALLOC_FREE(s);
 			return NULL;

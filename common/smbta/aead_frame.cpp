@@ -30,8 +30,8 @@ void hkdf(const AesKey& psk, std::span<const std::uint8_t> salt, std::string_vie
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(psk.data()),
                                         psk.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                        const_cast<std::uint8_t*>(salt.data()), salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
+                                        salt.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()),
                                         info.size()),
       OSSL_PARAM_construct_end(),
@@ -82,8 +82,8 @@ AeadKeys derive_aead_keys(const AesKey& psk, std::string_view client_hello,
   std::string transcript;
   transcript.reserve(client_hello.size() + server_hello.size());
   transcript.append(client_hello).append(server_hello);
-  const std::span<const std::uint8_t> salt(
-      reinterpret_cast<const std::uint8_t*>(transcript.data()), transcript.size());
+  const std::span<const std::uint8_t> salt(reinterpret_cast<const std::uint8_t*>(transcript.data()),
+                                           transcript.size());
   AeadKeys k;
   hkdf(psk, salt, kInfoToServer, k.to_server);
   hkdf(psk, salt, kInfoToClient, k.to_client);
@@ -151,8 +151,7 @@ AeadOpener::~AeadOpener() = default;
 AeadOpener::AeadOpener(AeadOpener&&) noexcept = default;
 AeadOpener& AeadOpener::operator=(AeadOpener&&) noexcept = default;
 
-ProtocolError AeadOpener::open(std::string_view header, std::string_view body,
-                               std::string& plain) {
+ProtocolError AeadOpener::open(std::string_view header, std::string_view body, std::string& plain) {
   if (header.size() != kHeaderSize || body.size() <= kAeadOverhead)
     return ProtocolError::kAeadShortFrame;
   seen_ = get_seq(body.data());

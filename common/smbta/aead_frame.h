@@ -17,10 +17,10 @@ struct evp_cipher_ctx_st;
 namespace smbta {
 
 // docs/protocol.md, "Authenticated transport": the sizes every implementation must agree on.
-inline constexpr std::size_t kAeadRandomSize = 32;       // each side's hello random
+inline constexpr std::size_t kAeadRandomSize = 32;                  // each side's hello random
 inline constexpr std::size_t kAeadHelloBody = 1 + kAeadRandomSize;  // version '1' + random
-inline constexpr std::size_t kAeadSeqSize = 8;           // big-endian sequence number
-inline constexpr std::size_t kAeadTagSize = 16;          // GCM tag
+inline constexpr std::size_t kAeadSeqSize = 8;                      // big-endian sequence number
+inline constexpr std::size_t kAeadTagSize = 16;                     // GCM tag
 inline constexpr std::size_t kAeadOverhead = kAeadSeqSize + kAeadTagSize;
 inline constexpr char kAeadHelloFlag = 'H';
 inline constexpr char kAeadSealedFlag = 'A';

@@ -30,8 +30,7 @@ AeadRandom fixed_random(std::uint8_t v) {
 
 std::vector<Record> some_records() {
   std::vector<Record> v{testing::example_record(Op::kWrite), testing::example_record(Op::kMkdir),
-                        testing::example_record(Op::kRead),
-                        testing::example_record(Op::kRename)};
+                        testing::example_record(Op::kRead), testing::example_record(Op::kRename)};
   v[0].length = 65536;
   v[1].mode = 0755;
   v[2].length = 10;
@@ -162,7 +161,8 @@ TEST(AeadFrame, TamperedBodyFailsAuthentication) {
 
 TEST(AeadFrame, ReplayedFrameIsRefused) {
   const auto c = converse(some_records(), key_of('a'), fixed_random(9));
-  const std::string frame2 = c.client_stream.substr(c.frame_ends[1], c.frame_ends[2] - c.frame_ends[1]);
+  const std::string frame2 =
+      c.client_stream.substr(c.frame_ends[1], c.frame_ends[2] - c.frame_ends[1]);
   const std::string stream = c.client_stream.substr(0, c.frame_ends[2]) + frame2;
   auto d = receiver(key_of('a'), fixed_random(9));
   const Outcome o = run(d, stream);

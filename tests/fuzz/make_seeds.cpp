@@ -10,8 +10,8 @@
 
 #include "aead_fixture.h"
 #include "query/result_codec.h"
-#include "smbta/stream_decoder.h"
 #include "smbta/legacy_cipher.h"
+#include "smbta/stream_decoder.h"
 #include "smbta/v2_codec.h"
 #include "spool.h"
 #include "support/test_records.h"

@@ -48,8 +48,8 @@ class AeadModule {
       const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
       if (n <= 0) throw std::runtime_error("smbtad did not answer the hello");
       char err[256];
-      if (smbta_aead_link_receive(link_.get(), buf, static_cast<std::size_t>(n), err,
-                                  sizeof err) < 0)
+      if (smbta_aead_link_receive(link_.get(), buf, static_cast<std::size_t>(n), err, sizeof err) <
+          0)
         throw std::runtime_error(err);
     }
   }
@@ -131,8 +131,9 @@ TEST_F(Transport, AuthenticatedRecordsAreStoredAndLegacyRefusedWhenRequired) {
   auto ecb = connect_module(port_);
   send_all(ecb.get(), frames(records, &cipher));
   EXPECT_TRUE(closed_by_peer(ecb.get()));
-  EXPECT_TRUE(logged("closed: legacy frame refused: this smbtad requires the authenticated "
-                     "transport"))
+  EXPECT_TRUE(
+      logged("closed: legacy frame refused: this smbtad requires the authenticated "
+             "transport"))
       << smbtad_->log();
   // Still serving: another authenticated module is stored.
   AeadModule again(port_, key_);
@@ -181,8 +182,9 @@ TEST_F(Transport, TamperedReplayedReorderedAndTruncatedFramesAreRefusedAndLogged
     EXPECT_TRUE(closed_by_peer(m.fd()));
     stored += 2;
     EXPECT_TRUE(rows_become(stored)) << smbtad_->log();
-    EXPECT_TRUE(logged("closed: authenticated transport: frame out of sequence (replayed, "
-                       "reordered or missing)"))
+    EXPECT_TRUE(
+        logged("closed: authenticated transport: frame out of sequence (replayed, "
+               "reordered or missing)"))
         << smbtad_->log();
   }
   {
