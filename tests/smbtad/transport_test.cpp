@@ -274,10 +274,16 @@ TEST_F(Transport, ClientPortSpeaksItBothWays) {
   send_all(fd.get(), request);
   ASSERT_EQ(next(), smbta::StreamDecoder::Status::kRecord) << smbta::describe(d.error());
   EXPECT_EQ(body, "00100000000001");
-  // A legacy client is refused with a readable reason.
+  // A legacy client is refused with a readable reason (an error reply), then closed.
   auto legacy = smbta::net::connect_tcp("127.0.0.1", port_ + 1);
   send_all(legacy.get(), smbta::frame_body("~~000130004NULL0006holger0001*0001*0001*0001*"));
-  EXPECT_TRUE(closed_by_peer(legacy.get()));
+  ::setsockopt(legacy.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string answer;
+  ssize_t got = 0;
+  while ((got = ::recv(legacy.get(), buf, sizeof buf, 0)) > 0)
+    answer.append(buf, static_cast<std::size_t>(got));
+  EXPECT_EQ(got, 0) << "not closed by smbtad";
+  EXPECT_NE(answer.find("ERROR: legacy frame refused"), std::string::npos) << answer;
   EXPECT_TRUE(logged("client connection from 127.0.0.1 closed: legacy frame refused"))
       << smbtad_->log();
   EXPECT_EQ(smbtad_->stop(), 0);
