@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "smbta/aead_frame.h"
 #include "smbta/log.h"
 #include "smbta/v2_codec.h"
 
@@ -118,6 +119,7 @@ ClientSession::ClientSession(smbta::UniqueFd fd, std::string peer, std::optional
       decoder_({}, key),
       host_(host) {
   if (key) cipher_.emplace(*key);
+  decoder_.require_authenticated(host.require_authenticated() && key.has_value());
 }
 
 ClientSession::~ClientSession() {
@@ -155,15 +157,26 @@ void ClientSession::push_error(std::string_view message) {
 
 void ClientSession::push(std::string_view body) {
   if (closed_ || !send_error_.empty()) return;
-  std::string frame;
-  frame = smbta::frame_body(body, encrypt_replies_ && cipher_ ? &*cipher_ : nullptr);
-  out_bytes_ += frame.size();
-  out_.push_back(std::move(frame));
-  // Drop the oldest whole messages (never the one being sent) to stay within the bound.
-  while (out_bytes_ > kMaxQueuedBytes && out_.size() > 1) {
-    auto victim = out_offset_ > 0 ? std::next(out_.begin()) : out_.begin();
-    out_bytes_ -= victim->size();
+  const bool sealed = decoder_.authenticated();
+  if (sealed) {
+    out_bytes_ += body.size() + smbta::kHeaderSize + smbta::kAeadOverhead;
+    out_.emplace_back(body);
+  } else {
+    std::string frame;
+    frame = smbta::frame_body(body, encrypt_replies_ && cipher_ ? &*cipher_ : nullptr);
+    out_bytes_ += frame.size();
+    out_.push_back(std::move(frame));
+    ++wire_ready_;
+  }
+  // Drop the oldest whole messages (never the one being sent, nor one already sealed) to stay
+  // within the bound.
+  const std::size_t first = sealed ? wire_ready_ : (out_offset_ > 0 ? 1 : 0);
+  while (out_bytes_ > kMaxQueuedBytes && out_.size() > std::max<std::size_t>(first, 1)) {
+    auto victim = out_.begin() + static_cast<std::ptrdiff_t>(first);
+    out_bytes_ -=
+        sealed ? victim->size() + smbta::kHeaderSize + smbta::kAeadOverhead : victim->size();
     out_.erase(victim);
+    if (!sealed) --wire_ready_;
     ++dropped_;
   }
   if (!want_write_) flush();
@@ -171,6 +184,12 @@ void ClientSession::push(std::string_view body) {
 
 void ClientSession::flush() {
   while (!out_.empty()) {
+    if (wire_ready_ == 0) {
+      std::string sealed;
+      decoder_.sealer()->seal(out_.front(), sealed);
+      out_.front() = std::move(sealed);
+      wire_ready_ = 1;
+    }
     const std::string& f = out_.front();
     const ssize_t n = ::send(fd_.get(), f.data() + out_offset_, f.size() - out_offset_,
                              MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -183,12 +202,14 @@ void ClientSession::flush() {
       out_.clear();
       out_bytes_ = 0;
       out_offset_ = 0;
+      wire_ready_ = 0;
       return;
     }
     out_offset_ += static_cast<std::size_t>(n);
     if (out_offset_ == f.size()) {
-      out_bytes_ -= f.size();
+      out_bytes_ -= std::min(out_bytes_, f.size());
       out_.pop_front();
+      --wire_ready_;
       out_offset_ = 0;
     }
   }
@@ -231,6 +252,15 @@ void ClientSession::on_events(std::uint32_t events) {
   std::string_view body;
   for (;;) {
     const Status st = decoder_.next_body(body);
+    if (std::string hello = decoder_.take_reply(); !hello.empty()) {
+      // The server's hello goes out before anything sealed (the queue is empty: the client's
+      // hello is its first frame).
+      out_bytes_ += hello.size();
+      out_.push_front(std::move(hello));
+      ++wire_ready_;
+      smbta::log::debug(1, "client {}: authenticated transport (AES-256-GCM)", peer_);
+      flush();
+    }
     if (st == Status::kNeedMore) break;
     if (st == Status::kFatal) {
       // The framing is lost: say why, then close.
@@ -244,7 +274,7 @@ void ClientSession::on_events(std::uint32_t events) {
       return;
     }
     encrypt_replies_ = decoder_.last_header().encrypted;
-    if (host_.require_key() && !encrypt_replies_) {
+    if (host_.require_key() && !encrypt_replies_ && !decoder_.authenticated()) {
       push_error("this smbtad answers only encrypted requests: use the shared key (-k)");
       continue;
     }

@@ -36,6 +36,8 @@ class ClientHost {
   virtual void on_client_close(ClientSession& s) = 0;
   // True when unencrypted requests must be refused.
   virtual bool require_key() const = 0;
+  // True when only the authenticated transport is accepted (--transport authenticated).
+  virtual bool require_authenticated() const { return false; }
   // How long one request may take to arrive, from its first byte to its last.
   virtual std::chrono::seconds request_timeout() const { return std::chrono::seconds(60); }
 };
@@ -84,7 +86,11 @@ class ClientSession : public EventHandler, public MonitorSink {
   std::optional<smbta::LegacyCipher> cipher_;
   bool encrypt_replies_ = false;  // the client's last request was encrypted
   ClientHost& host_;
+  // Frames to send. With the authenticated transport, entries from wire_ready_ on are still
+  // plain bodies: each is sealed only when it is about to be sent, so the results dropped at
+  // the bound never leave a gap in the sequence numbers the client checks.
   std::deque<std::string> out_;
+  std::size_t wire_ready_ = 0;
   std::size_t out_bytes_ = 0;
   std::size_t out_offset_ = 0;  // bytes of out_.front() already sent
   std::uint64_t dropped_ = 0;

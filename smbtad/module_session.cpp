@@ -14,7 +14,8 @@ using Status = smbta::StreamDecoder::Status;
 
 ModuleSession::ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
                              std::optional<smbta::AesKey> key, RecordSink& sink,
-                             std::span<char> read_buffer, bool require_key)
+                             std::span<char> read_buffer, bool require_key,
+                             bool require_authenticated)
     : fd_(std::move(fd)),
       peer_(std::move(peer)),
       decoder_(limits, key),
@@ -22,7 +23,23 @@ ModuleSession::ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::Decode
       read_buffer_(read_buffer),
       last_data_(Clock::now()),
       has_key_(key.has_value()),
-      require_key_(require_key && key.has_value()) {}
+      require_key_(require_key && key.has_value()) {
+  decoder_.require_authenticated(require_authenticated && key.has_value());
+}
+
+bool ModuleSession::send_reply() {
+  const std::string reply = decoder_.take_reply();
+  if (reply.empty()) return true;
+  // The server's hello (59 bytes) into an empty socket buffer: it fits, or the peer is gone.
+  const ssize_t n = ::send(fd_.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n != static_cast<ssize_t>(reply.size())) {
+    close(std::string("cannot send the authenticated transport's hello: ") +
+          (n < 0 ? std::strerror(errno) : "short send"));
+    return false;
+  }
+  smbta::log::debug(1, "module {}: authenticated transport (AES-256-GCM)", peer_);
+  return true;
+}
 
 bool ModuleSession::accept_plaintext() {
   // The legacy V2 header says per record whether it is encrypted, so a key alone does not keep
@@ -80,7 +97,9 @@ void ModuleSession::on_events(std::uint32_t) {
   for (;;) {
     const Status st = decoder_.next(record_);
     if (st == Status::kRecord) {
-      if (has_key_ && !decoder_.last_header().encrypted && !accept_plaintext()) return;
+      if (has_key_ && !decoder_.authenticated() && !decoder_.last_header().encrypted &&
+          !accept_plaintext())
+        return;
       ++records_;
       sink_.on_record(*this, record_);
     } else if (st == Status::kBadRecord) {
@@ -99,6 +118,7 @@ void ModuleSession::on_events(std::uint32_t) {
       break;
     }
   }
+  if (!send_reply()) return;
   // A trickle of bytes keeps the connection busy but never gives a record more time.
   record_clock_.after_read(decoder_.buffered() > 0, decoder_.frames() != frames_before, last_data_);
 }

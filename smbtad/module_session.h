@@ -33,9 +33,10 @@ class ModuleSession : public EventHandler {
 
   // `require_key`: with a key, a record in clear text closes the connection (without it, such
   // a record is accepted and said once per connection).
+  // `require_authenticated`: only the authenticated transport (--transport authenticated).
   ModuleSession(smbta::UniqueFd fd, std::string peer, smbta::DecoderLimits limits,
                 std::optional<smbta::AesKey> key, RecordSink& sink, std::span<char> read_buffer,
-                bool require_key = false);
+                bool require_key = false, bool require_authenticated = false);
 
   void on_events(std::uint32_t events) override;
   // True when a record has been arriving for `timeout` or longer, counted from its first byte
@@ -88,6 +89,8 @@ class ModuleSession : public EventHandler {
   bool plaintext_logged_ = false;
   // A record in clear text on an smbtad with a key: false when the connection was closed.
   bool accept_plaintext();
+  // Sends the decoder's handshake reply, if any: false when the connection was closed.
+  bool send_reply();
 };
 
 }  // namespace smbtad

@@ -74,6 +74,7 @@ constexpr option kLongOptions[] = {
     {"max-client-connections", required_argument, nullptr, 1200},
     {"client-idle-timeout", required_argument, nullptr, 1201},
     {"require-module-key", no_argument, nullptr, 1202},
+    {"transport", required_argument, nullptr, 1203},
     // --- Operations (ops block) ---
     {"metrics-listen", required_argument, nullptr, 1300},
     {"metrics-per-user", no_argument, nullptr, 1301},
@@ -197,6 +198,14 @@ void apply(int c, const std::string& arg, Options& o) {
       break;
     case 1202:
       o.require_module_key = true;
+      break;
+    case 1203:
+      if (arg == "legacy")
+        o.require_authenticated = false;
+      else if (arg == "authenticated")
+        o.require_authenticated = true;
+      else
+        throw UsageError(what + ": '" + arg + "' is neither legacy nor authenticated");
       break;
     case 1201:
       o.client_idle_timeout_s = static_cast<int>(parse_integer(arg, 1, 86400 * 7, what));
@@ -357,6 +366,7 @@ constexpr ConfigKey kConfigKeys[] = {
     {"network", "client_listeners", 1013},
     {"network", "require_client_key", kRequireKeyBool},
     {"network", "require_module_key", kRequireModuleKeyBool},
+    {"network", "transport", 1203},
     {"network", "unix_socket_path", 1003},
     {"network", "client_socket_path", 1004},
     {"network", "max_connections", 1005},
@@ -576,6 +586,8 @@ void finalize_options(Options& o) {
     throw UsageError("--require-client-key: needs a key (-K or -k)");
   if (o.require_module_key && o.keyfile.empty())
     throw UsageError("--require-module-key: needs a key (-k)");
+  if (o.require_authenticated && o.keyfile.empty())
+    throw UsageError("--transport authenticated: needs a key (-k)");
   if (o.module_listeners.tcp && o.client_listeners.tcp && o.client_port() == o.inet_port)
     throw UsageError("-q/--query-port: the client port must differ from the module port");
   if (o.module_listeners.unix_socket && o.client_listeners.unix_socket &&
@@ -644,6 +656,9 @@ Security:
   -K, --key-file-clients FILE      key for the client port (default: the -k key)
       --require-client-key         answer only encrypted client requests
       --require-module-key         refuse module records that are not encrypted (with -k)
+      --transport legacy|authenticated
+                                   authenticated: accept only the AES-256-GCM transport on
+                                   both ports (needs -k); legacy: accept both (default)
 Process:
   -o, --interactive                stay in the foreground and log to stderr
       --log-file FILE              log to FILE (mode 0600, reopened on SIGHUP) instead of

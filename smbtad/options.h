@@ -50,6 +50,9 @@ struct Options {
   std::string keyfile_clients;
   bool require_client_key = false;  // refuse client requests that are not encrypted
   bool require_module_key = false;  // refuse module records that are not encrypted (needs -k)
+  // --transport authenticated: every module and client connection must use the authenticated
+  // transport (AES-256-GCM, docs/protocol.md); legacy (the default) accepts both.
+  bool require_authenticated = false;
   int precision = 5;
   bool use_db = true;
   bool rollups = true;       // keep the hourly rollup that makes reports fast (smbtaquery)

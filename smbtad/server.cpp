@@ -213,7 +213,7 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
     smbta::log::debug(1, "module connection from {}", peer);
     auto session = std::make_unique<ModuleSession>(
         std::move(fd), std::move(peer), smbta::DecoderLimits{options_.max_body}, key_, *this,
-        std::span<char>(read_buffer_), options_.require_module_key);
+        std::span<char>(read_buffer_), options_.require_module_key, options_.require_authenticated);
     loop_.add(raw, reading_paused_ ? 0 : EPOLLIN | EPOLLRDHUP, session.get());
     sessions_.emplace(raw, std::move(session));
     ++stats_.connections_accepted;

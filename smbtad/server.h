@@ -60,6 +60,7 @@ class Server : public RecordSink, public ClientHost {
   std::string submit_query(ClientSession& from, std::string body) override;
   void on_client_close(ClientSession& s) override;
   bool require_key() const override { return options_.require_client_key; }
+  bool require_authenticated() const override { return options_.require_authenticated; }
   std::chrono::seconds request_timeout() const override {
     return std::chrono::seconds(options_.idle_timeout_s);
   }

@@ -19,6 +19,8 @@
 #include <dlfcn.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -38,6 +40,18 @@
 	X(EVP_DecryptUpdate)                                                                       \
 	X(EVP_aes_128_ecb)                                                                         \
 	X(RAND_bytes)                                                                              \
+	X(EVP_aes_256_gcm)                                                                         \
+	X(EVP_CIPHER_CTX_ctrl)                                                                     \
+	X(EVP_EncryptFinal_ex)                                                                     \
+	X(EVP_DecryptFinal_ex)                                                                     \
+	X(EVP_KDF_fetch)                                                                           \
+	X(EVP_KDF_free)                                                                            \
+	X(EVP_KDF_CTX_new)                                                                         \
+	X(EVP_KDF_CTX_free)                                                                        \
+	X(EVP_KDF_derive)                                                                          \
+	X(OSSL_PARAM_construct_utf8_string)                                                        \
+	X(OSSL_PARAM_construct_octet_string)                                                       \
+	X(OSSL_PARAM_construct_end)                                                                \
 	/* the pseudonyms of smbta_anon.c (smbta_hmac_sha256) */                                   \
 	X(HMAC)                                                                                    \
 	X(EVP_sha256)
@@ -138,6 +152,71 @@ const EVP_CIPHER *EVP_aes_128_ecb(void)
 int RAND_bytes(unsigned char *buf, int num)
 {
 	return loaded ? api.RAND_bytes(buf, num) : 0;
+}
+
+// The authenticated transport (common/smbta/aead_frame.cpp): AES-256-GCM and HKDF.
+const EVP_CIPHER *EVP_aes_256_gcm(void)
+{
+	return loaded ? api.EVP_aes_256_gcm() : nullptr;
+}
+
+int EVP_CIPHER_CTX_ctrl(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr)
+{
+	return loaded ? api.EVP_CIPHER_CTX_ctrl(ctx, type, arg, ptr) : 0;
+}
+
+int EVP_EncryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl)
+{
+	return loaded ? api.EVP_EncryptFinal_ex(ctx, out, outl) : 0;
+}
+
+int EVP_DecryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *outm, int *outl)
+{
+	return loaded ? api.EVP_DecryptFinal_ex(ctx, outm, outl) : 0;
+}
+
+EVP_KDF *EVP_KDF_fetch(OSSL_LIB_CTX *libctx, const char *algorithm, const char *properties)
+{
+	return loaded ? api.EVP_KDF_fetch(libctx, algorithm, properties) : nullptr;
+}
+
+void EVP_KDF_free(EVP_KDF *kdf)
+{
+	if (loaded)
+		api.EVP_KDF_free(kdf);
+}
+
+EVP_KDF_CTX *EVP_KDF_CTX_new(EVP_KDF *kdf)
+{
+	return loaded ? api.EVP_KDF_CTX_new(kdf) : nullptr;
+}
+
+void EVP_KDF_CTX_free(EVP_KDF_CTX *ctx)
+{
+	if (loaded)
+		api.EVP_KDF_CTX_free(ctx);
+}
+
+int EVP_KDF_derive(EVP_KDF_CTX *ctx, unsigned char *key, size_t keylen, const OSSL_PARAM params[])
+{
+	return loaded ? api.EVP_KDF_derive(ctx, key, keylen, params) : 0;
+}
+
+// Building a parameter array cannot fail in OpenSSL; before loading nothing calls these (no
+// cipher exists), and an empty parameter makes the derive above fail anyway.
+OSSL_PARAM OSSL_PARAM_construct_utf8_string(const char *key, char *buf, size_t bsize)
+{
+	return loaded ? api.OSSL_PARAM_construct_utf8_string(key, buf, bsize) : OSSL_PARAM{};
+}
+
+OSSL_PARAM OSSL_PARAM_construct_octet_string(const char *key, void *buf, size_t bsize)
+{
+	return loaded ? api.OSSL_PARAM_construct_octet_string(key, buf, bsize) : OSSL_PARAM{};
+}
+
+OSSL_PARAM OSSL_PARAM_construct_end(void)
+{
+	return loaded ? api.OSSL_PARAM_construct_end() : OSSL_PARAM{};
 }
 
 int smbta_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,

@@ -32,6 +32,7 @@
 
 #include "smbta_sink.h"
 #include "libcrypto_dl.h"
+#include "smbta_aead.h"
 #include "smbta/socket_trust.h"
 
 #undef DBGC_CLASS
@@ -55,6 +56,7 @@ struct smbta_sink {
 	char *host, *port, *socket_path;
 	long socket_owner_uid; /* trusted besides root for the Unix socket; -1: none */
 	struct smbta_c_cipher *cipher;
+	struct smbta_aead_link *aead; /* authenticated transport: queued frames are plain */
 	int refcount;
 	pid_t pid;
 	pthread_t owner;
@@ -101,6 +103,15 @@ static size_t frame_size_at(const char *p)
 	return 26 + len;
 }
 
+/* Authenticated transport: the hello and sealed frames wait in the link; queued frames can be
+ * sealed only once smbtad's hello has arrived. */
+static bool sink_aead_wants_write(struct smbta_sink *s)
+{
+	size_t pending;
+	smbta_aead_link_pending(s->aead, &pending);
+	return pending > 0 || (smbta_aead_link_ready(s->aead) && s->head < s->tail);
+}
+
 static void sink_update_fd_flags(struct smbta_sink *s)
 {
 	uint16_t flags = 0;
@@ -112,7 +123,7 @@ static void sink_update_fd_flags(struct smbta_sink *s)
 		flags = TEVENT_FD_READ | TEVENT_FD_WRITE;
 	} else if (s->state == SINK_UP) {
 		flags = TEVENT_FD_READ; /* smbtad never sends: readable means EOF or error */
-		if (s->head < s->tail) {
+		if (s->aead != NULL ? sink_aead_wants_write(s) : s->head < s->tail) {
 			flags |= TEVENT_FD_WRITE;
 		}
 	}
@@ -164,6 +175,12 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 		DBG_INFO(MODULE ": %s %s: %s\n", what, s->label,
 			 err != 0 ? strerror(err) : "closed by peer");
 	}
+	if (s->aead != NULL) {
+		/* Sealed for this connection only: what it did not carry completely is lost. */
+		uint64_t lost = smbta_aead_link_unsent_frames(s->aead);
+		s->drop_records += lost;
+		s->total_drop_records += lost;
+	}
 	if (s->boundary > s->head) {
 		s->drop_records += 1;
 		s->drop_bytes += s->boundary - s->head;
@@ -172,6 +189,20 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 	}
 	sink_close_fd(s);
 	sink_schedule_retry(s);
+}
+
+/* smbtad's hello; false when the connection was given up. */
+static bool sink_aead_receive(struct smbta_sink *s, const char *data, size_t n)
+{
+	char err[256];
+	if (smbta_aead_link_receive(s->aead, data, n, err, sizeof(err)) < 0) {
+		DBG_ERR(MODULE ": %s: authenticated transport refused: %s (does smbtad have the "
+			       "same key, -k, and support transport = authenticated?)\n",
+			s->label, err);
+		sink_down(s, "gave up the connection to", EPROTO);
+		return false;
+	}
+	return true;
 }
 
 static void sink_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, uint16_t flags,
@@ -196,6 +227,9 @@ static void sink_fd_handler(struct tevent_context *ev, struct tevent_fd *fde, ui
 		if (n == 0 ||
 		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			sink_down(s, "lost connection to", n == 0 ? 0 : errno);
+			return;
+		}
+		if (n > 0 && s->aead != NULL && !sink_aead_receive(s, scratch, (size_t)n)) {
 			return;
 		}
 	}
@@ -225,6 +259,11 @@ static int sink_connect_addr(struct smbta_sink *s, const struct sockaddr *sa, so
 	ret = connect(fd, sa, salen);
 	err = errno;
 	unbecome_root();
+	if ((ret == 0 || err == EINPROGRESS) && s->aead != NULL &&
+	    smbta_aead_link_start(s->aead) != 0) {
+		close(fd);
+		return EIO;
+	}
 	if (ret == 0 || err == EINPROGRESS) {
 		s->fd = fd;
 		s->state = ret == 0 ? SINK_UP : SINK_CONNECTING;
@@ -448,9 +487,49 @@ static void sink_maybe_notice(struct smbta_sink *s)
 	sink_kick(s);
 }
 
+/* Sends the link's hello and sealed frames, sealing queued frames a batch at a time; false
+ * when the connection was lost. */
+static bool sink_send_sealed(struct smbta_sink *s)
+{
+	while (s->state == SINK_UP) {
+		size_t n;
+		const char *p = smbta_aead_link_pending(s->aead, &n);
+		ssize_t sent;
+		if (n == 0) {
+			uint64_t frames = 0;
+			size_t used = smbta_aead_link_seal(s->aead, s->buf + s->head,
+							   s->tail - s->head, &frames);
+			if (used == 0) {
+				return true;
+			}
+			s->head += used;
+			s->boundary = s->head;
+			s->sent_frames += frames;
+			continue;
+		}
+		sent = send(s->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (sent > 0) {
+			smbta_aead_link_sent(s->aead, (size_t)sent);
+			continue;
+		}
+		if (sent < 0 && errno == EINTR) {
+			continue;
+		}
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			return true;
+		}
+		sink_down(s, "lost connection to", sent < 0 ? errno : 0);
+		return false;
+	}
+	return true;
+}
+
 static void sink_flush(struct smbta_sink *s)
 {
-	while (s->state == SINK_UP && s->head < s->tail) {
+	if (s->aead != NULL && !sink_send_sealed(s)) {
+		return;
+	}
+	while (s->aead == NULL && s->state == SINK_UP && s->head < s->tail) {
 		ssize_t n = send(s->fd, s->buf + s->head, s->tail - s->head,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
@@ -519,6 +598,8 @@ static int sink_destructor(struct smbta_sink *s)
 		smbta_c_cipher_free(s->cipher);
 		s->cipher = NULL;
 	}
+	smbta_aead_link_free(s->aead);
+	s->aead = NULL;
 	return 0;
 }
 
@@ -538,8 +619,16 @@ static void sink_linger(struct smbta_sink *s)
 	clock_gettime_mono(&start);
 	last_progress = start;
 
-	while (s->head < s->tail && (s->state == SINK_UP || s->state == SINK_CONNECTING)) {
+	while ((s->head < s->tail || (s->aead != NULL && sink_aead_wants_write(s))) &&
+	       (s->state == SINK_UP || s->state == SINK_CONNECTING)) {
 		struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+		bool handshake = s->aead != NULL && !smbta_aead_link_ready(s->aead);
+		if (handshake) {
+			/* smbtad's hello, before anything can be sealed */
+			size_t pending;
+			smbta_aead_link_pending(s->aead, &pending);
+			pfd.events = pending > 0 ? POLLOUT | POLLIN : POLLIN;
+		}
 		int64_t idle_us = us_since(&last_progress);
 		int timeout;
 		size_t before = s->head;
@@ -553,6 +642,11 @@ static void sink_linger(struct smbta_sink *s)
 		}
 		if (s->state == SINK_CONNECTING) {
 			sink_fd_handler(s->ev, s->fde, TEVENT_FD_WRITE, s);
+		} else if (handshake && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+			sink_fd_handler(s->ev, s->fde, TEVENT_FD_READ, s);
+			if (s->aead != NULL && smbta_aead_link_ready(s->aead)) {
+				clock_gettime_mono(&last_progress);
+			}
 		} else {
 			sink_flush(s);
 		}
@@ -613,11 +707,12 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		sinks = NULL;
 		sinks_pid = getpid();
 	}
-	id = cfg->unix_socket ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s", cfg->socket_path,
-						cfg->socket_owner ? cfg->socket_owner : "",
-						cfg->key_file ? cfg->key_file : "")
-			      : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s", cfg->host, cfg->port,
-						cfg->key_file ? cfg->key_file : "");
+	id = cfg->unix_socket
+		     ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s|%d", cfg->socket_path,
+				       cfg->socket_owner ? cfg->socket_owner : "",
+				       cfg->key_file ? cfg->key_file : "", (int)cfg->authenticated)
+		     : talloc_asprintf(talloc_tos(), "tcp:%s:%d|%s|%d", cfg->host, cfg->port,
+				       cfg->key_file ? cfg->key_file : "", (int)cfg->authenticated);
 	if (id == NULL) {
 		return NULL;
 	}
@@ -674,6 +769,13 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		TALLOC_FREE(s);
 		return NULL;
 	}
+	if (cfg->authenticated && cfg->key_file == NULL) {
+		DBG_ERR(MODULE ": transport = authenticated needs a key_file; records to %s are "
+			       "NOT sent\n",
+			s->label);
+		TALLOC_FREE(s);
+		return NULL;
+	}
 	if (cfg->key_file != NULL) {
 		unsigned char key[16];
 		char err[256];
@@ -698,9 +800,21 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 			TALLOC_FREE(s);
 			return NULL;
 		}
-		s->cipher = smbta_c_cipher_new(key);
+		if (cfg->authenticated) {
+			s->aead = smbta_aead_link_new(key);
+		} else {
+			s->cipher = smbta_c_cipher_new(key);
+		}
 		memset(key, 0, sizeof(key));
-		if (s->cipher == NULL) {
+		if (cfg->authenticated && s->aead == NULL) {
+			DBG_ERR(MODULE
+				": cannot set up the authenticated transport for %s; records "
+				"to it are NOT sent\n",
+				s->label);
+			TALLOC_FREE(s);
+			return NULL;
+		}
+		if (!cfg->authenticated && s->cipher == NULL) {
 			DBG_ERR(MODULE ": cannot set up AES-128 for %s; records to it are NOT "
 				       "sent\n",
 				s->label);

@@ -33,6 +33,8 @@ struct smbta_sink_config {
 	const char *socket_owner; /* Unix socket: a user (name or uid) trusted besides root to
 				   * own it and its directories (smbtad's user); NULL: root only */
 	const char *key_file;     /* NULL: records are sent unencrypted */
+	bool authenticated;       /* the authenticated transport (AES-256-GCM, smbta_aead.h)
+				   * instead of legacy AES-128-ECB; needs key_file */
 	int queue_size;           /* bytes; below SMBTA_SINK_MIN_QUEUE_SIZE: the default */
 	int send_buffer;          /* SO_SNDBUF; 0 = the kernel's default */
 	int flush_ms;             /* 0 .. 1000; 0 sends after every request */

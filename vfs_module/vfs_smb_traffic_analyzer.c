@@ -418,7 +418,7 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	int ret = SMB_VFS_NEXT_CONNECT(handle, service, user);
 	struct smbta_conn *c;
 	struct smbta_sink_config cfg = {0};
-	const char *proto, *mode;
+	const char *proto, *mode, *transport;
 	static bool v1_logged, version_logged;
 
 	if (ret < 0) {
@@ -455,6 +455,16 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	cfg.key_file = lp_parm_const_string(snum, MODULE, "key_file", NULL);
 	if (cfg.key_file != NULL && cfg.key_file[0] == '\0') {
 		cfg.key_file = NULL;
+	}
+	/* A misspelt value must not fall back to the weaker legacy transport. */
+	transport = lp_parm_const_string(snum, MODULE, "transport", "legacy");
+	cfg.authenticated = strequal(transport, "authenticated");
+	if (!cfg.authenticated && !strequal(transport, "legacy")) {
+		DBG_ERR(MODULE ": share %s: transport = %s is neither legacy nor authenticated; "
+			       "the share is not reported\n",
+			service, transport);
+		TALLOC_FREE(c);
+		return ret;
 	}
 	cfg.queue_size = lp_parm_int(snum, MODULE, "queue_size", SMBTA_SINK_DEFAULT_QUEUE_SIZE);
 	cfg.send_buffer = lp_parm_int(snum, MODULE, "send_buffer", 0);

@@ -12,7 +12,7 @@ std::string_view describe(ProtocolError e) {
     case ProtocolError::kProtocolV1:
       return "protocol V1 is not supported; set smb_traffic_analyzer:protocol_version = V2";
     case ProtocolError::kBadFlags:
-      return "header flag byte 5 is neither '0' nor 'E'";
+      return "header flag byte 5 is none of '0', 'E', 'A', 'H'";
     case ProtocolError::kNonDigitLength:
       return "header length field contains a non-digit";
     case ProtocolError::kZeroLength:
@@ -45,12 +45,33 @@ std::string_view describe(ProtocolError e) {
       return "numeric field is larger than any module sends";
     case ProtocolError::kUndecipherable:
       return "encrypted record does not decrypt to a record: is the key the same on both sides?";
+    case ProtocolError::kAeadBadHello:
+      return "authenticated transport: malformed hello";
+    case ProtocolError::kAeadHelloWithoutKey:
+      return "authenticated transport requested, but no key is configured (-k)";
+    case ProtocolError::kAeadUnexpectedHello:
+      return "authenticated transport: hello in the middle of a stream";
+    case ProtocolError::kAeadWithoutHello:
+      return "authenticated transport: sealed frame without a hello first";
+    case ProtocolError::kAeadRequired:
+      return "legacy frame refused: this smbtad requires the authenticated transport "
+             "(--transport authenticated); set smb_traffic_analyzer:transport = authenticated";
+    case ProtocolError::kAeadDowngrade:
+      return "authenticated transport: legacy frame after the hello (downgrade refused)";
+    case ProtocolError::kAeadShortFrame:
+      return "authenticated transport: frame too short for sequence number and tag";
+    case ProtocolError::kAeadOutOfSequence:
+      return "authenticated transport: frame out of sequence (replayed, reordered or missing)";
+    case ProtocolError::kAeadAuthFailed:
+      return "authenticated transport: frame failed authentication (tampered, or the key "
+             "differs from the sender's)";
   }
   return "unknown error";
 }
 
 bool is_stream_fatal(ProtocolError e) {
-  return e != ProtocolError::kNone && e <= ProtocolError::kTruncatedStream;
+  return (e != ProtocolError::kNone && e <= ProtocolError::kTruncatedStream) ||
+         e >= ProtocolError::kAeadBadHello;
 }
 
 }  // namespace smbta

@@ -33,6 +33,16 @@ enum class ProtocolError {
   // An encrypted frame whose plaintext is not a record: almost always a key that differs from
   // the sender's (legacy AES-ECB has no integrity check that would say so directly).
   kUndecipherable,
+  // Authenticated transport (aead_frame.h): all close the connection.
+  kAeadBadHello,         // a hello frame of the wrong size or version
+  kAeadHelloWithoutKey,  // a hello, but this side has no key file
+  kAeadUnexpectedHello,  // a hello after the first frame
+  kAeadWithoutHello,     // a sealed frame before any hello
+  kAeadRequired,         // a legacy frame where only the authenticated transport is accepted
+  kAeadDowngrade,        // a legacy frame after the hello
+  kAeadShortFrame,       // a sealed frame too short for sequence and tag
+  kAeadOutOfSequence,    // replayed, reordered, or a frame missing
+  kAeadAuthFailed,       // tag mismatch: tampered, truncated inside, or another key
 };
 
 std::string_view describe(ProtocolError e);

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "smbta/aead_frame.h"
 #include "smbta/legacy_cipher.h"
 #include "smbta/protocol_error.h"
 #include "smbta/record.h"
@@ -36,6 +39,21 @@ class StreamDecoder {
 
   explicit StreamDecoder(DecoderLimits limits = {}, std::optional<AesKey> key = std::nullopt);
 
+  // The authenticated transport (docs/protocol.md). As the receiving side of a connection
+  // (smbtad), a hello from the peer is answered (take_reply()) and every later frame must be
+  // sealed; with `require` set, the first frame must be a hello. Needs the key.
+  void require_authenticated(bool require) { require_aead_ = require; }
+  // As the connecting side (a client that sent a hello with `client_random`): the peer's hello
+  // completes the handshake, after which sealer() seals requests and replies are opened.
+  void expect_server_hello(const AeadRandom& client_random);
+  // Tests and fuzzing: where the server's hello random comes from (default: the CSPRNG).
+  void set_random_source(std::function<AeadRandom()> source) { random_ = std::move(source); }
+  // Seals frames to the peer once the handshake is done; nullptr before (and in legacy mode).
+  AeadSealer* sealer() { return sealer_ ? &*sealer_ : nullptr; }
+  bool authenticated() const { return opener_.has_value(); }
+  // Bytes to send to the peer (a server's hello), handed over once.
+  std::string take_reply() { return std::exchange(reply_, {}); }
+
   void feed(std::string_view bytes);
   // Zero-copy path for socket reads: write up to n bytes into the span, then commit what arrived.
   std::span<char> prepare(std::size_t n);
@@ -59,6 +77,8 @@ class StreamDecoder {
  private:
   Status fatal(ProtocolError e);
   void compact();
+  ProtocolError check_transport(const FrameHeader& h) const;
+  ProtocolError take_hello(std::string_view header, std::string_view body);
 
   DecoderLimits limits_;
   std::optional<LegacyCipher> cipher_;
@@ -71,6 +91,14 @@ class StreamDecoder {
   bool dead_ = false;
   std::uint64_t frames_ = 0;
   std::string plain_;  // decrypted body scratch, reused
+  std::optional<AesKey> psk_;
+  bool require_aead_ = false;
+  bool client_side_ = false;
+  std::string own_hello_;  // client side: the hello this side sent
+  std::function<AeadRandom()> random_;
+  std::optional<AeadOpener> opener_;
+  std::optional<AeadSealer> sealer_;
+  std::string reply_;
 };
 
 }  // namespace smbta

@@ -60,7 +60,7 @@ ProtocolError check_header_prefix(std::string_view p) {
 ProtocolError parse_header(std::string_view h, std::uint64_t max_body, FrameHeader& out) {
   if (auto e = check_header_prefix(h.substr(0, 4)); e != ProtocolError::kNone) return e;
   if (h.size() < kHeaderSize) return ProtocolError::kTruncatedStream;
-  if (h[5] != '0' && h[5] != 'E') return ProtocolError::kBadFlags;
+  if (h[5] != '0' && h[5] != 'E' && h[5] != 'A' && h[5] != 'H') return ProtocolError::kBadFlags;
   std::uint64_t len = 0;
   for (std::size_t i = 9; i < kHeaderSize; ++i) {
     if (!is_digit(h[i])) return ProtocolError::kNonDigitLength;
@@ -69,6 +69,8 @@ ProtocolError parse_header(std::string_view h, std::uint64_t max_body, FrameHead
   if (len == 0) return ProtocolError::kZeroLength;
   if (len > max_body) return ProtocolError::kLengthOverLimit;
   out.encrypted = h[5] == 'E';
+  out.authenticated = h[5] == 'A';
+  out.hello = h[5] == 'H';
   out.subrelease = h[3] - '0';
   out.body_length = len;
   if (out.encrypted && len % 16 != 0) return ProtocolError::kCipherLengthNotBlockMultiple;
@@ -76,7 +78,11 @@ ProtocolError parse_header(std::string_view h, std::uint64_t max_body, FrameHead
 }
 
 void append_header(std::string& out, std::uint64_t body_length, bool encrypted) {
-  char buf[kHeaderSize] = {'V', '2', '.', '0', '0', encrypted ? 'E' : '0', '0', '0', '0'};
+  append_header(out, body_length, encrypted ? 'E' : '0');
+}
+
+void append_header(std::string& out, std::uint64_t body_length, char flag) {
+  char buf[kHeaderSize] = {'V', '2', '.', '0', '0', flag, '0', '0', '0'};
   std::uint64_t v = body_length;
   for (std::size_t i = kHeaderSize; i-- > 9;) {
     buf[i] = static_cast<char>('0' + v % 10);

@@ -18,7 +18,9 @@ inline constexpr std::size_t kMaxSubBlockValue = 9999;  // %04u cannot say more
 
 // Why: the header is parsed once into typed fields before any body byte is trusted.
 struct FrameHeader {
-  bool encrypted = false;
+  bool encrypted = false;      // 'E': legacy AES-128-ECB body
+  bool authenticated = false;  // 'A': AES-256-GCM sealed frame (aead_frame.h)
+  bool hello = false;          // 'H': hello of the authenticated transport
   int subrelease = 0;
   std::uint64_t body_length = 0;
 };
@@ -29,6 +31,8 @@ ProtocolError parse_header(std::string_view header, std::uint64_t max_body, Fram
 ProtocolError check_header_prefix(std::string_view prefix);
 
 void append_header(std::string& out, std::uint64_t body_length, bool encrypted);
+// A header with flag byte 5 given ('0', 'E', 'A' or 'H').
+void append_header(std::string& out, std::uint64_t body_length, char flag);
 void append_sub_block(std::string& out, std::string_view value);
 
 // Appends the plaintext body of `r`. Throws std::length_error if a value exceeds 9999 bytes,

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "aead_fixture.h"
 #include "query/result_codec.h"
 #include "smbta/legacy_cipher.h"
+#include "smbta/stream_decoder.h"
 #include "smbta/v2_codec.h"
 #include "spool.h"
 #include "support/test_records.h"
@@ -49,6 +51,44 @@ int main(int argc, char** argv) {
   std::string all;
   for (const auto& r : records) all += smbta::encode_frame(r);
   write(root / "stream_decoder", n++, std::string(1, '\x00') + all);
+
+  // aead_frame: side byte (bit 0 = client side, bits 1-7 = chunk size - 1), then the stream.
+  // smbtad's side: a module's hello and sealed records, under the keys smbtad's fixed random
+  // gives; the client's side: smbtad's hello and sealed replies to the fixed client hello.
+  {
+    namespace fz = smbta::fuzz;
+    std::string server_hello;
+    smbta::append_aead_hello(server_hello, fz::aead_server_random());
+    smbta::StreamDecoder module_side({}, fz::aead_key());
+    smbta::AeadRandom module_random;
+    module_random.fill(0x11);
+    module_side.expect_server_hello(module_random);
+    module_side.feed(server_hello);
+    std::string_view ignored;
+    (void)module_side.next_body(ignored);
+    std::string module_stream;
+    smbta::append_aead_hello(module_stream, module_random);
+    int a = 0;
+    for (const auto& r : records) {
+      std::string body;
+      smbta::encode_body(r, body);
+      module_side.sealer()->seal(body, module_stream);
+      if (a < 3) write(root / "aead_frame", a++, std::string(1, '\x7e') + module_stream);
+    }
+    write(root / "aead_frame", a++, std::string(1, '\x00') + module_stream);
+
+    smbta::StreamDecoder server_side({}, fz::aead_key());
+    server_side.set_random_source(fz::aead_server_random);
+    std::string client_hello;
+    smbta::append_aead_hello(client_hello, fz::aead_client_random());
+    server_side.feed(client_hello);
+    (void)server_side.next_body(ignored);
+    std::string replies = server_side.take_reply();
+    for (const char* reply : {"00100000000001", "0001000041234", "QE0005oops!"})
+      server_side.sealer()->seal(reply, replies);
+    write(root / "aead_frame", a++, std::string(1, '\x01') + replies);
+    write(root / "aead_frame", a++, std::string(1, '\x0f') + replies);
+  }
 
   n = 0;
   for (const char* body : {"~~000130004NULL0006holger0001*0001*0001*0001*",

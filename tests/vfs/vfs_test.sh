@@ -385,6 +385,40 @@ smbtad)
   expect_eq "$(q "select distinct username || '|' || share from data")" "$SMB_USER|data" "stored user and share"
   ;;
 
+smbtad_authenticated)
+  # The authenticated transport end to end: the module (transport = authenticated) to a real
+  # smbtad that accepts nothing else; every record of the session is stored, nothing refused.
+  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
+  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+  printf '0123456789abcdef' >"$T/key"
+  chmod 600 "$T/key"
+  for _ in 1 2 3 4 5; do
+    QPORT=$(free_port)
+    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
+      -k "$T/key" --transport authenticated -d 1 --spool-dir "$T/spool" \
+      "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
+    RECV_PID=$!
+    wait_port "$RPORT" && break
+    grep -q "Address already in use" "$T/smbtad.log" || break
+    wait "$RECV_PID" 2>/dev/null || true
+    RPORT=$(free_port)
+  done
+  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  start_smbd "smb_traffic_analyzer:key_file = $T/key
+  smb_traffic_analyzer:transport = authenticated"
+  standard_session
+  q() { sqlite3 "$T/stad.db" "$1"; }
+  rmdir_stored() { [ "$(q "select count(*) from data where vfs_id = 5" 2>/dev/null || echo 0)" -ge 1 ]; }
+  wait_until "$VFS_WAIT_S" rmdir_stored ||
+    fail "smbtad did not store the session's rmdir: $(cat "$T/smbtad.log")"
+  expect_eq "$(q "select sum(length) from data where vfs_id = 2 and string1 = 'f1.bin'")" 1048576 "stored bytes written to f1.bin"
+  expect_eq "$(q "select sum(length) from data where vfs_id = 0 and string1 = 'f1.bin'")" 1048576 "stored bytes read from f1.bin"
+  expect_eq "$(q "select count(*) from data where vfs_id = 4 and string1 = 'dir1'")" 1 "stored mkdir"
+  grep -q "authenticated transport (AES-256-GCM)" "$T/smbtad.log" ||
+    fail "smbtad did not log an authenticated module connection: $(cat "$T/smbtad.log")"
+  ! grep -q "closed: " "$T/smbtad.log" || fail "smbtad refused a connection: $(cat "$T/smbtad.log")"
+  ;;
+
 smbtad_both)
   # One smbtad for a local and a remote Samba server: modules over TCP ([data]) and over the
   # Unix socket ([local]) at the same time, into one database. smbtad creates the socket's
