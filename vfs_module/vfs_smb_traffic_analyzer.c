@@ -17,6 +17,11 @@
 
 #include "smbd/smbd.h"
 #include "smbd/globals.h"
+/* get_valid_smbXsrv_session() is declared in smbd/globals.h in Samba 4.17 and in a header of its own in 4.22 and later
+ * (the header's presence is the test: the release that moved it was not checked). */
+#if __has_include("smbd/smbXsrv_session.h")
+#include "smbd/smbXsrv_session.h"
+#endif
 #include "auth.h"
 #include "../libcli/security/security.h"
 #include "lib/tsocket/tsocket.h"
