@@ -11,7 +11,7 @@ packages=(
   postgresql
   mariadb-server libdbd-mysql
   libncurses-dev librrd-dev rrdtool tmux
-  samba smbclient libsmbclient-dev iproute2
+  samba smbclient libsmbclient-dev iproute2 debootstrap
   man-db groff-base logrotate systemd lintian
   libcpp-httplib-dev libsystemd-dev prometheus
   dpkg-dev python3 libparse-yapp-perl flex bison libtalloc-dev libtevent-dev libtdb-dev
