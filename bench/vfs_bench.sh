@@ -35,6 +35,7 @@ RECEIVER=${RECEIVER:-smbtad}
 [ -f "$SMBTA_VFS_MODULE" ] || { echo "no module at $SMBTA_VFS_MODULE; build first" >&2; exit 1; }
 
 . tests/vfs/vfs_lib.sh
+VFS_SCRIPT=$PWD/bench/vfs_bench.sh vfs_private_namespace "$@"
 vfs_setup bench
 # The shares and client files live on tmpfs so that disk noise does not hide the module.
 DATA=$(mktemp -d "${WORKDIR:-/dev/shm}/smbta-bench.XXXXXX")

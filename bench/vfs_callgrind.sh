@@ -33,6 +33,7 @@ as_root=()
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
 . tests/vfs/vfs_lib.sh
+VFS_SCRIPT=$PWD/bench/vfs_callgrind.sh vfs_private_namespace "$@"
 vfs_setup callgrind
 DATA=$(mktemp -d "${WORKDIR:-/dev/shm}/smbta-cg.XXXXXX")
 chmod 777 "$DATA"

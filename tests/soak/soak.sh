@@ -10,6 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../vfs/vfs_lib.sh
 . "$here/../vfs/vfs_lib.sh"
+vfs_private_namespace "$@"
 # shellcheck source=../torture/torture_lib.sh
 . "$here/../torture/torture_lib.sh"
 

@@ -49,12 +49,35 @@ wait_port() {
   return 1
 }
 
-# Installs the built module where smbd looks for it: a symlink to the build tree. An installed
+# Gives this run smbd's module directory to itself: re-executes the calling script (pass it
+# "$@") in a private mount namespace, where install_module_link mounts a copy of the directory
+# holding this build's module over the real one. Without it every clone on the machine shares one
+# symlink there, and parallel runs from two trees test each other's module. smbd takes no module
+# path of its own for a share (4.17 refuses absolute ones), hence the mount. Without root or
+# unshare it does nothing, and the shared symlink is used. VFS_SCRIPT: the script, if $0 no
+# longer names it (after a cd).
+vfs_private_namespace() {
+  [ -z "${VFS_MNTNS:-}" ] && [ "$(id -u)" -eq 0 ] || return 0
+  unshare --mount --propagation private true 2>/dev/null || return 0
+  exec unshare --mount --propagation private env VFS_MNTNS=1 bash "${VFS_SCRIPT:-$0}" "$@"
+}
+
+# Installs the built module where smbd looks for it: in a private namespace (above), a private
+# copy of the directory mounted over it; otherwise a symlink to the build tree. An installed
 # module (a regular file) is only accepted if it is the same build.
 install_module_link() {
   local dir=${SMBTA_VFS_MODULE_DIR:-$(smbd -b | sed -n 's/^ *MODULESDIR: //p')/vfs}
   local dst="$dir/smb_traffic_analyzer.so"
   mkdir -p "$dir"
+  if [ -n "${VFS_MNTNS:-}" ] && [ -n "${T:-}" ]; then
+    # Copies, not links into $dir: the mount hides $dir itself. rm -rf "$T" then removes only them.
+    mkdir "$T/vfs-modules"
+    find "$dir" -mindepth 1 -maxdepth 1 ! -name smb_traffic_analyzer.so ! -name '.smbta-test.lock' \
+      -exec cp -a {} "$T/vfs-modules/" \;
+    ln -s "$SMBTA_VFS_MODULE" "$T/vfs-modules/smb_traffic_analyzer.so"
+    mount --bind "$T/vfs-modules" "$dir" || fail "cannot mount a private module directory on $dir"
+    return 0
+  fi
   (
     flock 9
     if [ -e "$dst" ] && [ ! -L "$dst" ]; then

@@ -20,6 +20,7 @@ SMBTAD_AS_ROOT=()
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vfs/vfs_lib.sh
 . "$here/vfs_lib.sh"
+vfs_private_namespace "$@"
 
 # Cases whose client ignores the port it is given for a second connection (libsmbclient's
 # ACL calls) or cannot be given one (smbcacls): in a network namespace of their own (a private
@@ -356,23 +357,9 @@ receiver_stopped)
 
 smbtad)
   # The real daemon, sqlite3, every record stored (-p 0): rows match the files moved.
-  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
-  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-  # Ports are drawn at random by tests running in parallel: one taken meanwhile is replaced.
-  for _ in 1 2 3 4 5; do
-    QPORT=$(free_port)
-    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      --spool-dir "$T/spool" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
-    RECV_PID=$!
-    wait_port "$RPORT" && break
-    grep -q "Address already in use" "$T/smbtad.log" || break
-    wait "$RECV_PID" 2>/dev/null || true
-    RPORT=$(free_port)
-  done
-  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  start_smbtad
   start_smbd ""
   standard_session
-  q() { sqlite3 "$T/stad.db" "$1"; }
   # rmdir is the session's last record: once it is stored, so is everything before it.
   rmdir_stored() { [ "$(q "select count(*) from data where vfs_id = 5" 2>/dev/null || echo 0)" -ge 1 ]; }
   wait_until "$VFS_WAIT_S" rmdir_stored || fail "smbtad did not store the session's rmdir"
@@ -388,26 +375,12 @@ smbtad)
 smbtad_authenticated)
   # The authenticated transport end to end: the module (transport = authenticated) to a real
   # smbtad that accepts nothing else; every record of the session is stored, nothing refused.
-  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
-  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
   printf '0123456789abcdef' >"$T/key"
   chmod 600 "$T/key"
-  for _ in 1 2 3 4 5; do
-    QPORT=$(free_port)
-    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      -k "$T/key" --transport authenticated -d 1 --spool-dir "$T/spool" \
-      "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
-    RECV_PID=$!
-    wait_port "$RPORT" && break
-    grep -q "Address already in use" "$T/smbtad.log" || break
-    wait "$RECV_PID" 2>/dev/null || true
-    RPORT=$(free_port)
-  done
-  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  start_smbtad -k "$T/key" --transport authenticated -d 1
   start_smbd "smb_traffic_analyzer:key_file = $T/key
   smb_traffic_analyzer:transport = authenticated"
   standard_session
-  q() { sqlite3 "$T/stad.db" "$1"; }
   rmdir_stored() { [ "$(q "select count(*) from data where vfs_id = 5" 2>/dev/null || echo 0)" -ge 1 ]; }
   wait_until "$VFS_WAIT_S" rmdir_stored ||
     fail "smbtad did not store the session's rmdir: $(cat "$T/smbtad.log")"
@@ -423,21 +396,8 @@ smbtad_both)
   # One smbtad for a local and a remote Samba server: modules over TCP ([data]) and over the
   # Unix socket ([local]) at the same time, into one database. smbtad creates the socket's
   # directory (the default /run/smbtad/ is one; here a private one).
-  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
-  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
   SOCK="$T/run/stadsocket"
-  for _ in 1 2 3 4 5; do
-    QPORT=$(free_port)
-    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      --module-listeners tcp,unix --unix-socket-path "$SOCK" --spool-dir "$T/spool" \
-      "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
-    RECV_PID=$!
-    wait_port "$RPORT" && break
-    grep -q "Address already in use" "$T/smbtad.log" || break
-    wait "$RECV_PID" 2>/dev/null || true
-    RPORT=$(free_port)
-  done
-  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  start_smbtad --module-listeners tcp,unix --unix-socket-path "$SOCK"
   [ -S "$SOCK" ] || fail "smbtad did not create $SOCK: $(cat "$T/smbtad.log")"
   expect_eq "$(stat -c '%a %U' "$T/run")" "755 root" "the socket directory smbtad created"
   SMB_EXTRA_SHARES="[local]
@@ -458,7 +418,6 @@ smbtad_both)
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || fail "smbclient failed: $(cat "$T"/smbclient.*.log)"; done
-  q() { sqlite3 "$T/stad.db" "$1"; }
   both_stored() {
     [ "$(q "select count(*) from data where vfs_id = 9" 2>/dev/null || echo 0)" -ge 2 ]
   }
@@ -617,26 +576,13 @@ latency)
 smbtad_new_ops)
   # The real smbtad stores the new ops; smbtaquery lists them.
   need_smb_ops
-  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
-  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
-  for _ in 1 2 3 4 5; do
-    QPORT=$(free_port)
-    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      --spool-dir "$T/spool" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
-    RECV_PID=$!
-    wait_port "$RPORT" && break
-    grep -q "Address already in use" "$T/smbtad.log" || break
-    wait "$RECV_PID" 2>/dev/null || true
-    RPORT=$(free_port)
-  done
-  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  start_smbtad
   start_smbd ""
   make_file "$T/client/src" 2000000
   smbclient_cmds "put $T/client/src src.bin"
   expect_eq "$(smb_ops src.bin copy smb://127.0.0.1/data/dst.bin)" 2000000 "bytes the client copied"
   smb_ops dst.bin truncate 1000
   smb_ops dst.bin readonly
-  q() { sqlite3 "$T/stad.db" "$1"; }
   attr_stored() { [ "$(q "select count(*) from data where vfs_id = 17" 2>/dev/null || echo 0)" -ge 1 ]; }
   wait_until "$VFS_WAIT_S" attr_stored || fail "smbtad did not store the setattr"
   expect_eq "$(q "select sum(length) || ' ' || string1 || ' -> ' || string2 from data where vfs_id = 11 group by string1, string2")" \
