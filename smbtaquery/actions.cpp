@@ -103,16 +103,19 @@ int run_queries(const Options& o) {
   std::vector<smbta::query::ResultTable> tables;
   std::unique_ptr<smbta::store::DbiConnection> db;
   smbta::UniqueFd fd;
-  // The key encrypts the client port exchange (smbtad -k/-K, --require-client-key).
-  const std::optional<smbta::AesKey> key = smbta::client::load_key(o.smbtad);
-  if (o.network)
+  std::optional<smbta::client::ClientChannel> channel;
+  // The key encrypts the client port exchange (smbtad -k/-K, --require-client-key), in the
+  // legacy or the authenticated transport (--transport).
+  if (o.network) {
     fd = smbta::client::connect_to_smbtad(o.smbtad);
-  else
+    channel.emplace(fd.get(), smbta::client::load_key(o.smbtad), o.smbtad.transport,
+                    smbta::client::kMaxReplyBody);
+  } else {
     db = std::make_unique<smbta::store::DbiConnection>(o.db);
+  }
   for (const auto& s : sources) {
     try {
-      auto part = o.network ? smbta::client::query_over_socket(fd.get(), s.text, 600'000,
-                                                               key ? &*key : nullptr)
+      auto part = o.network ? smbta::client::query_over_socket(*channel, s.text, 600'000)
                             : smbta::query::run(s.text, *db, qo);
       for (auto& t : part) tables.push_back(std::move(t));
     } catch (const QueryError& e) {

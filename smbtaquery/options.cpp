@@ -26,6 +26,7 @@ struct Given {
   bool driver = false, name = false, host = false, user = false, password = false;
   bool debug = false, keyfile = false, identify = false, port = false, dbport = false;
   bool smbtad_host = false;  // -h (smbtad), apart from -H (database host)
+  bool transport = false;
   bool database_given() const { return driver || name || host || user || password || dbport; }
 };
 
@@ -49,6 +50,11 @@ struct Parse {
     action_given = true;
   }
 };
+
+smbta::client::ClientTransport transport_of(const std::string& v, const std::string& what) {
+  if (auto t = smbta::client::parse_client_transport(v)) return *t;
+  throw UsageError(fmt::format("{}: '{}' is neither legacy nor authenticated", what, v));
+}
 
 // Whether the config file names a database ([database] driver, name, host or dbpath).
 bool config_names_database(const smbta::IniConfig& c) {
@@ -92,11 +98,22 @@ void apply_config(const smbta::IniConfig& c, Options& o, const Given& g) {
   // As the 1.2.x real-time tools did, smbtad's address in the file selects network mode, unless
   // the file or the command line names a database (a file shared with smbtamonitor often has
   // both sections, and then smbtaquery kept reading the database).
+  if (!g.transport)
+    if (auto v = get("network", "transport"))
+      o.smbtad.transport = transport_of(*v, c.path() + ": network:transport");
   if ((host || port) && !config_names_database(c) && !g.database_given())
     o.network_from_config = true;
 }
 
-enum LongOnly : int { kDryRun = 1000, kInstallRollups, kInstallFileRollup, kLimit, kDbPort, kHelp };
+enum LongOnly : int {
+  kDryRun = 1000,
+  kInstallRollups,
+  kInstallFileRollup,
+  kLimit,
+  kDbPort,
+  kHelp,
+  kTransport
+};
 
 // Why: one row per option keeps its names, its argument and its effect together; the getopt
 // tables and the parse loop are derived from the rows.
@@ -221,6 +238,11 @@ const OptionRow kOptions[] = {
        p.o.smbtad.key_file = a;
        p.g.keyfile = true;
      }},
+    {"transport", kTransport, required_argument,
+     [](Parse& p, const std::string& a) {
+       p.o.smbtad.transport = transport_of(a, "--transport");
+       p.g.transport = true;
+     }},
     {"create-key", 'K', required_argument,
      [](Parse& p, const std::string& a) {
        p.set_action(Action::kCreateKey, "-K");
@@ -293,6 +315,9 @@ Options finish(Parse& p) {
   // redirect queries and -t.
   if (o.network_from_config && (o.action == Action::kQuery || o.action == Action::kTest))
     o.network = true;
+  if (o.network && o.smbtad.transport == smbta::client::ClientTransport::kAuthenticated &&
+      o.smbtad.key_file.empty())
+    throw UsageError("--transport authenticated needs the key smbtad uses for clients (-k)");
   // smbtaquery only reads: a mistyped path must be an error naming it, not a new database.
   o.db.must_exist = true;
   return std::move(o);
@@ -344,6 +369,9 @@ Other:
       --install-file-rollup  add the daily per-file rollup as well (fast top/list files and
                            search; costs insert speed, see smbtad(8) --file-rollup)
   -k, --keyfile FILE       key file: encrypts queries to smbtad (network mode)
+      --transport legacy|authenticated
+                           with -k: the 1.2.x encryption (AES-128-ECB, default) or the
+                           authenticated transport (AES-256-GCM; smbtad --transport)
   -K, --create-key FILE    create a new key file (mode 0600) and exit
   -v, --version            print the version and exit
       --help, -?           this help

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "client/client_channel.h"
 #include "smbta/defaults.h"
 #include "smbta/legacy_cipher.h"
 #include "smbta/unique_fd.h"
@@ -21,6 +22,9 @@ struct ConnectionOptions {
   bool unix_socket = false;
   std::string socket_path = SMBTA_DEFAULT_CLIENT_SOCKET;
   std::string key_file;  // empty: requests go out unencrypted
+  // kAuthenticated (--transport authenticated) needs key_file: AES-256-GCM with keys per
+  // connection, as smbtad --transport authenticated demands.
+  ClientTransport transport = ClientTransport::kLegacy;
 
   // "localhost port 3491" or "unix socket /var/tmp/stadsocket_client"
   std::string endpoint() const;

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "client/client_channel.h"
 #include "smbta/legacy_cipher.h"
-#include "smbta/stream_decoder.h"
 #include "smbta/unique_fd.h"
 
 namespace smbta::client {
@@ -46,8 +46,10 @@ std::string monitor_request(MonitorKind kind, const MonitorFilter& filter,
 // owning the socket and a decoder keeps them from doing it three slightly different ways.
 class MonitorConnection {
  public:
-  // Takes a connected socket (smbta::net::connect_tcp / connect_unix).
-  explicit MonitorConnection(UniqueFd fd, std::optional<AesKey> key = std::nullopt);
+  // Takes a connected socket (smbta::net::connect_tcp / connect_unix). kAuthenticated needs the
+  // key and sends the transport's hello at once (ClientChannel).
+  explicit MonitorConnection(UniqueFd fd, std::optional<AesKey> key = std::nullopt,
+                             ClientTransport transport = ClientTransport::kLegacy);
 
   // Registers and waits for the identification; throws std::runtime_error with smbtad's error
   // reply, or on timeout or a closed connection.
@@ -62,11 +64,8 @@ class MonitorConnection {
   int fd() const { return fd_.get(); }
 
  private:
-  void send_body(std::string_view body);
-
-  UniqueFd fd_;
-  std::optional<LegacyCipher> cipher_;
-  StreamDecoder decoder_;
+  UniqueFd fd_;  // before channel_, which borrows it
+  ClientChannel channel_;
 };
 
 }  // namespace smbta::client

@@ -35,7 +35,8 @@ void MonitorFeed::fail(FeedListener& l, const std::string& why) {
 void MonitorFeed::try_connect(FeedListener& l) {
   if (conn_) return;
   try {
-    auto c = std::make_unique<MonitorConnection>(connect_to_smbtad(options_), key_);
+    auto c =
+        std::make_unique<MonitorConnection>(connect_to_smbtad(options_), key_, options_.transport);
     const MonitorFilter filter = options_.filter();
     // LOG first: add() skips results of earlier monitors that arrive while it waits for the
     // identification, and a skipped log line matters less than a skipped second of bytes.

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/client_channel.h"
 #include "query/result.h"
 #include "smbta/legacy_cipher.h"
 
@@ -24,5 +25,9 @@ inline constexpr std::size_t kMaxReplyBody = 256 * 1024 * 1024;
 // ignored. The exchange is strictly request/reply, so nothing follows the reply on the socket.
 std::vector<query::ResultTable> query_over_socket(int fd, std::string_view text, int timeout_ms = 0,
                                                   const AesKey* key = nullptr);
+// The same exchange on a channel that may carry several (smbtaquery sends one query per -q, -f
+// or -x part on one connection), in whichever transport it was opened with.
+std::vector<query::ResultTable> query_over_socket(ClientChannel& channel, std::string_view text,
+                                                  int timeout_ms = 0);
 
 }  // namespace smbta::client

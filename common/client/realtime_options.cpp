@@ -19,7 +19,7 @@ namespace {
 using cli::parse_integer;
 using cli::UsageError;
 
-enum LongOnly : int { kSocketPath = 1001, kHelp = 1002, kLegacy = 1003 };
+enum LongOnly : int { kSocketPath = 1001, kHelp = 1002, kLegacy = 1003, kTransport = 1004 };
 
 const std::vector<option> kCommon = {
     {"share", required_argument, nullptr, 's'},
@@ -34,6 +34,7 @@ const std::vector<option> kCommon = {
     {"socket-path", required_argument, nullptr, kSocketPath},
     {"legacy", no_argument, nullptr, kLegacy},
     {"key-file", required_argument, nullptr, 'k'},
+    {"transport", required_argument, nullptr, kTransport},
     {"identify", required_argument, nullptr, 'I'},
     {"config-file", required_argument, nullptr, 'c'},
     {"debug-level", required_argument, nullptr, 'd'},
@@ -47,6 +48,11 @@ void set_object(RealtimeOptions& o, ObjectKind kind, std::string name) {
   // Exactly one object is monitored; the last one given wins, as in the original.
   o.object = kind;
   o.object_name = std::move(name);
+}
+
+ClientTransport transport_of(const std::string& v, const std::string& what) {
+  if (auto t = parse_client_transport(v)) return *t;
+  throw UsageError(what + ": '" + v + "' is neither legacy nor authenticated");
 }
 
 bool parse_identify(const std::string& v, const std::string& what) {
@@ -91,6 +97,9 @@ bool apply_common(int opt, const std::string& arg, RealtimeOptions& o) {
       return true;
     case kLegacy:
       o.legacy_monitors = true;
+      return true;
+    case kTransport:
+      o.transport = transport_of(arg, "--transport");
       return true;
     case 'I':
       o.identify = parse_identify(arg, "-I/--identify");
@@ -179,6 +188,8 @@ void apply_config_file(const std::string& path, RealtimeOptions& o) {
   if (auto v = c.get("general", "keyfile"); v && !v->empty()) o.key_file = *v;
   if (auto v = c.get("general", "identify"))
     o.identify = parse_identify(*v, where("general", "identify"));
+  if (auto v = c.get("network", "transport"))
+    o.transport = transport_of(*v, where("network", "transport"));
   o.config_file = path;
 }
 
@@ -236,6 +247,8 @@ ParseOutcome parse_command_line(int argc, char** argv, RealtimeOptions& out,
   if (config) apply_config_file(*config, out);
   for (const auto& [opt, arg] : given)
     if (!apply_common(opt, arg, out)) on_extra(opt, arg);
+  if (out.transport == ClientTransport::kAuthenticated && out.key_file.empty())
+    throw UsageError("--transport authenticated needs the key smbtad uses for clients (-k)");
   return ParseOutcome::kRun;
 }
 
@@ -256,6 +269,9 @@ Connection to smbtad's client port:
   -n, --unix-domain-socket   connect through {} instead
       --socket-path PATH     connect through the Unix socket PATH (implies -n)
   -k, --key-file FILE        encrypt requests and decrypt replies with this key
+      --transport legacy|authenticated
+                             with -k: the 1.2.x encryption (AES-128-ECB, default) or the
+                             authenticated transport (AES-256-GCM; smbtad --transport)
       --legacy               smbtad 1.2.x: use its READ/WRITE monitors (1.2.x exits when it
                              is sent the THROUGHPUT monitor this smbta uses by default)
   -I, --identify 0|1         identification needs the smbta database, which the real-time

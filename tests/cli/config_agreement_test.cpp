@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/usage_error.h"
 #include "smbtamonitor/options.h"
 #include "smbtaquery/options.h"
 #include "support/command_line.h"
@@ -40,6 +41,30 @@ TEST(ConfigAgreement, BothAliasSpellingsGiveTheSameHostAndPort) {
   EXPECT_EQ(query.smbtad.port, monitor.conn.port);
   EXPECT_EQ(monitor.conn.host, "new.example") << "the documented order: smbtad_* first";
   EXPECT_EQ(monitor.conn.port, 4002);
+}
+
+// One [network] transport key for every client, under each one's command line.
+TEST(ConfigAgreement, TheTransportKeyMeansTheSameToEveryClient) {
+  const smbta::testing::TempHome home;
+  const auto cfg = home.path() / "my.config";
+  std::ofstream(cfg) << "[general]\nkeyfile = /etc/smbta/client.key\n"
+                        "[network]\ntransport = authenticated\n";
+  Args q({"-c", cfg.string(), "-u", "-q", "global, total rw;"});
+  EXPECT_EQ(smbtaquery::parse_options(q.argc(), q.argv()).smbtad.transport,
+            smbta::client::ClientTransport::kAuthenticated);
+  Args q2({"-c", cfg.string(), "--transport", "legacy", "-u", "-q", "global, total rw;"});
+  EXPECT_EQ(smbtaquery::parse_options(q2.argc(), q2.argv()).smbtad.transport,
+            smbta::client::ClientTransport::kLegacy);
+  Args m({"-c", cfg.string(), "-g"});
+  smbta::realtime::MonitorOptions monitor;
+  ASSERT_EQ(smbta::realtime::parse_monitor_options(m.argc(), m.argv(), monitor),
+            smbta::realtime::ParseOutcome::kRun);
+  EXPECT_EQ(monitor.conn.transport, smbta::client::ClientTransport::kAuthenticated);
+  // Without a key it is refused, by smbtaquery as by the real-time tools.
+  Args bad({"--transport", "authenticated", "-u", "-q", "global, total rw;"});
+  EXPECT_THROW(smbtaquery::parse_options(bad.argc(), bad.argv()), smbta::cli::UsageError);
+  Args bogus({"--transport", "tls", "-u", "-q", "global, total rw;"});
+  EXPECT_THROW(smbtaquery::parse_options(bogus.argc(), bogus.argv()), smbta::cli::UsageError);
 }
 
 }  // namespace

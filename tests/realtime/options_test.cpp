@@ -80,6 +80,9 @@ TEST_F(Options, ConnectionOptions) {
   EXPECT_TRUE(monitor({"-I", "1", "-u", "x"}).conn.identify);
   EXPECT_FALSE(o.conn.legacy_monitors);
   EXPECT_TRUE(monitor({"--legacy", "-u", "x"}).conn.legacy_monitors);
+  EXPECT_EQ(o.conn.transport, client::ClientTransport::kLegacy);
+  EXPECT_EQ(monitor({"--transport", "authenticated", "-k", "/k", "-u", "x"}).conn.transport,
+            client::ClientTransport::kAuthenticated);
 }
 
 TEST_F(Options, BatchMode) {
@@ -112,6 +115,9 @@ TEST_F(Options, Errors) {
   fails({"-u", "x", "--interval", "2"}, "only apply to --batch");
   fails({"-u", "x", "stray"}, "unexpected argument");
   fails({"-u", "x", "-c", "/nonexistent/smbtatools.config"}, "/nonexistent");
+  fails({"-u", "x", "--transport", "tls"},
+        "--transport: 'tls' is neither legacy nor authenticated");
+  fails({"-u", "x", "--transport", "authenticated"}, "--transport authenticated needs the key");
 }
 
 TEST_F(Options, HelpAndVersion) {
@@ -136,6 +142,12 @@ TEST_F(Options, ConfigFileUnderTheCommandLine) {
   EXPECT_EQ(o.conn.host, "cfg.example");
   EXPECT_EQ(o.conn.debug_level, 4);
   EXPECT_EQ(o.conn.config_file, cfg.string());
+  const auto t =
+      write_config("[network]\ntransport = authenticated\n[general]\nkeyfile = /k\n", "t.conf");
+  EXPECT_EQ(monitor({"-c", t.string(), "-u", "x"}).conn.transport,
+            client::ClientTransport::kAuthenticated);
+  EXPECT_EQ(monitor({"-c", t.string(), "--transport", "legacy", "-u", "x"}).conn.transport,
+            client::ClientTransport::kLegacy);
 }
 
 TEST_F(Options, DefaultConfigAndEveryKeySpelling) {

@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
+
+#include "client/monitor_client.h"
+#include "client/query_client.h"
 
 #include "smbta/key_file.h"
 #include "smbta/legacy_cipher.h"
@@ -16,6 +20,7 @@
 #include "smbtad/db_rows.h"
 #include "store/dbi_connection.h"
 #include "support/eventually.h"
+#include "support/process.h"
 #include "support/smbtad_process.h"
 #include "support/test_records.h"
 #include "vfs_module/smbta_aead.h"
@@ -286,6 +291,82 @@ TEST_F(Transport, ClientPortSpeaksItBothWays) {
   EXPECT_NE(answer.find("ERROR: legacy frame refused"), std::string::npos) << answer;
   EXPECT_TRUE(logged("client connection from 127.0.0.1 closed: legacy frame refused"))
       << smbtad_->log();
+  EXPECT_EQ(smbtad_->stop(), 0);
+}
+
+// smbta's own clients at an smbtad that accepts nothing but the authenticated transport:
+// smbtaquery's queries (several on one connection), a monitor's registration and its stream,
+// and smbtamonitor; without --transport authenticated they are refused with a reason.
+TEST_F(Transport, TheToolsSpeakItToAnSmbtadThatRequiresIt) {
+  using smbta::client::ClientTransport;
+  using smbta::testing::ChildProcess;
+  using namespace std::chrono_literals;
+  start({"--transport", "authenticated"});
+  smbta::client::MonitorConnection mon(smbta::net::connect_tcp("127.0.0.1", port_ + 1), key_,
+                                       ClientTransport::kAuthenticated);
+  const auto id = mon.add(smbta::client::MonitorKind::kLog, {});
+  const auto records = smbta::testing::random_records(25, 73);
+  AeadModule m(port_, key_);
+  m.send(joined(m.seal(records)));
+  ASSERT_TRUE(rows_become(records.size())) << smbtad_->log();
+  std::size_t logged_records = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (logged_records < records.size() && std::chrono::steady_clock::now() < deadline)
+    if (auto msg = mon.next(1s); msg && msg->id == id) ++logged_records;
+  EXPECT_EQ(logged_records, records.size()) << smbtad_->log();
+
+  // The library's channel: two queries on one connection, as smbtaquery sends -q parts.
+  auto fd = smbta::net::connect_tcp("127.0.0.1", port_ + 1);
+  smbta::client::ClientChannel channel(fd.get(), key_, ClientTransport::kAuthenticated);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(smbta::client::query_over_socket(channel, "global, total rw;", 30000).size(), 1u);
+
+  // smbtaquery over the client port answers what it answers reading the database itself.
+  const std::vector<std::string> net{SMBTAQUERY_BINARY,
+                                     "-h",
+                                     "127.0.0.1",
+                                     "-i",
+                                     std::to_string(port_ + 1),
+                                     "-k",
+                                     key_path_,
+                                     "-o",
+                                     "csv",
+                                     "-q",
+                                     "global, total rw; global, top 3 users rw;"};
+  auto authenticated = net;
+  authenticated.insert(authenticated.begin() + 1, {"--transport", "authenticated"});
+  ChildProcess remote(authenticated, home_.path(), "remote");
+  ASSERT_EQ(remote.wait(60s), 0) << remote.err();
+  ChildProcess local(
+      {SMBTAQUERY_BINARY, "-o", "csv", "-q", "global, total rw; global, top 3 users rw;"},
+      home_.path(), "local", {"HOME=" + home_.path().string()});
+  ASSERT_EQ(local.wait(60s), 0) << local.err();
+  EXPECT_EQ(remote.out(), local.out());
+  EXPECT_NE(remote.out().find(','), std::string::npos) << remote.out();
+
+  // The legacy transport (the default) is refused by this smbtad, with its reason.
+  ChildProcess legacy(net, home_.path(), "legacy");
+  EXPECT_EQ(legacy.wait(60s), 2) << legacy.err();
+  EXPECT_NE(legacy.err().find("legacy frame refused"), std::string::npos) << legacy.err();
+  // --transport authenticated without a key is a usage error.
+  ChildProcess keyless({SMBTAQUERY_BINARY, "--transport", "authenticated", "-h", "127.0.0.1", "-q",
+                        "global, total rw;"},
+                       home_.path(), "keyless");
+  EXPECT_EQ(keyless.wait(60s), 1);
+  EXPECT_NE(keyless.err().find("--transport authenticated needs the key"), std::string::npos)
+      << keyless.err();
+
+  // smbtamonitor: connects, registers and keeps running until told to stop.
+  ChildProcess monitor({SMBTAMONITOR_BINARY, "--transport", "authenticated", "-h", "127.0.0.1",
+                        "-i", std::to_string(port_ + 1), "-k", key_path_, "-g", "--batch"},
+                       home_.path(), "monitor");
+  EXPECT_TRUE(eventually([&] {
+    return monitor.err().find("connected to smbtad") != std::string::npos ||
+           monitor.out().find("connected to smbtad") != std::string::npos;
+  })) << monitor.err();
+  monitor.signal(SIGTERM);
+  EXPECT_EQ(monitor.wait(10s), 0) << monitor.err();
+  EXPECT_TRUE(smbtad_->running());
   EXPECT_EQ(smbtad_->stop(), 0);
 }
 
