@@ -93,7 +93,9 @@ TEST_P(MaintenanceTest, PurgeInBoundedStepsKeepsNewerRowsAndRollupsExact) {
     ASSERT_LT(steps, 100) << "the steps do not end";
     const PurgeStep s = store_->purge_step(cutoff, kLimit);
     ++steps;
-    if (!partitioned) EXPECT_LE(s.rows, kLimit);
+    if (!partitioned) {
+      EXPECT_LE(s.rows, kLimit);
+    }
     deleted += s.rows;
     EXPECT_EQ(scalar("SELECT count(*) FROM smbta_events WHERE ts >= " + std::to_string(cutoff)),
               300);
