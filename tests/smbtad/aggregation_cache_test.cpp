@@ -144,8 +144,9 @@ TEST(AggregationCache, LongBucketsGrowAtMostOncePerDelayAndStayVisible) {
     std::uint32_t in_rows = 0;
     for (const auto& r : rows) in_rows += r.merged;
     for (std::size_t k = 0; k < added.size(); ++k)
-      if (t - added[k] > kDelay + kDelay / 4 + std::chrono::milliseconds(100))
+      if (t - added[k] > kDelay + kDelay / 4 + std::chrono::milliseconds(100)) {
         EXPECT_GT(in_rows, k) << "record " << k << " not written by " << i;
+      }
   }
   c.flush(rows, t0 + std::chrono::seconds(20));
   std::uint32_t merged = 0;
