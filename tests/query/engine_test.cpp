@@ -85,6 +85,27 @@ TEST_P(EngineTest, TopAndList) {
   ASSERT_EQ(shares.rows.size(), 3u);
   EXPECT_EQ(text_of(shares, 0, 1), "pool");
   EXPECT_EQ(text_of(shares, 1, 2), "EXAMPLE");
+  // A share lists the domains of its users in the range, in both directions and under filters.
+  auto rw = q("global, top 5 shares rw;")[0];
+  ASSERT_EQ(rw.rows.size(), 3u);
+  EXPECT_EQ(text_of(rw, 0, 1), "pool");
+  EXPECT_EQ(bytes_of(rw, 0, 3), known_bytes('b', "", "pool"));
+  EXPECT_EQ(text_of(rw, 1, 1), "data");
+  EXPECT_EQ(text_of(rw, 1, 2), "EXAMPLE, OTHER");
+  EXPECT_EQ(bytes_of(rw, 1, 3), 250000 + 1536);
+  EXPECT_EQ(text_of(rw, 2, 1), "my share;");
+  auto least = q("global, top 2 shares rw asc;")[0];
+  ASSERT_EQ(least.rows.size(), 2u);
+  EXPECT_EQ(text_of(least, 0, 1), "my share;");
+  EXPECT_EQ(bytes_of(least, 0, 0), 1);
+  EXPECT_EQ(text_of(least, 1, 1), "data");
+  EXPECT_EQ(text_of(least, 1, 2), "EXAMPLE, OTHER");
+  auto toms = q("user tom, top 5 shares rw;")[0];
+  ASSERT_EQ(toms.rows.size(), 2u);
+  EXPECT_EQ(text_of(toms, 0, 1), "data");
+  EXPECT_EQ(text_of(toms, 0, 2), "EXAMPLE");
+  EXPECT_EQ(text_of(toms, 1, 1), "pool");
+  EXPECT_EQ(bytes_of(toms, 1, 3), 100 + 4096);
   auto files = q("share pool, top 2 files r;")[0];
   ASSERT_EQ(files.rows.size(), 2u);
   EXPECT_EQ(text_of(files, 0, 1), "/docs/a.odt");
