@@ -120,7 +120,7 @@ class StoreWriter {
   std::chrono::steady_clock::time_point next_maintenance_;
   // A retention run in progress. Why: deleting millions of rows in one call held every row
   // submitted meanwhile; in steps, each ingest batch waits for one step at most, and while rows
-  // wait the steps get a bounded share of the writer's time (kPurgeShare in store_writer.cpp).
+  // come in the steps get a bounded share of the writer's time (kPurgeShare in store_writer.cpp).
   struct PurgeRun {
     std::int64_t cutoff_ms = 0;
     std::uint64_t rows = 0;
@@ -128,6 +128,7 @@ class StoreWriter {
     std::chrono::steady_clock::duration spent{};  // inside purge steps
   };
   std::optional<PurgeRun> purge_;
+  std::chrono::steady_clock::time_point last_rows_{};  // when the last batch came in
   std::chrono::steady_clock::time_point next_trim_{};
   std::atomic<std::uint64_t> stored_{0}, spooled_{0}, purged_{0}, failed_{0};
   std::atomic<bool> connected_{false};
