@@ -41,6 +41,11 @@ struct Args {
   int hold_s = 0;
   int modules = 0;  // 0: one module, connecting from the kernel's choice of address
   int first_module = 1;
+  // "mix": realistic_mix (every R/W record another file); "copies": each connection is one user
+  // copying files in 64 KiB reads and writes, `chunks` per file, the stream that aggregation at
+  // precision > 0 merges (one row per file and bucket).
+  std::string shape = "mix";
+  int chunks = 16;
 };
 
 void usage() {
@@ -48,7 +53,7 @@ void usage() {
       "Usage: smbta_loadgen [--host H] [--port P | --unix PATH] [--connections N] [--records "
       "TOTAL]\n"
       "                     [--idle N] [--key-file FILE] [--seed S] [--hold SECONDS]\n"
-      "                     [--modules N [--first-module K]]\n"
+      "                     [--modules N [--first-module K]] [--shape mix|copies] [--chunks N]\n"
       "Sends TOTAL records of a realistic mix (reads, writes, open/close, directory ops) spread "
       "over\n"
       "N connections in parallel; --idle N opens N more connections that send nothing (memory\n"
@@ -57,6 +62,8 @@ void usage() {
       "127.0.0.1 only): connection i belongs to server K + i % N and connects from that server's\n"
       "address (server 1: 127.0.1.1, ... 254: 127.0.1.254, 255: 127.0.2.1), so smbtad sees N\n"
       "module addresses; the server's shares are named srvK-SHARE.\n"
+      "--shape copies: each connection copies files in 64 KiB reads and writes, --chunks N per\n"
+      "file (default 16).\n"
       "Prints: records, seconds, records/s sent.");
 }
 
@@ -72,6 +79,8 @@ Args parse(int argc, char** argv) {
                                  {"hold", required_argument, nullptr, 'H'},
                                  {"modules", required_argument, nullptr, 'm'},
                                  {"first-module", required_argument, nullptr, 'f'},
+                                 {"shape", required_argument, nullptr, 'S'},
+                                 {"chunks", required_argument, nullptr, 'C'},
                                  {"help", no_argument, nullptr, '?'},
                                  {nullptr, 0, nullptr, 0}};
   Args a;
@@ -111,6 +120,12 @@ Args parse(int argc, char** argv) {
       case 'f':
         a.first_module = std::atoi(optarg);
         break;
+      case 'S':
+        a.shape = optarg;
+        break;
+      case 'C':
+        a.chunks = std::atoi(optarg);
+        break;
       default:
         usage();
         std::exit(c == '?' ? 0 : 2);
@@ -123,7 +138,8 @@ Args parse(int argc, char** argv) {
   }
   if (a.modules > 0 && a.connections < a.modules) a.connections = a.modules;
   if (a.connections < 1 || a.records < 1 || a.modules < 0 || a.first_module < 1 ||
-      a.first_module + a.modules > 65000) {
+      a.first_module + a.modules > 65000 || a.chunks < 1 ||
+      (a.shape != "mix" && a.shape != "copies")) {
     usage();
     std::exit(2);
   }
@@ -164,6 +180,24 @@ smbta::UniqueFd connect(const Args& a, int i) {
                              : smbta::net::connect_unix(a.unix_path);
 }
 
+// Record i goes to connection i % connections (see main): connection c sees its own user's
+// files one after another, each read (or written) in `chunks` pieces of 64 KiB.
+std::vector<smbta::Record> copies(std::size_t n, int connections, int chunks) {
+  std::vector<smbta::Record> out;
+  out.reserve(n);
+  const auto conns = static_cast<std::size_t>(connections);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = i % conns, j = i / conns, file = j / static_cast<std::size_t>(chunks);
+    smbta::Record r =
+        smbta::testing::example_record(file % 2 ? smbta::Op::kWrite : smbta::Op::kRead);
+    r.user = "user" + std::to_string(c);
+    r.path = "copies/c" + std::to_string(c) + "/file" + std::to_string(file) + ".dat";
+    r.length = 65536;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -178,7 +212,9 @@ int main(int argc, char** argv) try {
   std::optional<smbta::LegacyCipher> cipher;
   if (!a.keyfile.empty()) cipher.emplace(smbta::load_key_file(a.keyfile));
   const std::int64_t now = smbta::local_now_ms();
-  auto records = smbta::testing::realistic_mix(static_cast<std::size_t>(a.records), a.seed);
+  auto records = a.shape == "copies"
+                     ? copies(static_cast<std::size_t>(a.records), a.connections, a.chunks)
+                     : smbta::testing::realistic_mix(static_cast<std::size_t>(a.records), a.seed);
   for (std::size_t i = 0; i < records.size(); ++i) {
     records[i].timestamp_ms = now + static_cast<std::int64_t>(i / 1000);
     const std::size_t conn = i % streams.size();

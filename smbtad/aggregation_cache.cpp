@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "aggregation_cache.h"
 
+#include <algorithm>
 #include <functional>
 #include <string_view>
 
@@ -17,7 +18,9 @@ std::size_t AggregationCache::Hash::compute(const KeyView& k) {
 }
 
 AggregationCache::AggregationCache(int precision_s, std::size_t max_entries)
-    : precision_s_(precision_s), max_entries_(max_entries) {}
+    : precision_s_(precision_s),
+      max_entries_(std::max<std::size_t>(max_entries, 1)),
+      forgotten_(precision_s > 0 ? kForgottenSlots : 0) {}
 
 void AggregationCache::add(const Record& r, Clock::time_point now) {
   if (precision_s_ == 0 || !smbta::is_read_write(r.op)) {
@@ -34,28 +37,31 @@ void AggregationCache::add(const Record& r, Clock::time_point now) {
   key.hash = Hash::compute(key);
   auto it = map_.find(key);
   if (it == map_.end()) {
+    // Full: the oldest entry is written (if it holds anything) and forgotten first, here
+    // rather than at the next flush, so the bound holds between flushes too.
+    if (map_.size() >= max_entries_) forget_oldest(now, true);
     Entry fresh;
     fresh.kind = kind;
     fresh.bucket = bucket;
     fresh.hash = key.hash;
     fresh.first = r;
     fresh.first.op = kind == 0 ? smbta::Op::kRead : smbta::Op::kWrite;
-    if (!forgotten_.empty()) {
-      if (auto f = forgotten_.find(Hash()(key)); f != forgotten_.end()) {
-        // Same key and bucket as an entry already written: grow its row.
-        fresh.late = true;
-        fresh.first.timestamp_ms = f->second.row_ts;
-        forgotten_.erase(f);
-      }
+    if (Forgotten& f = forgotten_[key.hash % kForgottenSlots];
+        f.hash == key.hash && now < f.until) {
+      // Same key and bucket as an entry already written: grow its row.
+      fresh.late = true;
+      fresh.first.timestamp_ms = f.row_ts;
+      f = Forgotten{};
     }
     // Keep the entry until its bucket is surely over on the sender's clock as seen from here:
     // P seconds from the first record plus 2 s for stragglers.
     fresh.expires = now + std::chrono::seconds(precision_s_) + std::chrono::seconds(2);
+    fresh.due = now + kWriteDelay;
     it = map_.insert(std::move(fresh)).first;
     by_age_.push_back(&*it);
   }
   const Entry& e = *it;
-  if (e.pending_records == 0) dirty_.push_back(&e);
+  if (e.pending_records == 0) ++dirty_;
   e.pending_bytes += bytes;
   ++e.pending_records;
 }
@@ -73,43 +79,40 @@ Row AggregationCache::take_row(const Entry& e, bool last) {
   e.written = true;
   e.pending_bytes = 0;
   e.pending_records = 0;
+  --dirty_;
   return row;
 }
 
-void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool final) {
-  out.reserve(out.size() + plain_.size() + dirty_.size());
-  for (auto& row : plain_) out.push_back(std::move(row));
-  plain_.clear();
-  // Forget entries oldest first: those whose bucket is over, and more while the cache is full.
-  // Their iterators are found while their names are intact and erased after the dirty pass
-  // (no insertion happens in between, so they stay valid).
-  std::vector<decltype(map_)::iterator> gone;
-  std::size_t remaining = map_.size();
-  while (!by_age_.empty()) {
-    const Entry* e = by_age_.front();
-    if (!final && now < e->expires && remaining <= max_entries_) break;
-    by_age_.pop_front();
-    --remaining;
-    auto it = map_.find(e->key());
-    if (!final) remember(*e, now);
-    if (e->pending_records > 0) out.push_back(take_row(*e, true));
-    gone.push_back(it);
-  }
-  for (const Entry* e : dirty_)
-    if (e->pending_records > 0) out.push_back(take_row(*e, false));
-  dirty_.clear();
-  for (auto it : gone) map_.erase(it);
-  if (final) forgotten_.clear();
-  if (now >= next_prune_) {
-    std::erase_if(forgotten_, [&](const auto& kv) { return now >= kv.second.until; });
-    next_prune_ = now + std::chrono::seconds(10);
-  }
+void AggregationCache::forget_oldest(Clock::time_point now, bool remember_it) {
+  const Entry* e = by_age_.front();
+  by_age_.pop_front();
+  // Found while its names are intact; erased after they moved into the row (the set keeps
+  // each element's hash code, so erasing by iterator does not look at the key again).
+  auto it = map_.find(e->key());
+  if (remember_it)
+    forgotten_[e->hash % kForgottenSlots] = {e->hash, e->first.timestamp_ms,
+                                             now + std::chrono::seconds(precision_s_ + 60)};
+  if (e->pending_records > 0) plain_.push_back(take_row(*e, true));
+  map_.erase(it);
 }
 
-void AggregationCache::remember(const Entry& e, Clock::time_point now) {
-  if (forgotten_.size() >= kMaxForgotten) forgotten_.clear();
-  forgotten_[Hash()(e.key())] = {e.first.timestamp_ms,
-                                 now + std::chrono::seconds(precision_s_ + 60)};
+void AggregationCache::flush(std::vector<Row>& out, Clock::time_point now, bool final) {
+  // Buckets over, oldest first (with `final`, all).
+  while (!by_age_.empty() && (final || now >= by_age_.front()->expires)) forget_oldest(now, !final);
+  out.reserve(out.size() + plain_.size());
+  for (auto& row : plain_) out.push_back(std::move(row));
+  plain_.clear();
+  // Entries become due kWriteDelay apart: a walk at most every quarter of it keeps the early
+  // flushes (many rows ready) from visiting every entry each time.
+  if (dirty_ > 0 && (final || now >= next_walk_)) {
+    next_walk_ = now + kWriteDelay / 4;
+    for (const Entry* e : by_age_) {
+      if (e->pending_records == 0 || now < e->due) continue;
+      out.push_back(take_row(*e, false));
+      e->due = now + kWriteDelay;
+    }
+  }
+  if (final) std::fill(forgotten_.begin(), forgotten_.end(), Forgotten{});
 }
 
 }  // namespace smbtad

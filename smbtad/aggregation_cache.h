@@ -2,12 +2,12 @@
 // Merges read/write records of one user, share and file within --precision second buckets.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -19,24 +19,31 @@ namespace smbtad {
 // Why: at precision P > 0 the original merged R/W records to keep the database small, but lost
 // 55-76 % of them in its tree walk and merged names that were mere prefixes of each other. This
 // cache keys on the exact (op kind, user, SID, domain, share, file, bucket) and keeps exact byte
-// sums. Rows must be visible within 2 s whatever P is, so each flush writes what arrived since
-// the last one: the first write of a bucket inserts its row, later writes add to it (Row::
-// accumulate). Entries are forgotten once their bucket is over (or when the cache is full);
-// what is remembered of them is a 64-bit key hash and the row's timestamp, so that a straggler
-// grows the same row instead of starting a second one. Runs on the network
-// thread only.
+// sums. Rows must be visible within 2 s whatever P is: a bucket's row is written once its first
+// record is kWriteDelay old (at the next flush), and what arrives later is added to it
+// (Row::accumulate) at most once per kWriteDelay. Writing every bucket at the next flush instead
+// (every 0.5 s) made most merged records cost an UPDATE of the row and its rollup, more than
+// the rows aggregation saves. Entries are forgotten once their bucket is over (or, oldest first,
+// when the cache is full); what is remembered of them is a 64-bit key hash and the row's
+// timestamp, so that a straggler grows the same row instead of starting a second one. Runs on
+// the network thread only.
 class AggregationCache {
  public:
   using Clock = std::chrono::steady_clock;
+  // How long a bucket's records wait in memory before they are written (first row or growth).
+  static constexpr std::chrono::milliseconds kWriteDelay{1000};
 
   AggregationCache(int precision_s, std::size_t max_entries);
 
   void add(const smbta::Record& r, Clock::time_point now);
-  // Appends every row due to the store to `out`; with `final` forgets all entries.
+  // Appends every row due to the store to `out`; with `final` writes and forgets all entries.
   void flush(std::vector<smbta::store::Row>& out, Clock::time_point now, bool final = false);
 
   std::size_t entries() const { return map_.size(); }
-  std::size_t pending_rows() const { return plain_.size() + dirty_.size(); }
+  // Rows ready for the store: the network thread hands them over early when many wait.
+  std::size_t ready_rows() const { return plain_.size(); }
+  // Ready rows and the entries holding records not yet written.
+  std::size_t pending_rows() const { return plain_.size() + dirty_; }
   int precision() const { return precision_s_; }
 
  private:
@@ -63,6 +70,7 @@ class AggregationCache {
     mutable bool written = false;  // a row for this bucket exists (or is queued) in the store
     bool late = false;             // its bucket's row was written by a forgotten entry
     Clock::time_point expires;
+    mutable Clock::time_point due;  // pending records are written at the first flush after it
     std::size_t hash = 0;
     KeyView key() const {
       return {kind, bucket, first.user, first.sid, first.domain, first.share, first.path, hash};
@@ -72,7 +80,7 @@ class AggregationCache {
     using is_transparent = void;
     std::size_t operator()(const KeyView& k) const { return k.hash; }
     static std::size_t compute(const KeyView& k);
-    std::size_t operator()(const Entry& e) const { return (*this)(e.key()); }
+    std::size_t operator()(const Entry& e) const { return e.hash; }
   };
   struct Eq {
     using is_transparent = void;
@@ -82,27 +90,31 @@ class AggregationCache {
   };
 
   smbta::store::Row take_row(const Entry& e, bool last);
-  void remember(const Entry& e, Clock::time_point now);
+  // Writes what the oldest entry holds and forgets it.
+  void forget_oldest(Clock::time_point now, bool remember_it);
 
   int precision_s_;
   std::size_t max_entries_;
   std::unordered_set<Entry, Hash, Eq> map_;
-  std::vector<smbta::store::Row> plain_;  // rows stored as they are
-  // Entries with pending bytes, and all entries oldest first: a flush visits only what it must
-  // write or forget, not the whole map. Element pointers of an unordered_set stay valid until
-  // the element is erased.
-  std::vector<const Entry*> dirty_;
+  std::vector<smbta::store::Row> plain_;  // rows ready for the store
+  std::size_t dirty_ = 0;                 // entries with records not yet written
+  // All entries, oldest first: entries are only ever forgotten from the front (their bucket
+  // ends, or the cache is full), so these pointers never dangle. Element pointers of an
+  // unordered_set stay valid until the element is erased.
   std::deque<const Entry*> by_age_;
-  // Forgotten entries: key hash -> the timestamp of the row they wrote, and until when a
-  // straggler is still expected. Bounded; when full it starts over, and a straggler of a
-  // bucket no longer remembered gets a row of its own (byte sums stay exact either way).
+  // Forgotten entries, direct-mapped by key hash: the timestamp of the row they wrote, and
+  // until when a straggler is still expected. A slot taken by another key forgets the older
+  // one: its straggler then gets a row of its own (byte sums stay exact either way). A fixed
+  // array instead of a hash map: one of these is remembered for nearly every R/W record when
+  // every record is another file, and a node allocated and freed each time was measurable.
   struct Forgotten {
-    std::int64_t row_ts;
-    Clock::time_point until;
+    std::size_t hash = 0;
+    std::int64_t row_ts = 0;
+    Clock::time_point until{};
   };
-  static constexpr std::size_t kMaxForgotten = 50000;
-  std::unordered_map<std::size_t, Forgotten> forgotten_;
-  Clock::time_point next_prune_{};
+  static constexpr std::size_t kForgottenSlots = 1 << 16;
+  std::vector<Forgotten> forgotten_;
+  Clock::time_point next_walk_{};
 };
 
 }  // namespace smbtad

@@ -247,7 +247,7 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
   }
   if (!writer_) return;
   cache_.add(r, Clock::now());
-  if (cache_.pending_rows() >= kEarlyFlushRows) flush_cache(false);
+  if (cache_.ready_rows() >= kEarlyFlushRows) flush_cache(false);
 }
 
 void Server::on_close(ModuleSession& s) {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -76,7 +77,10 @@ class StoreWriter {
   bool ensure_connected();
   void store_or_spool(std::vector<smbta::store::Row>& rows);
   bool replay_spool();
+  // Starts a retention run when one is due; purge_some() then runs its bounded steps between
+  // ingest batches.
   void maintain();
+  void purge_some();
   // After a failed statement: drop the connection and wait longer before the next try.
   void back_off();
   // After a stored batch: the next fault starts with a short wait again.
@@ -114,6 +118,17 @@ class StoreWriter {
   std::chrono::seconds spool_backoff_{1};
   LogThrottle throttle_{std::chrono::seconds(30)};
   std::chrono::steady_clock::time_point next_maintenance_;
+  // A retention run in progress. Why: deleting millions of rows in one call held every row
+  // submitted meanwhile; in steps, each ingest batch waits for one step at most, and while rows
+  // come in the steps get a bounded share of the writer's time (kPurgeShare in store_writer.cpp).
+  struct PurgeRun {
+    std::int64_t cutoff_ms = 0;
+    std::uint64_t rows = 0;
+    std::chrono::steady_clock::time_point started{};
+    std::chrono::steady_clock::duration spent{};  // inside purge steps
+  };
+  std::optional<PurgeRun> purge_;
+  std::chrono::steady_clock::time_point last_rows_{};  // when the last batch came in
   std::chrono::steady_clock::time_point next_trim_{};
   std::atomic<std::uint64_t> stored_{0}, spooled_{0}, purged_{0}, failed_{0};
   std::atomic<bool> connected_{false};

@@ -163,26 +163,34 @@ ResultTable run_function(ExecContext& ctx, const Top& fn, const Resolved& r, con
                      {"sharename", "Share", ColumnType::kText},
                      {"domain", "Domain", ColumnType::kText},
                      {"bytes", "Bytes", ColumnType::kBytes}};
-      const auto [top, ids] =
-          rank_ids(ctx, fmt::format("SELECT s.share_id, {} AS b FROM ({}) s GROUP BY s.share_id "
-                                    "ORDER BY b {}, s.share_id LIMIT {}",
-                                    ctx.int64("SUM(s.bytes)"), src, dir, fn.n));
-      auto names = strings_by_id(ctx, ids);
-      // The domains of the users who used each share (shares belong to no domain themselves).
+      // One pass over the source: the sums per share and user (p) give both the ranking (t) and
+      // the domains of the users of each ranked share (shares belong to no domain themselves).
+      // Ranking first and then asking for the users of the top shares read the hourly rollup
+      // twice (0.499 s of `top 10 shares` at 100 M events on PostgreSQL); a CTE used twice is
+      // computed once on PostgreSQL and sqlite3.
+      DbiResult res = ctx.query(fmt::format(
+          "WITH p AS (SELECT s.share_id, s.user_id, {0} AS b FROM ({1}) s GROUP BY s.share_id, "
+          "s.user_id), t AS (SELECT p.share_id, {2} AS b FROM p GROUP BY p.share_id ORDER BY b "
+          "{3}, p.share_id LIMIT {4}) SELECT t.share_id, t.b, u.domain FROM t JOIN p ON "
+          "p.share_id = t.share_id LEFT JOIN smbta_users u ON u.id = p.user_id GROUP BY "
+          "t.share_id, t.b, u.domain ORDER BY t.b {3}, t.share_id, {5}",
+          ctx.int64("SUM(s.bytes)"), src, ctx.int64("SUM(p.b)"), dir, fn.n,
+          ctx.ordered("u.domain")));
+      std::vector<std::pair<std::int64_t, std::int64_t>> top;
+      std::vector<std::int64_t> ids;
       std::map<std::int64_t, std::string> domains;
-      if (!ids.empty()) {
-        Resolved only = r;
-        only.shares = intersect(r.shares, ids);
-        DbiResult d = ctx.query(fmt::format(
-            "SELECT x.share_id, u.domain FROM (SELECT DISTINCT s.share_id, s.user_id FROM ({}) "
-            "s) x JOIN smbta_users u ON u.id = x.user_id GROUP BY x.share_id, u.domain ORDER BY "
-            "1, {}",
-            byte_source(only, fn.mode, ctx), ctx.ordered("u.domain")));
-        while (d.next()) {
-          auto& list = domains[d.get_int(1).value_or(0)];
-          list += (list.empty() ? "" : ", ") + d.get_text(2).value_or("");
+      while (res.next()) {
+        const std::int64_t id = res.get_int(1).value_or(0);
+        if (ids.empty() || ids.back() != id) {
+          top.emplace_back(id, res.get_int(2).value_or(0));
+          ids.push_back(id);
+        }
+        if (auto d = res.get_text(3)) {
+          auto& list = domains[id];
+          list += (list.empty() ? "" : ", ") + *d;
         }
       }
+      auto names = strings_by_id(ctx, ids);
       for (auto& [id, b] : top) out.rows.push_back({++pos, names[id], domains[id], b});
       break;
     }

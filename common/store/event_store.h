@@ -86,6 +86,12 @@ struct StatusInfo {
   std::string database;                         // describe_location() of smbtad's database
 };
 
+// What one bounded step of retention removed (EventStore::purge_step).
+struct PurgeStep {
+  std::uint64_t rows = 0;
+  bool done = false;  // nothing older than the cutoff is left
+};
+
 // Why: errors from the database must be told apart: a lost connection means "spool and retry
 // later", anything else is a bug or a schema problem to report.
 class StoreError : public std::runtime_error {
@@ -125,9 +131,24 @@ class EventStore {
   virtual ReplayMark replay_mark(std::string_view generation) = 0;
   virtual void note_module(const ModuleInfo& m) = 0;
   virtual void write_status(const StatusInfo& s) = 0;
-  // Deletes rows whose timestamp is older than cutoff_ms (naive local ms, see Record); returns
-  // how many were deleted.
-  virtual std::uint64_t purge_older_than(std::int64_t cutoff_ms) = 0;
+  // One bounded step of retention, committed on its own: deletes at most `limit` rows whose
+  // timestamp is older than cutoff_ms (naive local ms, see Record), or on a partitioned pgsql
+  // table drops one partition lying wholly before it. Why bounded: smbtad's writer runs these
+  // steps between ingest batches, so that deleting millions of rows never holds rows back for
+  // long (one big DELETE did, and on MySQL also held its locks and undo log until the end).
+  virtual PurgeStep purge_step(std::int64_t cutoff_ms, std::uint64_t limit) = 0;
+  // Every step until done (smbtaquery, tests); returns how many rows were deleted.
+  std::uint64_t purge_older_than(std::int64_t cutoff_ms, std::uint64_t limit = kPurgeBatchRows) {
+    std::uint64_t total = 0;
+    for (;;) {
+      const PurgeStep s = purge_step(cutoff_ms, limit);
+      total += s.rows;
+      if (s.done) return total;
+    }
+  }
+  // Rows per purge step by default: about 50-100 ms of deleting on sqlite3 with the rollup
+  // triggers (bench/retention_bench.sh).
+  static constexpr std::uint64_t kPurgeBatchRows = 10'000;
   // Cheap liveness check (reconnects if the driver can).
   virtual bool ping() = 0;
 };

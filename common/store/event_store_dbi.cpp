@@ -163,48 +163,43 @@ class DbiEventStore final : public EventStore {
   }
 
   // Dictionary rows are kept: they are few (distinct names only) and events still being
-  // written may refer to them.
-  std::uint64_t purge_older_than(std::int64_t cutoff_ms) override {
+  // written may refer to them. Each step is its own transaction; the rollup triggers subtract
+  // the deleted rows in it, so the rollups are exact after every step.
+  PurgeStep purge_step(std::int64_t cutoff_ms, std::uint64_t limit) override {
+    limit = std::max<std::uint64_t>(limit, 1);
     if (pg_ && pg_partitions::is_partitioned(db_)) {
       cover_.forget();  // partitions are dropped (and created ahead)
-      return pg_partitions::purge_older_than(db_, cutoff_ms, local_now_ms());
+      return pg_partitions::purge_step(db_, cutoff_ms, local_now_ms(), limit);
     }
-    if (db_.is_mysql()) return purge_in_batches(cutoff_ms);
+    // Each form deletes the oldest `limit` rows through the ts index: sqlite3 by rowid, MySQL
+    // with its DELETE ... LIMIT, PostgreSQL (unpartitioned) by ctid (a TID scan).
+    std::string sql;
+    if (db_.is_sqlite())
+      sql = fmt::format(
+          "DELETE FROM smbta_events WHERE rowid IN (SELECT rowid FROM smbta_events WHERE ts < {} "
+          "ORDER BY ts LIMIT {})",
+          cutoff_ms, limit);
+    else if (db_.is_mysql())
+      sql = fmt::format("DELETE FROM smbta_events WHERE ts < {} ORDER BY ts LIMIT {}", cutoff_ms,
+                        limit);
+    else
+      sql = fmt::format(
+          "DELETE FROM smbta_events WHERE ctid = ANY(ARRAY(SELECT ctid FROM smbta_events WHERE ts "
+          "< {} LIMIT {}))",
+          cutoff_ms, limit);
     db_.begin();
+    std::uint64_t n = 0;
     try {
-      const auto n = db_.exec(fmt::format("DELETE FROM smbta_events WHERE ts < {}", cutoff_ms));
+      n = db_.exec(sql);
       db_.commit();
-      return n;
     } catch (...) {
       db_.rollback();
       throw;
     }
+    return {n, n < limit};
   }
 
   bool ping() override { return db_.ping(); }
-
-  // MySQL: one DELETE of millions of rows holds its locks and undo log until it ends, and other
-  // writers into the same database wait for it; bounded deletes, each committed, let them in
-  // between. Rows deleted by the batches committed before a failure stay deleted.
-  std::uint64_t purge_in_batches(std::int64_t cutoff_ms) {
-    constexpr std::uint64_t kPurgeBatch = 20'000;
-    const std::string sql =
-        fmt::format("DELETE FROM smbta_events WHERE ts < {} LIMIT {}", cutoff_ms, kPurgeBatch);
-    std::uint64_t total = 0;
-    for (;;) {
-      db_.begin();
-      std::uint64_t n = 0;
-      try {
-        n = db_.exec(sql);
-        db_.commit();
-      } catch (...) {
-        db_.rollback();
-        throw;
-      }
-      total += n;
-      if (n < kPurgeBatch) return total;
-    }
-  }
 
  private:
   // Dictionary ids of one row; kAbsent for a field the row does not have (NULL).

@@ -255,19 +255,30 @@ void Cover::ensure(DbiConnection& db, const std::set<std::int64_t>& days) {
   reload(db);
 }
 
-std::uint64_t purge_older_than(DbiConnection& db, std::int64_t cutoff_ms, std::int64_t now_ms) {
+PurgeStep purge_step(DbiConnection& db, std::int64_t cutoff_ms, std::int64_t now_ms,
+                     std::uint64_t limit) {
+  for (const auto& p : list(db)) {
+    if (!p.hi || *p.hi > cutoff_ms) continue;
+    // One partition per step: the writer stores the rows waiting meanwhile before the next.
+    return {drop_partition(db, p), false};
+  }
+  // What is left older than the cutoff lies in the partition holding it (and a DEFAULT one):
+  // deleted in bounded batches by ctid (a TID scan per partition), the rollup triggers
+  // subtracting them. A ctid is unique per partition only, so a batch may also hit a row of the
+  // same ctid in another partition; with ts < cutoff that row is due as well.
+  std::uint64_t n = 0;
+  in_transaction(db, [&] {
+    n = db.exec(
+        fmt::format("DELETE FROM smbta_events WHERE ts < {0} AND ctid = ANY(ARRAY(SELECT ctid FROM "
+                    "smbta_events WHERE ts < {0} LIMIT {1}))",
+                    cutoff_ms, limit));
+  });
+  if (n >= limit) return {n, false};
+  // The run is over: the partitions of the next days are made ahead of time.
   std::set<std::int64_t> ahead;
   for (std::int64_t d = day_of(now_ms); d <= day_of(now_ms) + kDaysAhead; ++d) ahead.insert(d);
   in_transaction(db, [&] { create_days(db, ahead); });
-  std::uint64_t removed = 0;
-  for (const auto& p : list(db))
-    if (p.hi && *p.hi <= cutoff_ms) removed += drop_partition(db, p);
-  // The partition holding the cutoff keeps its newer rows; the rollup triggers subtract the
-  // deleted ones.
-  in_transaction(db, [&] {
-    removed += db.exec(fmt::format("DELETE FROM smbta_events WHERE ts < {}", cutoff_ms));
-  });
-  return removed;
+  return {n, true};
 }
 
 }  // namespace smbta::store::pg_partitions

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/dbi_connection.h"
+#include "store/event_store.h"
 
 namespace smbta::store::pg_partitions {
 
@@ -74,11 +75,13 @@ class Cover {
   std::vector<Partition> parts_;
 };
 
-// Retention: drops every partition that lies wholly before cutoff_ms (after subtracting it from
-// the rollup tables, whose keys are whole hours and days), deletes the older rows of the
-// partition holding cutoff_ms, and creates the partitions of the next days ahead of time.
-// Returns the rows removed. Runs its own transactions.
-std::uint64_t purge_older_than(DbiConnection& db, std::int64_t cutoff_ms, std::int64_t now_ms);
+// One step of retention (EventStore::purge_step): drops the oldest partition lying wholly
+// before cutoff_ms (after subtracting it from the rollup tables, whose keys are whole hours and
+// days); when none is left, deletes up to `limit` older rows of the partition holding cutoff_ms,
+// and once those are gone creates the partitions of the next days ahead of time. Runs its own
+// transactions.
+PurgeStep purge_step(DbiConnection& db, std::int64_t cutoff_ms, std::int64_t now_ms,
+                     std::uint64_t limit);
 
 // Whether smbta_events is a partitioned table.
 bool is_partitioned(DbiConnection& db);

@@ -42,14 +42,18 @@ const RollupDef kHourly{"smbta_rollup_hourly",
 // The day leads the key: a range of days is one range of the table (`top files since
 // yesterday` reads two days, not the whole history), and the triggers of one day's events write
 // into one region of the table instead of all over it. An event without a file name counts
-// under file id 0.
+// under file id 0. file_id's index serves `search` and a file's shares over a range of days:
+// they look up the few files whose names match, and without it read every row of the range
+// (79.8 million at 100 million events on PostgreSQL, 4.95 s for a search).
 const RollupDef kFiles{"smbta_rollup_files",
                        "smbta_rollup_files",
                        {{"day", "$ts / 86400000", "integer"},
                         {"share_id", "$share_id", "integer"},
                         {"file_id", "COALESCE($file_id, 0)", "integer"},
                         {"user_id", "$user_id", "integer"},
-                        {"kind", "$vfs_id / 2", "smallint"}}};
+                        {"kind", "$vfs_id / 2", "smallint"}},
+                       false,
+                       {"smbta_rollup_files_file (file_id)"}};
 // All-time sums per file (kind 0 read, 1 write, 2 both), installed with the file rollup. Where
 // every event touches another file and user the daily rollup holds nearly a row per event, so an
 // all-time `top files` would still sum millions of rows; this table has a row per file and kind,
@@ -358,7 +362,13 @@ void install_rollups(DbiConnection& db, RollupSet which) {
     }
     for (const RollupDef* d : kRollups) {
       // The file totals come with the file rollup (an existing one gets them at the next start).
-      if (!(d == &kHourly ? which.hourly : which.files)) continue;
+      if (!(d == &kHourly ? which.hourly : which.files)) {
+        // Not chosen but there (its triggers keep running): an index added since it was
+        // installed is still made, so that existing databases get it at the next start.
+        if (table_exists(db, d->table))
+          for (const auto& stmt : index_ddl(*d)) db.exec(stmt);
+        continue;
+      }
       // Inside the transaction, so that two installers cannot both backfill.
       const bool had_table = table_exists(db, d->table);
       const auto ddl = db.is_sqlite()  ? sqlite_ddl(*d)

@@ -21,7 +21,8 @@ namespace smbta::store {
 //     records): a few percent of the events' size; the engine reads it for whole hours and the
 //     raw events for partial hours at range edges.
 //   smbta_rollup_files(day = ts / 86400000, share_id, file_id (0: none), user_id, kind, bytes,
-//     records): one row per file, user and day; read for whole days, raw events at the edges.
+//     records), indexed by file_id: one row per file, user and day; read for whole days, raw
+//     events at the edges.
 //   smbta_rollup_file_totals(share_id, file_id, kind 0=read 1=write 2=both, bytes, records),
 //     indexed by (kind, bytes) and file_id: all-time sums per file, installed with the file
 //     rollup; `top files` over all time reads its top N from the index.
@@ -37,13 +38,15 @@ struct RollupSet {
   bool hourly = false;
   bool files = false;  // chosen: the daily file rollup and the file totals
   // Found complete (installed_rollups only): the file totals. A file rollup installed before
-  // they existed lacks them until the next install_rollups (smbtad's start, smbtaquery -T).
+  // they existed lacks them until the next install_rollups (smbtad's start or -T, smbtaquery
+  // --install-rollups).
   bool file_totals = false;
 };
 
 // Creates the missing tables and triggers of the chosen rollups and fills new tables from the
 // events, in one transaction (idempotent; a second call changes nothing). Rollups not chosen are
-// left as they are. sqlite3 and pgsql.
+// left as they are, except that secondary indexes added since they were installed are created.
+// sqlite3, pgsql and mysql.
 void install_rollups(DbiConnection& db, RollupSet which);
 
 // PostgreSQL, before the events in [lo_ms, hi_ms) leave without their delete triggers firing (a

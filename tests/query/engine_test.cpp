@@ -85,6 +85,27 @@ TEST_P(EngineTest, TopAndList) {
   ASSERT_EQ(shares.rows.size(), 3u);
   EXPECT_EQ(text_of(shares, 0, 1), "pool");
   EXPECT_EQ(text_of(shares, 1, 2), "EXAMPLE");
+  // A share lists the domains of its users in the range, in both directions and under filters.
+  auto rw = q("global, top 5 shares rw;")[0];
+  ASSERT_EQ(rw.rows.size(), 3u);
+  EXPECT_EQ(text_of(rw, 0, 1), "pool");
+  EXPECT_EQ(bytes_of(rw, 0, 3), known_bytes('b', "", "pool"));
+  EXPECT_EQ(text_of(rw, 1, 1), "data");
+  EXPECT_EQ(text_of(rw, 1, 2), "EXAMPLE, OTHER");
+  EXPECT_EQ(bytes_of(rw, 1, 3), 250000 + 1536);
+  EXPECT_EQ(text_of(rw, 2, 1), "my share;");
+  auto least = q("global, top 2 shares rw asc;")[0];
+  ASSERT_EQ(least.rows.size(), 2u);
+  EXPECT_EQ(text_of(least, 0, 1), "my share;");
+  EXPECT_EQ(bytes_of(least, 0, 0), 1);
+  EXPECT_EQ(text_of(least, 1, 1), "data");
+  EXPECT_EQ(text_of(least, 1, 2), "EXAMPLE, OTHER");
+  auto toms = q("user tom, top 5 shares rw;")[0];
+  ASSERT_EQ(toms.rows.size(), 2u);
+  EXPECT_EQ(text_of(toms, 0, 1), "data");
+  EXPECT_EQ(text_of(toms, 0, 2), "EXAMPLE");
+  EXPECT_EQ(text_of(toms, 1, 1), "pool");
+  EXPECT_EQ(bytes_of(toms, 1, 3), 100 + 4096);
   auto files = q("share pool, top 2 files r;")[0];
   ASSERT_EQ(files.rows.size(), 2u);
   EXPECT_EQ(text_of(files, 0, 1), "/docs/a.odt");
@@ -210,6 +231,70 @@ TEST_P(EngineTest, FileQueriesAgreeWithAndWithoutTheRollup) {
   EXPECT_EQ(bytes_of(t[0], 0, 3), 40960 + 1000);
   EXPECT_EQ(text_of(t[0], 1, 1), "/docs/b.txt");
   EXPECT_EQ(bytes_of(t[0], 1, 3), 100);
+}
+
+// `search` finds a file's days in the daily file rollup through its file_id index instead of
+// reading every row of the range. A database whose file rollup predates the index gets it at the
+// next install (smbtad's start or -T, smbtaquery --install-rollups), also when that start does not
+// choose the file rollup; the answers equal the events' answers.
+TEST_P(EngineTest, SearchReadsTheFileRollupThroughItsFileIndex) {
+  store::install_rollups(*conn_, {true, true});
+  auto has_index = [&] {
+    store::DbiResult r = conn_->query(
+        conn_->is_sqlite()  ? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
+                              "'smbta_rollup_files_file' AND tbl_name = 'smbta_rollup_files'"
+        : conn_->is_pgsql() ? "SELECT count(*) FROM pg_indexes WHERE tablename = "
+                              "'smbta_rollup_files' AND indexname = 'smbta_rollup_files_file'"
+                            : "SELECT count(*) FROM information_schema.statistics WHERE "
+                              "table_schema = DATABASE() AND table_name = 'smbta_rollup_files' "
+                              "AND index_name = 'smbta_rollup_files_file'");
+    return r.next() && r.get_int(1).value_or(0) > 0;
+  };
+  EXPECT_TRUE(has_index());
+  conn_->exec(conn_->is_mysql() ? "DROP INDEX smbta_rollup_files_file ON smbta_rollup_files"
+                                : "DROP INDEX smbta_rollup_files_file");
+  ASSERT_FALSE(has_index());
+  store::install_rollups(*conn_, {true, false});  // smbtad started without --file-rollup
+  EXPECT_TRUE(has_index());
+
+  QueryOptions with, without;
+  with.now_ms = without.now_ms = test_now();
+  without.use_rollups = false;
+  std::vector<std::string> statements;
+  with.on_sql = [&](std::string_view sql) { statements.emplace_back(sql); };
+  // 07-17 is a whole day (rollup only); since 07-01 adds 07-18's events at the edge.
+  auto b = run("global from 2011-07-17 to 2011-07-18, search b.txt;", *conn_, with)[0];
+  ASSERT_EQ(b.rows.size(), 1u);
+  EXPECT_EQ(text_of(b, 0, 0), "file");
+  EXPECT_EQ(text_of(b, 0, 1), "/docs/b.txt");
+  EXPECT_EQ(text_of(b, 0, 2), "pool");
+  EXPECT_EQ(text_of(b, 0, 4), "EXAMPLE");
+  statements.clear();
+  auto d = run("global since 2011-07-01, search docs;", *conn_, with)[0];
+  ASSERT_EQ(d.rows.size(), 3u);
+  EXPECT_EQ(text_of(d, 0, 1), "/docs/<b>&.html");
+  EXPECT_EQ(text_of(d, 1, 1), "/docs/a.odt");
+  EXPECT_EQ(text_of(d, 2, 1), "/docs/b.txt");
+  // sqlite3's plan is fixed by its rules (no statistics): the file statement must use the index.
+  if (conn_->is_sqlite()) {
+    bool read_rollup = false;
+    for (const auto& sql : statements) {
+      if (sql.find("FROM smbta_rollup_files r") == std::string::npos) continue;
+      read_rollup = true;
+      std::string plan;
+      for (store::DbiResult p = conn_->query("EXPLAIN QUERY PLAN " + sql); p.next();)
+        plan += p.get_text(4).value_or("") + "\n";
+      EXPECT_NE(plan.find("smbta_rollup_files_file"), std::string::npos) << sql << "\n" << plan;
+      EXPECT_EQ(plan.find("SCAN r"), std::string::npos) << sql << "\n" << plan;
+    }
+    EXPECT_TRUE(read_rollup);
+  }
+  for (const char* text :
+       {"global, search docs;", "global since 2011-07-01, search docs;",
+        "global from 2011-07-17 to 2011-07-19, search b.txt;", "share data, search readme;",
+        "user tom since 2011-07-10, search %;", "global, search nosuchfile;"}) {
+    EXPECT_EQ(run(text, *conn_, with), run(text, *conn_, without)) << text;
+  }
 }
 
 // All-time file questions read the file totals (one row per file and kind, indexed by bytes):

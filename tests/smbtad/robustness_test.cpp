@@ -396,7 +396,7 @@ TEST_F(Daemon, MaintenanceDeletesExactlyTheOldRows) {
       << log;
   std::uint64_t deleted = 0;
   const std::regex line(
-      R"(notice\]: maintenance: deleted (\d+) rows older than \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(retention 0,00:10:00\) in \d+ ms; next run at )");
+      R"(notice\]: maintenance: deleted (\d+) rows older than \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(retention 0,00:10:00\) in \d+ ms \(\d+ ms of it deleting\); next run at )");
   for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it)
     deleted += std::stoull((*it)[1]);
   EXPECT_EQ(deleted, 25u) << log;

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "smbta/timestamp.h"
+#include "store/rollup.h"
+#include "store/sql_dialect.h"
 #include "support/store_fixture.h"
 #include "support/test_records.h"
 
@@ -41,6 +45,72 @@ TEST_P(MaintenanceTest, PurgeDeletesExactlyTheOlderRows) {
   // Inserting after a purge still works (dictionaries were kept).
   store_->insert(std::span(rows).first(10));
   EXPECT_EQ(scalar("SELECT count(*) FROM data"), 610);
+}
+
+// smbtad's writer purges in bounded steps between ingest batches: the steps together delete
+// exactly the older rows, never a newer one, each step at most its limit (or one whole day
+// partition on PostgreSQL), and the hourly rollup agrees with the events after every step.
+TEST_P(MaintenanceTest, PurgeInBoundedStepsKeepsNewerRowsAndRollupsExact) {
+  install_rollups(*raw_, {true, false});
+  const std::int64_t base = *parse_timestamp("2012-05-11 00:00:00.000");
+  std::vector<Row> rows;
+  std::int64_t newer_bytes = 0;
+  const std::int64_t cutoff = base + 700 * 180'000;  // rows 0..699 are older (35 hours)
+  for (int i = 0; i < 1000; ++i) {
+    static constexpr Op kOps[] = {Op::kRead, Op::kWrite, Op::kPread, Op::kChdir, Op::kPwrite};
+    Record r = smbta::testing::example_record(kOps[i % 5]);
+    r.user = "user" + std::to_string(i % 7);
+    r.share = "share" + std::to_string(i % 3);
+    r.length = 100 + i;
+    r.timestamp_ms = base + i * 180'000;  // every 3 minutes: 50 hours over three days
+    if (r.timestamp_ms >= cutoff && is_read_write(r.op)) newer_bytes += r.length;
+    rows.push_back(Row{r, 1});
+  }
+  store_->insert(rows);
+  auto rollup_mismatches = [&] {
+    // Integer division as the rollup keys use it (MySQL's / is not).
+    const std::string k = dialect::int_div(*raw_, "vfs_id", "2");
+    const std::string h = dialect::int_div(*raw_, "ts", "3600000");
+    const std::int64_t groups = scalar(
+        fmt::format("SELECT count(*) FROM (SELECT user_id, share_id, {0} AS k, {1} AS h FROM "
+                    "smbta_events WHERE vfs_id <= 3 GROUP BY user_id, share_id, {0}, {1}) g",
+                    k, h));
+    const std::int64_t wrong = scalar(fmt::format(
+        "SELECT count(*) FROM (SELECT user_id, share_id, {0} AS k, {1} AS h, sum(length) AS b, "
+        "sum(merged) AS n FROM smbta_events WHERE vfs_id <= 3 GROUP BY user_id, share_id, {0}, "
+        "{1}) e LEFT JOIN smbta_rollup_hourly r ON r.user_id = e.user_id AND r.share_id = "
+        "e.share_id AND r.kind = e.k AND r.hour = e.h WHERE r.bytes IS NULL OR r.bytes <> e.b OR "
+        "r.records <> e.n",
+        k, h));
+    return wrong + std::abs(groups - scalar("SELECT count(*) FROM smbta_rollup_hourly"));
+  };
+  ASSERT_EQ(rollup_mismatches(), 0);
+  constexpr std::uint64_t kLimit = 37;
+  const bool partitioned = GetParam() == "pgsql";
+  std::uint64_t deleted = 0;
+  int steps = 0;
+  for (;;) {
+    ASSERT_LT(steps, 100) << "the steps do not end";
+    const PurgeStep s = store_->purge_step(cutoff, kLimit);
+    ++steps;
+    if (!partitioned) {
+      EXPECT_LE(s.rows, kLimit);
+    }
+    deleted += s.rows;
+    EXPECT_EQ(scalar("SELECT count(*) FROM smbta_events WHERE ts >= " + std::to_string(cutoff)),
+              300);
+    EXPECT_EQ(scalar("SELECT count(*) FROM smbta_events"), 1000 - static_cast<int>(deleted));
+    EXPECT_EQ(rollup_mismatches(), 0) << "after step " << steps;
+    if (s.done) break;
+  }
+  EXPECT_EQ(deleted, 700u);
+  EXPECT_GT(steps, partitioned ? 2 : 700 / static_cast<int>(kLimit));
+  EXPECT_EQ(scalar("SELECT min(ts) FROM smbta_events"), cutoff);
+  EXPECT_EQ(scalar("SELECT sum(length) FROM smbta_events WHERE vfs_id <= 3"), newer_bytes);
+  EXPECT_EQ(scalar("SELECT sum(bytes) FROM smbta_rollup_hourly"), newer_bytes);
+  const PurgeStep again = store_->purge_step(cutoff, kLimit);
+  EXPECT_EQ(again.rows, 0u);
+  EXPECT_TRUE(again.done);
 }
 
 TEST_P(MaintenanceTest, ModulesAreUpserted) {
