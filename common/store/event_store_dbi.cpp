@@ -19,6 +19,7 @@
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
 #include "store/event_text.h"
+#include "store/loss_ledger.h"
 #include "store/pg_copy_writer.h"
 #include "store/pg_partitions.h"
 #include "store/schema.h"
@@ -137,6 +138,13 @@ class DbiEventStore final : public EventStore {
                           clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)))));
   }
 
+  void save_loss(const std::vector<SenderLoss>& senders) override {
+    if (!loss_table_) loss_ledger::create_table(db_);
+    loss_table_ = true;
+    loss_ledger::save(db_, senders);
+  }
+  std::vector<SenderLoss> load_loss() override { return loss_ledger::load(db_); }
+
   void write_status(const StatusInfo& s) override {
     auto q = [&](const std::string& v) { return db_.quote(clip(v)); };
     db_.exec(fmt::format(
@@ -165,6 +173,8 @@ class DbiEventStore final : public EventStore {
   // Dictionary rows are kept: they are few (distinct names only) and events still being
   // written may refer to them.
   std::uint64_t purge_older_than(std::int64_t cutoff_ms) override {
+    // Senders not heard of within the retention go with their rows (the ledger stays bounded).
+    loss_ledger::purge_older_than(db_, cutoff_ms);
     if (pg_ && pg_partitions::is_partitioned(db_)) {
       cover_.forget();  // partitions are dropped (and created ahead)
       return pg_partitions::purge_older_than(db_, cutoff_ms, local_now_ms());
@@ -678,6 +688,7 @@ class DbiEventStore final : public EventStore {
   }
 
   DbiConnection db_;
+  bool loss_table_ = false;             // smbta_loss created on this connection
   std::unique_ptr<SqliteWriter> fast_;  // sqlite3 only; destroyed before db_ closes
   std::unique_ptr<PgCopyWriter> pg_;    // pgsql only
   pg_partitions::Cover cover_;          // pgsql: the partitions known to exist
