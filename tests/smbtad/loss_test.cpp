@@ -63,7 +63,9 @@ std::map<std::string, ReportRow> by_server(const smbta::query::ResultTable& t) {
 }
 
 std::int64_t count(const ReportRow& r, const char* id) {
-  const auto& c = r.at(id);
+  const auto it = r.find(id);
+  if (it == r.end()) return -1;  // the server is not (yet) in the report
+  const auto& c = it->second;
   return std::holds_alternative<std::int64_t>(c) ? std::get<std::int64_t>(c) : -1;
 }
 
