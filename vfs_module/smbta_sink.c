@@ -191,10 +191,13 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 			 err != 0 ? strerror(err) : "closed by peer");
 	}
 	if (s->aead != NULL) {
-		/* Sealed for this connection only: what it did not carry completely is lost. */
+		/* Sealed for this connection only: what it did not carry completely is lost, unless
+		 * it belongs to the replayed segment, which stays in the spool for the next replay
+		 * (nothing beyond the segment is sealed while it is claimed: sink_send_sealed). */
 		uint64_t lost = smbta_aead_link_unsent_frames(s->aead);
-		s->drop_records += lost;
-		s->total_drop_records += lost;
+		if (s->spool == NULL || !smbta_spool_claimed(s->spool)) {
+			sink_count_drop(s, lost, 0);
+		}
 	}
 	if (s->boundary > s->head) {
 		/* A partly sent frame of a replayed segment stays in the segment. */
@@ -688,8 +691,31 @@ static void sink_maybe_notice(struct smbta_sink *s)
 	sink_kick(s);
 }
 
+/* A replayed segment is done once every frame of it went to the kernel (under the
+ * authenticated transport: sealed, and the sealed bytes sent). */
+static void sink_replay_check_done(struct smbta_sink *s)
+{
+	size_t pending = 0;
+
+	if (s->spool == NULL || !smbta_spool_claimed(s->spool) || s->state != SINK_UP ||
+	    s->head < s->replay_end) {
+		return;
+	}
+	if (s->aead != NULL) {
+		smbta_aead_link_pending(s->aead, &pending);
+	}
+	if (pending > 0) {
+		return;
+	}
+	smbta_spool_done(s->spool);
+	s->replayed_segments++;
+	s->replay_end = 0;
+}
+
 /* Sends the link's hello and sealed frames, sealing queued frames a batch at a time; false
- * when the connection was lost. */
+ * when the connection was lost. While a replayed segment is claimed, nothing beyond it is
+ * sealed: if the connection breaks, the link's unsent frames are all the segment's, which
+ * stays in the spool, and none is counted as dropped. */
 static bool sink_send_sealed(struct smbta_sink *s)
 {
 	while (s->state == SINK_UP) {
@@ -698,8 +724,15 @@ static bool sink_send_sealed(struct smbta_sink *s)
 		ssize_t sent;
 		if (n == 0) {
 			uint64_t frames = 0;
-			size_t used = smbta_aead_link_seal(s->aead, s->buf + s->head,
-							   s->tail - s->head, &frames);
+			size_t limit, used;
+			sink_replay_check_done(s);
+			limit = s->spool != NULL && smbta_spool_claimed(s->spool) ? s->replay_end
+										  : s->tail;
+			if (limit <= s->head) {
+				return true;
+			}
+			used = smbta_aead_link_seal(s->aead, s->buf + s->head, limit - s->head,
+						    &frames);
 			if (used == 0) {
 				return true;
 			}
@@ -723,6 +756,16 @@ static bool sink_send_sealed(struct smbta_sink *s)
 		return false;
 	}
 	return true;
+}
+
+/* Authenticated transport: sealed bytes (or the hello) not yet sent. */
+static bool sink_link_busy(struct smbta_sink *s)
+{
+	size_t pending = 0;
+	if (s->aead != NULL) {
+		smbta_aead_link_pending(s->aead, &pending);
+	}
+	return pending > 0;
 }
 
 static void sink_flush(struct smbta_sink *s)
@@ -750,20 +793,17 @@ static void sink_flush(struct smbta_sink *s)
 		sink_down(s, "lost connection to", n < 0 ? errno : 0);
 		return;
 	}
-	if (s->spool != NULL && smbta_spool_claimed(s->spool) && s->state == SINK_UP &&
-	    s->head >= s->replay_end) {
-		/* Every frame of the segment went to smbtad. */
-		smbta_spool_done(s->spool);
-		s->replayed_segments++;
-		s->replay_end = 0;
-	}
+	sink_replay_check_done(s);
 	if (s->head == s->tail) {
 		s->head = s->tail = s->boundary = 0;
 	}
 	if (s->drop_records > 0) {
 		sink_maybe_notice(s);
 	}
-	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail && sink_replay_next(s)) {
+	/* The next segment once the queue (and the link's sealed bytes) are through, so that the
+	 * link never holds live frames and a segment's at the same time (sink_down). */
+	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail &&
+	    !smbta_spool_claimed(s->spool) && !sink_link_busy(s) && sink_replay_next(s)) {
 		sink_kick(s);
 	}
 	sink_update_fd_flags(s);
@@ -873,6 +913,11 @@ static void sink_linger(struct smbta_sink *s)
 		}
 	}
 	if (s->spool != NULL) {
+		/* Sealed frames smbtad did not get completely are lost with the connection (a
+		 * replayed segment's stay in the segment; after sink_down they are counted). */
+		if (s->aead != NULL && s->state != SINK_DOWN && !smbta_spool_claimed(s->spool)) {
+			sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
+		}
 		/* What smbtad did not take promptly waits on disk for the next process. */
 		if (s->head < s->tail) {
 			if (s->boundary > s->head) {
