@@ -10,7 +10,7 @@
 # Cases: ops anonymize_prefix anonymize_total encryption unix_socket socket_owner
 #        receiver_down receiver_stopped bad_key smbtad smbtad_both new_ops copychunk
 #        operations enable latency smbtad_new_ops allocate chown session anonymize_homes
-#        pseudonym pseudonym_refused smbtad_authenticated spool spool_full
+#        pseudonym pseudonym_refused smbtad_authenticated spool spool_full spool_authenticated
 # Exit 77 = skipped.
 set -euo pipefail
 case_name=${1:?case}
@@ -398,15 +398,27 @@ smbtad_authenticated)
   ! grep -q "closed: " "$T/smbtad.log" || fail "smbtad refused a connection: $(cat "$T/smbtad.log")"
   ;;
 
-spool|spool_full)
+spool|spool_full|spool_authenticated)
   # Nothing lost when smbtad is away: 50 short sessions end while nothing listens, their
   # records wait in the module's spool, and the first session that reaches the real smbtad
   # replays them. spool_full: the spool's bound is far too small; what it could not keep is
   # reported (drop notices, themselves spooled) and the loss report accounts for every record.
+  # spool_authenticated: as spool, over the authenticated transport (the replayed records are
+  # sealed for the connection that carries them; smbtad accepts nothing else).
   [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
   command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
   extra=""
-  [ "$case_name" = spool ] || extra="smb_traffic_analyzer:spool_size = 20000"
+  stad_transport=()
+  case $case_name in
+  spool_full) extra="smb_traffic_analyzer:spool_size = 20000" ;;
+  spool_authenticated)
+    printf '0123456789abcdef' >"$T/key"
+    chmod 600 "$T/key"
+    extra="smb_traffic_analyzer:key_file = $T/key
+  smb_traffic_analyzer:transport = authenticated"
+    stad_transport=(-k "$T/key" --transport authenticated)
+    ;;
+  esac
   start_smbd "$extra"
   for i in $(seq 1 50); do
     make_file "$T/client/s$i" $(( 20000 + i * 997 ))
@@ -419,7 +431,7 @@ spool|spool_full)
   for _ in 1 2 3 4 5; do
     QPORT=$(free_port)
     "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
-      --spool-dir "$T/spool" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
+      --spool-dir "$T/spool" "${stad_transport[@]}" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
     RECV_PID=$!
     wait_port "$RPORT" && break
     grep -q "Address already in use" "$T/smbtad.log" || break
@@ -452,7 +464,7 @@ spool|spool_full)
   notices=$(q "select count(*) from smbta_loss where dropped > 0")
   echo "numbered $numbered, stored $stored, dropped by the module $dropped, drop notices $notices"
   expect_eq "$(( stored + dropped + notices ))" "$numbered" "stored + dropped + notices"
-  if [ "$case_name" = spool ]; then
+  if [ "$case_name" != spool_full ]; then
     expect_eq "$dropped" 0 "records dropped"
     for i in $(seq 1 50); do
       expect_eq "$(q "select sum(length) from data where vfs_id = 2 and string1 = 's$i.bin'")" \
@@ -463,9 +475,17 @@ spool|spool_full)
     expect_ge "$dropped" 1 "records dropped beyond the spool's bound"
     log_has "spool .* is full" || fail "the full spool is not logged"
   fi
-  # Never a record stored twice: no file has more bytes than were written.
-  over=$(q "select count(*) from (select string1, sum(length) s from data where vfs_id = 2 group by string1) where s > 70000")
-  expect_eq "$over" 0 "files with more bytes stored than written"
+  # Never a record stored twice: no file has more bytes stored than were written to it, and
+  # no session's tree connect is stored twice.
+  for i in $(seq 1 50); do
+    got=$(q "select coalesce(sum(length), 0) from data where vfs_id = 2 and string1 = 's$i.bin'")
+    [ "$got" -le $(( 20000 + i * 997 )) ] || fail "s$i.bin: $got bytes stored, more than written"
+  done
+  if [ "$case_name" = spool_authenticated ]; then
+    grep -q "authenticated transport (AES-256-GCM)" "$T/smbtad.log" ||
+      fail "smbtad did not log an authenticated module connection: $(cat "$T/smbtad.log")"
+    ! grep -q "closed: " "$T/smbtad.log" || fail "smbtad refused a connection: $(cat "$T/smbtad.log")"
+  fi
   if [ -x "${SMBTAQUERY:-}" ]; then
     HOME="$T" "$SMBTAQUERY" -M sqlite3 -N "$T/stad.db" -q "system, loss;" -o csv >"$T/loss.csv" ||
       fail "smbtaquery loss: $(cat "$T/loss.csv")"
