@@ -54,7 +54,7 @@ ResultTable run_function(ExecContext& ctx, const Loss&, const Resolved& r,
                          const std::string& phrase) {
   ResultTable out;
   out.function = "loss";
-  out.title = "Records received and lost per Samba server" + phrase;
+  out.title = fmt::format("Records received and lost per Samba server {}", phrase);
   out.columns = {{"server", "Server", ColumnType::kText},
                  {"sequenced", "Sequence numbers", ColumnType::kText},
                  {"senders", "Module processes", ColumnType::kCount},

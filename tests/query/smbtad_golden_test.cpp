@@ -179,6 +179,21 @@ std::vector<ResultTable> normalized(std::vector<ResultTable> tables, const RunSe
       {"dbhost", &run.dbhost},           {"dbuser", &run.dbuser},
       {"dbdriver", &run.dbdriver},       {"module_port", &run.module_port}};
   for (auto& t : tables) {
+    if (t.function == "loss") {
+      // "Last seen" is when smbtad heard of the module (its clock, not the records'): within
+      // this run, and masked (NULL) for the golden file.
+      const std::int64_t now = local_now_ms();
+      for (auto& row : t.rows) {
+        for (std::size_t i = 0; i < t.columns.size() && i < row.size(); ++i) {
+          if (t.columns[i].id != "last_seen") continue;
+          const auto* at = std::get_if<std::int64_t>(&row[i]);
+          EXPECT_TRUE(at != nullptr && *at <= now && *at > now - 3'600'000)
+              << "last seen is not within this run";
+          row[i] = Cell();
+        }
+      }
+      continue;
+    }
     if (t.function != "smbtad-report") continue;
     std::size_t replaced = 0;
     for (auto& row : t.rows) {
