@@ -416,7 +416,7 @@ spool|spool_full|spool_authenticated)
     chmod 600 "$T/key"
     extra="smb_traffic_analyzer:key_file = $T/key
   smb_traffic_analyzer:transport = authenticated"
-    stad_transport=(-k "$T/key" --transport authenticated)
+    stad_transport=(-k "$T/key" --transport authenticated -d 1)
     ;;
   esac
   start_smbd "$extra"
