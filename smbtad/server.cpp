@@ -155,12 +155,14 @@ void Server::check_database(const Options& o) {
   // with the reason on the terminal and a non-zero exit, instead of a daemon that spools forever.
   // The connection is not kept: the writer thread makes its own after the fork.
   try {
-    smbta::store::prepare_database(o.db, {o.rollups, o.file_rollup});
+    auto store = smbta::store::prepare_database(o.db, {o.rollups, o.file_rollup});
+    loss_.load(store->load_loss());
   } catch (const smbta::store::StoreError& e) {
     if (!e.connection_lost()) throw;
     smbta::log::warning(
         "database {} is not reachable yet: {}; smbtad starts and spools records "
-        "to {} until it answers",
+        "to {} until it answers (without the loss ledger: records stored before are not "
+        "recognised if a module sends them again)",
         o.db.name, e.what(), o.spool_dir);
   }
 }
@@ -233,10 +235,22 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
       smbta::log::warning(
           "module {} (share {}) reports {} records ({} bytes) it could not deliver{}", from.peer(),
           printable(r.share), r.result, r.length, LogThrottle::held_back_note(held));
+    if (writer_) loss_.note_drops(from.peer(), r, smbta::local_now_ms());
     // self-check shows each module's drops (smbta_module_drops).
     if (writer_)
       writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6,
                               r.result, r.length});
+    return;
+  }
+  // A number that arrived before (a module's spool sent twice, a resend after a reconnect):
+  // stored once, so not stored, monitored or counted again.
+  if (writer_ && !loss_.admit(from.peer(), r, smbta::local_now_ms())) {
+    ++stats_.duplicates;
+    std::uint64_t held = 0;
+    if (duplicate_log_.allow(from.peer(), held))
+      smbta::log::notice("module {}: record {} of {} arrived before; not stored again{}",
+                         from.peer(), r.sequence, printable(r.sender),
+                         LogThrottle::held_back_note(held));
     return;
   }
   ++stats_.records;
@@ -300,7 +314,9 @@ void Server::flush_cache(bool final) {
   if (!writer_) return;
   std::vector<smbta::store::Row> rows;
   cache_.flush(rows, Clock::now(), final);
-  writer_->submit(std::move(rows));
+  // Every record admitted so far is in these rows (or in rows handed over before): the
+  // ledger's states go with them.
+  writer_->submit(std::move(rows), loss_.take_changed());
   if (!final && !reading_paused_ && writer_->backlog() > kBacklogHigh) pause_reading();
 }
 
@@ -401,9 +417,11 @@ void Server::reap_closed() {
 std::string Server::connection_summary() const {
   return fmt::format(
       "{} module connections accepted, {} refused (limit), {} closed on errors; {} client "
-      "connections refused (limit), {} closed idle; {} records reported undelivered by modules",
+      "connections refused (limit), {} closed idle; {} records reported undelivered by modules, "
+      "{} duplicates not stored",
       stats_.connections_accepted, stats_.connections_refused, stats_.connections_closed_on_error,
-      stats_.client_connections_refused, stats_.clients_closed_idle, stats_.dropped_by_modules);
+      stats_.client_connections_refused, stats_.clients_closed_idle, stats_.dropped_by_modules,
+      stats_.duplicates);
 }
 
 void Server::on_signal(int signo) {

@@ -15,6 +15,7 @@
 #include "event_loop.h"
 #include "log_throttle.h"
 #include "loop_handlers.h"
+#include "loss_tracker.h"
 #include "metrics_listener.h"
 #include "module_session.h"
 #include "monitor_hub.h"
@@ -35,6 +36,7 @@ struct IngestStats {
   std::uint64_t dropped_by_modules = 0;  // from the modules' drop notices
   std::uint64_t client_connections_refused = 0;
   std::uint64_t clients_closed_idle = 0;  // --client-idle-timeout
+  std::uint64_t duplicates = 0;           // records whose sequence number arrived before
 };
 
 // Why: one object wires the parts of the daemon in the order they must start and stop; main()
@@ -69,7 +71,8 @@ class Server : public RecordSink, public ClientHost {
   class Listener;
 
   enum class Kind { kModule, kClient };
-  static void check_database(const Options& o);
+  // Also loads the loss ledger (duplicates are recognised across a restart).
+  void check_database(const Options& o);
   void add_listeners(const ListenerSet& set, const std::string& socket_path, int port, Kind kind,
                      const std::string& who);
   void accept_from(int listen_fd, bool is_unix, Kind kind);
@@ -106,6 +109,8 @@ class Server : public RecordSink, public ClientHost {
   unsigned ticks_ = 0;
   std::vector<char> read_buffer_;
   AggregationCache cache_;
+  LossTracker loss_;
+  LogThrottle duplicate_log_{std::chrono::seconds(10)};
   std::unique_ptr<StoreWriter> writer_;
   IngestStats stats_;
   // Drop notices are a module's own account of loss: worth a line, but a peer sending thousands

@@ -67,14 +67,34 @@ void StoreWriter::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void StoreWriter::submit(std::vector<Row>&& rows) {
-  if (rows.empty()) return;
+void StoreWriter::submit(std::vector<Row>&& rows, std::vector<smbta::store::SenderLoss>&& loss) {
+  if (rows.empty() && loss.empty()) return;
   {
     std::lock_guard lock(mutex_);
     queued_rows_ += rows.size();
-    queue_.push_back(std::move(rows));
+    if (!rows.empty()) queue_.push_back(std::move(rows));
+    for (auto& s : loss) loss_queue_.push_back(std::move(s));
   }
   cv_.notify_one();
+}
+
+void StoreWriter::save_loss() {
+  if (loss_ready_.empty() || !ensure_connected()) return;
+  std::vector<smbta::store::SenderLoss> senders;
+  senders.reserve(loss_ready_.size());
+  for (const auto& [key, s] : loss_ready_) senders.push_back(s);
+  try {
+    store_->save_loss(senders);
+    loss_ready_.clear();
+  } catch (const StoreError& e) {
+    // Kept for the next pass: the counters are whole states, the next save brings them up to
+    // date whenever it succeeds.
+    std::uint64_t held = 0;
+    if (throttle_.allow("loss", held))
+      smbta::log::error("saving the loss ledger (smbta_loss) failed: {}; retrying{}", e.what(),
+                        LogThrottle::held_back_note(held));
+    if (e.connection_lost()) back_off();
+  }
 }
 
 void StoreWriter::submit_module(smbta::store::ModuleInfo info) {
@@ -392,15 +412,24 @@ void StoreWriter::purge_some() {
 void StoreWriter::run() {
   std::vector<std::vector<Row>> batches;
   std::vector<smbta::store::ModuleInfo> modules;
+  // Ledger states of the rows taken with them, latest per sender.
+  std::unordered_map<std::string, smbta::store::SenderLoss> loss;
   std::vector<Row> pending;  // rows that could neither be stored nor spooled yet
   for (;;) {
     bool stopping;
     {
       std::unique_lock lock(mutex_);
       const auto wake = std::min(next_maintenance_, Clock::now() + std::chrono::seconds(1));
-      cv_.wait_until(lock, wake, [&] { return stopping_ || !queue_.empty() || !modules_.empty(); });
+      cv_.wait_until(lock, wake, [&] {
+        return stopping_ || !queue_.empty() || !modules_.empty() || !loss_queue_.empty();
+      });
       batches.swap(queue_);
       modules.swap(modules_);
+      for (auto& l : loss_queue_) {
+        std::string key = l.key();
+        loss.insert_or_assign(std::move(key), std::move(l));
+      }
+      loss_queue_.clear();
       stopping = stopping_;
     }
     // Coalesce into transactions of up to max_rows_per_transaction rows: fewer commits.
@@ -414,6 +443,13 @@ void StoreWriter::run() {
     batches.clear();
     if (!spool_.empty()) replay_spool();
     store_or_spool(pending);
+    // A sender's state counts the rows handed over with it and before: saved only once all of
+    // them are kept, so that the ledger never says "stored" of a row that is not.
+    if (pending.empty()) {
+      for (auto& [key, l] : loss) loss_ready_.insert_or_assign(key, std::move(l));
+      loss.clear();
+    }
+    save_loss();
     if (!modules.empty() && ensure_connected()) {
       try {
         for (const auto& m : modules) store_->note_module(m);
@@ -433,7 +469,12 @@ void StoreWriter::run() {
     }
     if (stopping) {
       std::lock_guard lock(mutex_);
-      if (!queue_.empty()) continue;
+      if (!queue_.empty() || !loss_queue_.empty()) continue;
+      if (!loss_ready_.empty())
+        smbta::log::warning(
+            "shutting down without saving the loss ledger of {} senders (database unreachable); "
+            "their counters resume from the last saved state",
+            loss_ready_.size());
       if (!pending.empty())
         smbta::log::error(
             "shutting down with {} rows neither stored nor spooled (database "

@@ -12,12 +12,14 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "log_throttle.h"
 #include "smbta/unique_fd.h"
 #include "spool.h"
 #include "store/event_store.h"
+#include "store/loss_ledger.h"
 
 namespace smbtad {
 
@@ -66,7 +68,10 @@ class StoreWriter {
   // the network thread pauses reading modules while the database is behind and resumes then.
   int wake_fd() const { return wake_fd_.get(); }
   void request_wake(std::size_t low);
-  void submit(std::vector<smbta::store::Row>&& rows);
+  // `loss`: the loss ledger's senders changed up to these rows (LossTracker::take_changed);
+  // saved once these rows and every row before them are kept (stored or spooled).
+  void submit(std::vector<smbta::store::Row>&& rows,
+              std::vector<smbta::store::SenderLoss>&& loss = {});
   void submit_module(smbta::store::ModuleInfo info);
   // Stores (or spools) everything submitted so far, then ends the thread.
   void stop();
@@ -108,6 +113,10 @@ class StoreWriter {
   void maybe_wake();
   void release(std::size_t rows);
   std::vector<smbta::store::ModuleInfo> modules_;
+  std::vector<smbta::store::SenderLoss> loss_queue_;  // submitted with rows, not yet taken
+  // Ledger states whose rows are kept, by sender key, waiting for the database.
+  std::unordered_map<std::string, smbta::store::SenderLoss> loss_ready_;
+  void save_loss();
   bool stopping_ = false;
 
   std::chrono::steady_clock::time_point next_connect_{};

@@ -31,6 +31,7 @@
 #include <sys/un.h>
 
 #include "smbta_sink.h"
+#include "smbta_spool.h"
 #include "libcrypto_dl.h"
 #include "smbta_aead.h"
 #include "smbta/socket_trust.h"
@@ -79,6 +80,18 @@ struct smbta_sink {
 	char *buf;
 	size_t cap, max, head, tail, boundary;
 
+	/* Common block 9: this process's name for itself towards smbtad and the number of the
+	 * next record. A dropped record keeps its number, so smbtad sees a gap that the drop
+	 * notice explains; any other gap is loss nobody reported (docs/protocol.md). */
+	char sender[SMBTA_SINK_SENDER_MAX];
+	uint64_t next_seq;
+
+	/* Records kept on disk while smbtad is away (NULL: no spool). A replayed segment is put
+	 * into the empty queue, its frames occupying [0, replay_end). */
+	struct smbta_spool *spool;
+	size_t replay_end;
+	uint64_t spooled_records, replayed_segments;
+
 	uint64_t drop_records, drop_bytes; /* not yet reported */
 	uint64_t total_drop_records;
 	uint64_t sent_frames;
@@ -90,6 +103,8 @@ static struct smbta_sink *sinks;
 static pid_t sinks_pid;
 
 static void sink_flush(struct smbta_sink *s);
+static void sink_spill(struct smbta_sink *s);
+static void sink_count_drop(struct smbta_sink *s, uint64_t records, uint64_t bytes);
 static void sink_connect(struct smbta_sink *s);
 
 static size_t frame_size_at(const char *p)
@@ -176,16 +191,25 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 			 err != 0 ? strerror(err) : "closed by peer");
 	}
 	if (s->aead != NULL) {
-		/* Sealed for this connection only: what it did not carry completely is lost. */
+		/* Sealed for this connection only: what it did not carry completely is lost, unless
+		 * it belongs to the replayed segment, which stays in the spool for the next replay
+		 * (nothing beyond the segment is sealed while it is claimed: sink_send_sealed). */
 		uint64_t lost = smbta_aead_link_unsent_frames(s->aead);
-		s->drop_records += lost;
-		s->total_drop_records += lost;
+		if (s->spool == NULL || !smbta_spool_claimed(s->spool)) {
+			sink_count_drop(s, lost, 0);
+		}
 	}
 	if (s->boundary > s->head) {
-		s->drop_records += 1;
-		s->drop_bytes += s->boundary - s->head;
-		s->total_drop_records += 1;
+		/* A partly sent frame of a replayed segment stays in the segment. */
+		bool replayed = s->spool != NULL && smbta_spool_claimed(s->spool) &&
+				s->boundary <= s->replay_end;
+		if (!replayed) {
+			sink_count_drop(s, 1, s->boundary - s->head);
+		}
 		s->head = s->boundary;
+	}
+	if (s->spool != NULL) {
+		sink_spill(s);
 	}
 	sink_close_fd(s);
 	sink_schedule_retry(s);
@@ -419,6 +443,7 @@ static bool sink_reserve(struct smbta_sink *s, size_t n)
 	if (s->head > 0) {
 		memmove(s->buf, s->buf + s->head, used);
 		s->boundary -= s->head;
+		s->replay_end = s->replay_end > s->head ? s->replay_end - s->head : 0;
 		s->tail = used;
 		s->head = 0;
 		if (s->tail + n <= s->cap) {
@@ -439,27 +464,206 @@ static bool sink_reserve(struct smbta_sink *s, size_t n)
 	return true;
 }
 
-/* Encodes into the queue; returns the frame size, or 0 when it was dropped. */
+/* Encodes into the queue with the next sequence number; returns the frame size, or 0 when it
+ * did not fit (the number is then still free: the caller decides what becomes of it). */
 static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, bool notice,
 		       uint64_t records, uint64_t bytes)
 {
+	struct smbta_c_record numbered = *r;
 	size_t n;
+
+	numbered.sequence = s->next_seq;
+	numbered.sender = s->sender;
 	for (;;) {
 		char *dst = s->buf + s->tail;
 		size_t room = s->cap - s->tail;
-		n = notice ? smbta_c_encode_drop_notice(r, records, bytes, s->cipher, dst, room)
-			   : smbta_c_encode_frame(r, s->cipher, dst, room);
+		n = notice ? smbta_c_encode_drop_notice(&numbered, records, bytes, s->cipher, dst,
+							room)
+			   : smbta_c_encode_frame(&numbered, s->cipher, dst, room);
 		if (n == 0) {
 			return 0;
 		}
 		if (n <= room) {
 			s->tail += n;
+			s->next_seq++;
 			return n;
 		}
 		if (!sink_reserve(s, n)) {
 			return 0;
 		}
 	}
+}
+
+/* Frames in [p, p + n) from the start; a partial or malformed frame (a segment cut short)
+ * ends them. Returns the length of the whole frames. */
+static size_t whole_frames(const char *p, size_t n, uint64_t *count)
+{
+	size_t off = 0;
+	*count = 0;
+	while (n - off >= 26) {
+		size_t len;
+		int i;
+		if (memcmp(p + off, "V2.", 3) != 0) {
+			break;
+		}
+		for (i = 9; i < 26; i++) {
+			if (p[off + i] < '0' || p[off + i] > '9') {
+				return off;
+			}
+		}
+		len = frame_size_at(p + off);
+		if (len > n - off) {
+			break;
+		}
+		off += len;
+		(*count)++;
+	}
+	return off;
+}
+
+static void sink_count_drop(struct smbta_sink *s, uint64_t records, uint64_t bytes)
+{
+	s->drop_records += records;
+	s->drop_bytes += bytes;
+	s->total_drop_records += records;
+}
+
+/* While smbtad is away: the record goes to the spool, marked as replayed, with its number. */
+static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record *r)
+{
+	struct smbta_c_record numbered = *r;
+	char stack[8192];
+	char *buf = stack;
+	size_t n;
+
+	numbered.sequence = s->next_seq++;
+	numbered.sender = s->sender;
+	numbered.replayed = 1;
+	n = smbta_c_encode_frame(&numbered, s->cipher, stack, sizeof(stack));
+	if (n > sizeof(stack)) {
+		buf = talloc_size(s, n);
+		n = buf != NULL ? smbta_c_encode_frame(&numbered, s->cipher, buf, n) : 0;
+	}
+	if (n > 0 && smbta_spool_append(s->spool, buf, n, false)) {
+		s->spooled_records++;
+	} else {
+		sink_count_drop(s, 1, n);
+	}
+	if (buf != stack) {
+		TALLOC_FREE(buf);
+	}
+}
+
+/* The process ends with drops not reported (smbtad was never reachable): the notice goes to
+ * the spool, beyond its bound, so that the next replayer delivers the account too. */
+static void sink_spool_notice(struct smbta_sink *s)
+{
+	struct smbta_c_record r = {.latency_us = -1};
+	char buf[8192];
+	size_t n;
+
+	if (s->drop_records == 0 || s->last_origin == NULL) {
+		return;
+	}
+	s->identity(s->last_origin, &r);
+	r.latency_us = -1;
+	r.sequence = s->next_seq;
+	r.sender = s->sender;
+	r.replayed = 1;
+	n = smbta_c_encode_drop_notice(&r, s->drop_records, s->drop_bytes, s->cipher, buf,
+				       sizeof(buf));
+	if (n == 0 || n > sizeof(buf) || !smbta_spool_append(s->spool, buf, n, true)) {
+		return;
+	}
+	s->next_seq++;
+	DBG_WARNING(MODULE ": %s: dropped %" PRIu64 " records (%" PRIu64 " bytes) while "
+			   "smbtad was unreachable (spool full); the drop notice waits in the "
+			   "spool\n",
+		    s->label, s->drop_records, s->drop_bytes);
+	s->drop_records = 0;
+	s->drop_bytes = 0;
+}
+
+/* The connection is gone: what is queued goes to the spool (a replayed segment's frames stay
+ * in their segment, which is released for the next replayer). */
+static void sink_spill(struct smbta_sink *s)
+{
+	size_t from = s->head;
+	uint64_t count;
+	size_t len;
+
+	if (smbta_spool_claimed(s->spool)) {
+		smbta_spool_unclaim(s->spool);
+		from = MAX(s->head, s->replay_end);
+	}
+	s->replay_end = 0;
+	if (from < s->tail) {
+		len = whole_frames(s->buf + from, s->tail - from, &count);
+		if (smbta_spool_append(s->spool, s->buf + from, len, false)) {
+			s->spooled_records += count;
+		} else {
+			sink_count_drop(s, count, len);
+		}
+	}
+	s->head = s->tail = s->boundary = 0;
+}
+
+/* The queue is empty and smbtad takes records: the oldest free segment of the spool (this
+ * process's own included) goes into the queue. One segment per call, so that a long spool
+ * costs smbd's loop a bounded time per iteration. */
+static bool sink_replay_next(struct smbta_sink *s)
+{
+	int tries;
+
+	smbta_spool_seal(s->spool);
+	for (tries = 0; tries < 16; tries++) {
+		char *data = NULL;
+		size_t len = 0, valid;
+		uint64_t count;
+
+		if (!smbta_spool_claim(s->spool, &data, &len)) {
+			return false;
+		}
+		valid = whole_frames(data, len, &count);
+		if (valid == 0) {
+			TALLOC_FREE(data);
+			smbta_spool_done(s->spool);
+			continue;
+		}
+		if (!sink_reserve(s, valid)) {
+			TALLOC_FREE(data);
+			smbta_spool_unclaim(s->spool);
+			return false;
+		}
+		memcpy(s->buf + s->tail, data, valid);
+		s->tail += valid;
+		s->replay_end = s->tail;
+		TALLOC_FREE(data);
+		DBG_INFO(MODULE ": %s: replaying %" PRIu64 " spooled records\n", s->label, count);
+		return true;
+	}
+	return false;
+}
+
+/* "host:pid:random": unique per smbd process (a pid is reused, the random part is not), and
+ * printable so that smbtad can show it. */
+static void sink_make_sender(struct smbta_sink *s)
+{
+	char host[65] = "";
+	uint32_t rnd = 0;
+	size_t i;
+
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+		strlcpy(host, "samba", sizeof(host));
+	}
+	for (i = 0; host[i] != '\0'; i++) {
+		if ((unsigned char)host[i] < 0x21 || (unsigned char)host[i] > 0x7e) {
+			host[i] = '_';
+		}
+	}
+	generate_random_buffer((uint8_t *)&rnd, sizeof(rnd));
+	snprintf(s->sender, sizeof(s->sender), "%s:%d:%08" PRIx32, host, (int)getpid(), rnd);
+	s->next_seq = 1;
 }
 
 /* Reports drops once the queue has room again (and we know whose identity to use). */
@@ -487,8 +691,31 @@ static void sink_maybe_notice(struct smbta_sink *s)
 	sink_kick(s);
 }
 
+/* A replayed segment is done once every frame of it went to the kernel (under the
+ * authenticated transport: sealed, and the sealed bytes sent). */
+static void sink_replay_check_done(struct smbta_sink *s)
+{
+	size_t pending = 0;
+
+	if (s->spool == NULL || !smbta_spool_claimed(s->spool) || s->state != SINK_UP ||
+	    s->head < s->replay_end) {
+		return;
+	}
+	if (s->aead != NULL) {
+		smbta_aead_link_pending(s->aead, &pending);
+	}
+	if (pending > 0) {
+		return;
+	}
+	smbta_spool_done(s->spool);
+	s->replayed_segments++;
+	s->replay_end = 0;
+}
+
 /* Sends the link's hello and sealed frames, sealing queued frames a batch at a time; false
- * when the connection was lost. */
+ * when the connection was lost. While a replayed segment is claimed, nothing beyond it is
+ * sealed: if the connection breaks, the link's unsent frames are all the segment's, which
+ * stays in the spool, and none is counted as dropped. */
 static bool sink_send_sealed(struct smbta_sink *s)
 {
 	while (s->state == SINK_UP) {
@@ -497,8 +724,15 @@ static bool sink_send_sealed(struct smbta_sink *s)
 		ssize_t sent;
 		if (n == 0) {
 			uint64_t frames = 0;
-			size_t used = smbta_aead_link_seal(s->aead, s->buf + s->head,
-							   s->tail - s->head, &frames);
+			size_t limit, used;
+			sink_replay_check_done(s);
+			limit = s->spool != NULL && smbta_spool_claimed(s->spool) ? s->replay_end
+										  : s->tail;
+			if (limit <= s->head) {
+				return true;
+			}
+			used = smbta_aead_link_seal(s->aead, s->buf + s->head, limit - s->head,
+						    &frames);
 			if (used == 0) {
 				return true;
 			}
@@ -522,6 +756,16 @@ static bool sink_send_sealed(struct smbta_sink *s)
 		return false;
 	}
 	return true;
+}
+
+/* Authenticated transport: sealed bytes (or the hello) not yet sent. */
+static bool sink_link_busy(struct smbta_sink *s)
+{
+	size_t pending = 0;
+	if (s->aead != NULL) {
+		smbta_aead_link_pending(s->aead, &pending);
+	}
+	return pending > 0;
 }
 
 static void sink_flush(struct smbta_sink *s)
@@ -549,11 +793,18 @@ static void sink_flush(struct smbta_sink *s)
 		sink_down(s, "lost connection to", n < 0 ? errno : 0);
 		return;
 	}
+	sink_replay_check_done(s);
 	if (s->head == s->tail) {
 		s->head = s->tail = s->boundary = 0;
 	}
 	if (s->drop_records > 0) {
 		sink_maybe_notice(s);
+	}
+	/* The next segment once the queue (and the link's sealed bytes) are through, so that the
+	 * link never holds live frames and a segment's at the same time (sink_down). */
+	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail &&
+	    !smbta_spool_claimed(s->spool) && !sink_link_busy(s) && sink_replay_next(s)) {
+		sink_kick(s);
 	}
 	sink_update_fd_flags(s);
 }
@@ -573,16 +824,23 @@ void smbta_sink_put(struct smbta_sink *s, const struct smbta_c_record *r, void *
 	if (s->drop_records > 0) {
 		sink_maybe_notice(s);
 	}
+	if (s->spool != NULL && s->state == SINK_DOWN) {
+		sink_spool_record(s, r);
+		return;
+	}
 	n = sink_put(s, r, false, 0, 0);
+	if (n == 0 && s->spool != NULL) {
+		sink_spool_record(s, r); /* smbtad is too slow: the disk takes the rest */
+		return;
+	}
 	if (n == 0) {
+		s->next_seq++; /* the dropped record keeps its number: the notice explains the gap */
 		if (s->drop_records == 0) {
 			DBG_WARNING(MODULE ": %s: queue full (%zu bytes), dropping records until "
 					   "smbtad takes them again\n",
 				    s->label, s->max);
 		}
-		s->drop_records++;
-		s->drop_bytes += smbta_c_encode_frame(r, s->cipher, NULL, 0);
-		s->total_drop_records++;
+		sink_count_drop(s, 1, smbta_c_encode_frame(r, s->cipher, NULL, 0));
 		return;
 	}
 	sink_kick(s);
@@ -654,6 +912,32 @@ static void sink_linger(struct smbta_sink *s)
 			clock_gettime_mono(&last_progress);
 		}
 	}
+	if (s->spool != NULL) {
+		/* Sealed frames smbtad did not get completely are lost with the connection (a
+		 * replayed segment's stay in the segment; after sink_down they are counted). */
+		if (s->aead != NULL && s->state != SINK_DOWN && !smbta_spool_claimed(s->spool)) {
+			sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
+		}
+		/* What smbtad did not take promptly waits on disk for the next process. */
+		if (s->head < s->tail) {
+			if (s->boundary > s->head) {
+				s->head = s->boundary; /* partly sent: smbtad has the rest or not */
+				if (!smbta_spool_claimed(s->spool) || s->head > s->replay_end) {
+					sink_count_drop(s, 1, 0);
+				}
+			}
+			sink_spill(s);
+		}
+		sink_spool_notice(s);
+		smbta_spool_seal(s->spool);
+		smbta_spool_unclaim(s->spool);
+		if (s->spooled_records > 0) {
+			DBG_NOTICE(MODULE ": %s: %" PRIu64
+					  " records kept in the spool while smbtad "
+					  "was unreachable\n",
+				   s->label, s->spooled_records);
+		}
+	}
 	if (s->head < s->tail || s->drop_records > 0) {
 		uint64_t left = 0;
 		size_t p = s->boundary > s->head ? s->boundary : s->head;
@@ -702,6 +986,9 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		for (s = sinks; s != NULL; s = s->next) {
 			if (s->fd != -1) {
 				close(s->fd);
+			}
+			if (s->spool != NULL) {
+				smbta_spool_close_inherited(s->spool);
 			}
 		}
 		sinks = NULL;
@@ -755,6 +1042,7 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 	s->pid = getpid();
 	s->owner = pthread_self();
 	s->backoff_ms = BACKOFF_MIN_MS;
+	sink_make_sender(s);
 	s->im = tevent_create_immediate(s);
 	/* The first share to use a target sets its queue bound. */
 	s->max = cfg->queue_size >= SMBTA_SINK_MIN_QUEUE_SIZE ? (size_t)cfg->queue_size
@@ -821,6 +1109,10 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 			TALLOC_FREE(s);
 			return NULL;
 		}
+	}
+	if (cfg->spool_size > 0) {
+		s->spool = smbta_spool_open(s, cfg->spool_dir, (uint64_t)cfg->spool_size, s->id,
+					    s->max / 2);
 	}
 	DLIST_ADD(sinks, s);
 	sink_connect(s);

@@ -21,6 +21,9 @@
 #define SMBTA_SINK_DEFAULT_QUEUE_SIZE (4 * 1024 * 1024)
 #define SMBTA_SINK_MIN_QUEUE_SIZE (64 * 1024)
 #define SMBTA_SINK_DEFAULT_FLUSH_MS 10
+#define SMBTA_SINK_DEFAULT_SPOOL_DIR "/var/lib/samba/smbta-spool"
+#define SMBTA_SINK_DEFAULT_SPOOL_SIZE (32LL * 1024 * 1024)
+#define SMBTA_SINK_SENDER_MAX 96 /* "host:pid:random" of common block 9, with its NUL */
 
 struct smbta_sink;
 
@@ -38,6 +41,8 @@ struct smbta_sink_config {
 	int queue_size;           /* bytes; below SMBTA_SINK_MIN_QUEUE_SIZE: the default */
 	int send_buffer;          /* SO_SNDBUF; 0 = the kernel's default */
 	int flush_ms;             /* 0 .. 1000; 0 sends after every request */
+	const char *spool_dir;    /* the module's spool (smbta_spool.h); NULL: none */
+	long long spool_size;     /* bytes; 0: no spool */
 };
 
 /* Fills the common blocks (user, SID, share, domain, client IP, timestamp) of a drop notice
@@ -50,8 +55,10 @@ typedef void (*smbta_sink_identity_fn)(void *origin, struct smbta_c_record *r);
 struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_sink_config *cfg,
 				  smbta_sink_identity_fn identity);
 
-/* Encodes r into the queue and schedules sending it; never blocks. When the queue is full the
- * record is dropped and counted, and reported later with a drop notice in origin's name. */
+/* Encodes r into the queue and schedules sending it; never blocks. While smbtad cannot be
+ * reached, or the queue is full, the record goes to the spool (if configured); when that is
+ * full too it is dropped and counted, and reported later with a drop notice in origin's name.
+ * A process that reaches smbtad replays the spool's segments once its queue is empty. */
 void smbta_sink_put(struct smbta_sink *s, const struct smbta_c_record *r, void *origin);
 
 /* One user (origin) is done with the sink. The last one tries briefly to send what is queued

@@ -474,6 +474,11 @@ static int smb_traffic_analyzer_connect(vfs_handle_struct *handle, const char *s
 	cfg.queue_size = lp_parm_int(snum, MODULE, "queue_size", SMBTA_SINK_DEFAULT_QUEUE_SIZE);
 	cfg.send_buffer = lp_parm_int(snum, MODULE, "send_buffer", 0);
 	cfg.flush_ms = lp_parm_int(snum, MODULE, "flush_interval", SMBTA_SINK_DEFAULT_FLUSH_MS);
+	/* smbta_sink.h: records kept on disk while smbtad is away */
+	cfg.spool_dir =
+		lp_parm_const_string(snum, MODULE, "spool_dir", SMBTA_SINK_DEFAULT_SPOOL_DIR);
+	cfg.spool_size = (long long)lp_parm_ulonglong(snum, MODULE, "spool_size",
+						      SMBTA_SINK_DEFAULT_SPOOL_SIZE);
 	if (!smbta_anon_setup(c, snum, service, &c->anon)) {
 		TALLOC_FREE(c);
 		return ret;

@@ -8,6 +8,7 @@
 #include "query/engine.h"
 #include "query/exec_context.h"
 #include "query/functions.h"
+#include "query/loss_report.h"
 #include "query/parser.h"
 #include "query/resolve.h"
 #include "query/status_reports.h"

@@ -135,9 +135,9 @@ std::string one_of(std::span<const std::string_view> words) {
 
 constexpr std::array<std::string_view, 6> kObjects = {"global", "share",  "user",
                                                       "file",   "domain", "system"};
-constexpr std::array<std::string_view, 10> kFunctions = {
-    "total",     "list",   "top",        "last_activity", "usage",
-    "24h_usage", "search", "throughput", "smbtad-report", "self-check"};
+constexpr std::array<std::string_view, 11> kFunctions = {
+    "total",  "list",       "top",           "last_activity", "usage", "24h_usage",
+    "search", "throughput", "smbtad-report", "self-check",    "loss"};
 constexpr std::array<std::string_view, 3> kModes = {"r", "w", "rw"};
 constexpr std::array<std::string_view, 4> kDims = {"users", "shares", "files", "domains"};
 constexpr std::array<std::string_view, 8> kUnits = {"seconds", "minutes", "hours", "days",
@@ -413,6 +413,8 @@ class Parser {
                   "offline");
       if (next_is("offline")) ++i_;
       step.fn = SelfCheck{};
+    } else if (w == "loss") {
+      step.fn = Loss{};
     } else if (lower(t.text).starts_with("select")) {
       throw err(t, "raw SQL is not accepted; use the query language (smbtaquery -p)");
     } else {
@@ -486,7 +488,7 @@ OBJECT:
   user USER [sid SID] [TIME]    one user; 'sid' picks one of several users of that name
   file FILE [TIME]              one file (as the VFS module sent its path)
   domain DOMAIN [TIME]          one domain
-  system                        the smbtad installation (for smbtad-report and self-check)
+  system                        the smbtad installation (for smbtad-report, self-check, loss)
 
 TIME:
   from T to T | since T         T: now, today, yesterday, YYYY-MM-DD, HH:MM[:SS],
@@ -510,6 +512,10 @@ FUNCTION:
   smbtad-report full|short                  smbtad's configuration from the database
   self-check [offline]                      versions of smbtad, smbtaquery and the database,
                                             and the modules seen
+  loss                                      per Samba server: records received, stored,
+                                            replayed from a module's spool, duplicates,
+                                            dropped by the module and missing (with TIME:
+                                            the module processes heard of then)
 
 Names with blanks, ',' or ';' are quoted: share 'my share' or share "it's". Keywords are
 case-insensitive. Examples:

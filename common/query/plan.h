@@ -87,8 +87,13 @@ struct SelfCheck {
   bool operator==(const SelfCheck&) const = default;
 };
 
-using Function =
-    std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report, SelfCheck>;
+// End-to-end loss accounting per Samba server (query/loss_report.h).
+struct Loss {
+  bool operator==(const Loss&) const = default;
+};
+
+using Function = std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report,
+                              SelfCheck, Loss>;
 
 // Why: one function call with the filter in force at its position, so execution needs no
 // interpreter state and each step can run independently (and be tested on its own).

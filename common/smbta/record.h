@@ -83,6 +83,8 @@ inline constexpr std::uint64_t kMaxResult = 0xffffffffULL;          // %u of the
 inline constexpr std::uint64_t kMaxLatencyUs = 1ULL << 40;          // about 12.7 days
 inline constexpr std::uint64_t kMaxDropCount = 1ULL << 48;          // records or bytes dropped
 inline constexpr std::uint64_t kMaxFileSize = 1ULL << 62;           // truncate/allocate: off_t
+inline constexpr std::uint64_t kMaxSequence = 1ULL << 62;           // a module's record number
+inline constexpr std::size_t kMaxSenderLength = 128;                // host:pid:random
 
 // Why: one value type for a record lets the decoder, the aggregation cache, the monitors and the
 // store agree on field meaning, and lets the decoder reuse string capacity across records.
@@ -99,6 +101,11 @@ struct Record {
   std::string client_ip;                    // common block 7; empty when absent
   std::optional<std::uint64_t> latency_us;  // common block 8 (smbta addition)
   std::uint32_t common_blocks = 7;          // count as received (decoder) or to send (encoder)
+  // Common block 9 (smbta addition, docs/protocol.md "Sequence numbers"): the sending module
+  // process and its record number, so that smbtad can tell gaps and duplicates apart. 0: none.
+  std::uint64_t sequence = 0;
+  std::string sender;     // the module process: "host:pid:random"; empty with sequence 0
+  bool replayed = false;  // sent again from the module's spool, not as it happened
 
   std::string path;          // filename, path or rename/copy source
   std::string path2;         // rename/copy destination

@@ -31,6 +31,9 @@ void fill_common(const smbta_c_record& in, smbta::Record& r) {
   r.timestamp_ms = in.timestamp_ms != 0 ? in.timestamp_ms : smbta::local_now_ms();
   r.common_blocks = 7;
   if (in.latency_us >= 0) r.latency_us = static_cast<std::uint64_t>(in.latency_us);
+  r.sequence = in.sender != nullptr && in.sender[0] != '\0' ? in.sequence : 0;
+  r.sender.assign(r.sequence != 0 ? sv(in.sender) : std::string_view());
+  r.replayed = r.sequence != 0 && in.replayed != 0;
 }
 
 // Header + (encrypted) body into buf, or just the size when it does not fit.

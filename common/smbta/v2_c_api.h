@@ -67,6 +67,10 @@ struct smbta_c_record {
   uint64_t length;       /* R/W/copy bytes; truncate/allocate size */
   uint32_t mode;         /* mkdir/open create mode */
   uint64_t result;       /* hook result as %u */
+  /* Common block 9 (docs/protocol.md, "Sequence numbers"): set by the sink, not the hooks. */
+  uint64_t sequence;  /* 1, 2, ... per sender; 0 = no block 9 (as a 1.2.x module) */
+  const char* sender; /* "host:pid:random", printable ASCII, at most 128 bytes */
+  int replayed;       /* non-zero: sent again from the module's spool */
 };
 
 struct smbta_c_cipher;

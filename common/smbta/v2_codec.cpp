@@ -105,6 +105,7 @@ void encode_body(const Record& r, std::string& out) {
   std::uint32_t count = std::max<std::uint32_t>(r.common_blocks, 6);
   if (!r.client_ip.empty()) count = std::max<std::uint32_t>(count, 7);
   if (r.latency_us) count = std::max<std::uint32_t>(count, 8);
+  if (r.sequence != 0) count = std::max<std::uint32_t>(count, 9);
   append_number(out, count);  // "00017" for the Samba 4.x module
   append_number(out, static_cast<std::uint64_t>(r.op));
   append_sub_block(out, r.user);
@@ -121,7 +122,13 @@ void encode_body(const Record& r, std::string& out) {
     else
       append_sub_block(out, {});
   }
-  for (std::uint32_t i = 8; i < count; ++i) append_sub_block(out, {});
+  if (count >= 9) {
+    if (r.sequence != 0)
+      append_sub_block(out, (r.replayed ? "r" : "") + std::to_string(r.sequence) + ":" + r.sender);
+    else
+      append_sub_block(out, {});
+  }
+  for (std::uint32_t i = 9; i < count; ++i) append_sub_block(out, {});
   switch (shape_of(r.op)) {
     case OpShape::kFileLength:
       append_sub_block(out, r.path);
@@ -194,6 +201,29 @@ ProtocolError SubBlockReader::next(std::string_view& value) {
   return ProtocolError::kNone;
 }
 
+namespace {
+
+// Common block 9: ["r"] sequence ":" sender. A value of another shape is skipped like any
+// unknown common block (receiver rule 4): it is not this extension.
+void parse_sequence(std::string_view v, Record& out) {
+  const bool replayed = !v.empty() && v.front() == 'r';
+  if (replayed) v.remove_prefix(1);
+  const auto colon = v.find(':');
+  if (colon == std::string_view::npos) return;
+  std::uint64_t seq = 0;
+  const std::string_view sender = v.substr(colon + 1);
+  if (!parse_decimal(v.substr(0, colon), seq) || seq == 0 || seq > kMaxSequence || sender.empty() ||
+      sender.size() > kMaxSenderLength)
+    return;
+  for (unsigned char c : sender)
+    if (c < 0x21 || c > 0x7e) return;
+  out.sequence = seq;
+  out.sender.assign(sender);
+  out.replayed = replayed;
+}
+
+}  // namespace
+
 ProtocolError parse_body(std::string_view body, Record& out) {
   SubBlockReader rd(body);
   std::uint64_t count = 0;
@@ -218,6 +248,9 @@ ProtocolError parse_body(std::string_view body, Record& out) {
   out.timestamp_ms = *ms;
   out.client_ip.clear();
   out.latency_us.reset();
+  out.sequence = 0;
+  out.sender.clear();
+  out.replayed = false;
   for (std::uint64_t i = 6; i < count; ++i) {
     std::string_view v;
     if ((e = rd.next(v)) != ProtocolError::kNone) return e;
@@ -228,6 +261,8 @@ ProtocolError parse_body(std::string_view body, Record& out) {
       if (!parse_decimal(v, lat)) return ProtocolError::kBadNumber;
       if (lat > kMaxLatencyUs) return ProtocolError::kNumberOutOfRange;
       out.latency_us = lat;
+    } else if (i == 8) {
+      parse_sequence(v, out);
     }
   }
   out.path2.clear();

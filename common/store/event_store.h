@@ -7,11 +7,14 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "smbta/defaults.h"
 #include "smbta/record.h"
 
 namespace smbta::store {
+
+struct SenderLoss;  // store/loss_ledger.h
 
 // Connection parameters, as smbtad's -M/-N/-S/-H/-P and [database] config keys give them.
 struct DbParams {
@@ -130,6 +133,10 @@ class EventStore {
   // The mark last recorded for `generation`; segment 0 and rows 0 when there is none.
   virtual ReplayMark replay_mark(std::string_view generation) = 0;
   virtual void note_module(const ModuleInfo& m) = 0;
+  // The loss ledger (store/loss_ledger.h, table smbta_loss): each sender's counters and unseen
+  // sequence numbers, saved after its rows are kept and loaded at start.
+  virtual void save_loss(const std::vector<SenderLoss>& senders) = 0;
+  virtual std::vector<SenderLoss> load_loss() = 0;
   virtual void write_status(const StatusInfo& s) = 0;
   // One bounded step of retention, committed on its own: deletes at most `limit` rows whose
   // timestamp is older than cutoff_ms (naive local ms, see Record), or on a partitioned pgsql

@@ -19,6 +19,7 @@
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
 #include "store/event_text.h"
+#include "store/loss_ledger.h"
 #include "store/pg_copy_writer.h"
 #include "store/pg_partitions.h"
 #include "store/schema.h"
@@ -137,6 +138,13 @@ class DbiEventStore final : public EventStore {
                           clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)))));
   }
 
+  void save_loss(const std::vector<SenderLoss>& senders) override {
+    if (!loss_table_) loss_ledger::create_table(db_);
+    loss_table_ = true;
+    loss_ledger::save(db_, senders);
+  }
+  std::vector<SenderLoss> load_loss() override { return loss_ledger::load(db_); }
+
   void write_status(const StatusInfo& s) override {
     auto q = [&](const std::string& v) { return db_.quote(clip(v)); };
     db_.exec(fmt::format(
@@ -167,6 +175,9 @@ class DbiEventStore final : public EventStore {
   // the deleted rows in it, so the rollups are exact after every step.
   PurgeStep purge_step(std::int64_t cutoff_ms, std::uint64_t limit) override {
     limit = std::max<std::uint64_t>(limit, 1);
+    // Senders not heard of within the retention go with their rows (the ledger stays bounded;
+    // a few rows at most, so once per step costs nothing).
+    loss_ledger::purge_older_than(db_, cutoff_ms);
     if (pg_ && pg_partitions::is_partitioned(db_)) {
       cover_.forget();  // partitions are dropped (and created ahead)
       return pg_partitions::purge_step(db_, cutoff_ms, local_now_ms(), limit);
@@ -673,6 +684,7 @@ class DbiEventStore final : public EventStore {
   }
 
   DbiConnection db_;
+  bool loss_table_ = false;             // smbta_loss created on this connection
   std::unique_ptr<SqliteWriter> fast_;  // sqlite3 only; destroyed before db_ closes
   std::unique_ptr<PgCopyWriter> pg_;    // pgsql only
   pg_partitions::Cover cover_;          // pgsql: the partitions known to exist

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "smbta/timestamp.h"
@@ -351,6 +352,82 @@ TEST(V2Header, SubReleaseAndEncryptionFlagAreRead) {
   std::string out;
   append_header(out, 160, true);
   EXPECT_EQ(out, "V2.00E00000000000000000160");
+}
+
+}  // namespace
+}  // namespace smbta
+
+namespace smbta {
+namespace {
+
+// docs/protocol.md "Sequence numbers": block 9 carries ["r"]<sequence>:<sender>.
+TEST(V2Codec, SequenceNumberIsCommonBlockNine) {
+  Record r;
+  r.op = Op::kWrite;
+  r.user = "holger";
+  r.share = "data";
+  r.timestamp_ms = *parse_timestamp("2012-05-11 16:01:47.042");
+  r.client_ip = "192.168.1.23";
+  r.path = "a";
+  r.length = 7;
+  r.sequence = 42;
+  r.sender = "fs1:4242:0badcafe";
+  std::string body;
+  encode_body(r, body);
+  // Block 8 (latency) is present and empty when the call was not timed.
+  EXPECT_EQ(body,
+            "00019000120006holger00000004data000000232012-05-11 16:01:47.0420012192.168.1.23"
+            "0000002042:fs1:4242:0badcafe0001a00017");
+  Record back;
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back.common_blocks, 9u);
+  EXPECT_EQ(back.sequence, 42u);
+  EXPECT_EQ(back.sender, "fs1:4242:0badcafe");
+  EXPECT_FALSE(back.replayed);
+  EXPECT_FALSE(back.latency_us.has_value());
+  r.common_blocks = 9;  // as the decoder reports what it received
+  EXPECT_EQ(back, r);
+  r.replayed = true;
+  r.latency_us = 5;
+  body.clear();
+  encode_body(r, body);
+  EXPECT_NE(body.find("0021r42:fs1:4242:0badcafe"), std::string::npos);
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back, r);
+}
+
+TEST(V2Codec, AMalformedBlockNineIsSkippedNotFatal) {
+  // What a 1.2.x receiver does with any block beyond 6, smbta does with a block 9 that is not
+  // a sequence number: skip it and keep the record.
+  for (std::string_view v :
+       {"extra", "0:fs1", "12:", "x12:fs1", "12:fs 1", "99999999999999999999:fs1"}) {
+    std::string body =
+        "00019000120006holger00000004data000000232012-05-11 16:01:47.042"
+        "0000";
+    body += "0000";
+    append_sub_block(body, v);
+    body += "0001a00017";
+    Record r;
+    ASSERT_EQ(parse_body(body, r), ProtocolError::kNone) << v;
+    EXPECT_EQ(r.sequence, 0u) << v;
+    EXPECT_TRUE(r.sender.empty()) << v;
+    EXPECT_EQ(r.length, 7u) << v;
+  }
+}
+
+TEST(V2Codec, WithoutSequenceTheBodyIsUnchanged) {
+  // A record without a number is byte for byte what smbta sent before (and 1.2.x modules send).
+  Record r;
+  r.op = Op::kRead;
+  r.user = "u";
+  r.timestamp_ms = *parse_timestamp("2012-05-11 16:01:47.042");
+  r.client_ip = "1.2.3.4";
+  r.path = "p";
+  r.length = 1;
+  std::string body;
+  encode_body(r, body);
+  EXPECT_TRUE(body.starts_with("00017"));
+  EXPECT_EQ(std::count(body.begin(), body.end(), ':'), 2) << "only the timestamp's";
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ inline constexpr Golden kGolden[] = {
     {"throughput", "share pool, throughput 4 hours rw;"},
     {"smbtad_report", "system, smbtad-report full, smbtad-report short;"},
     {"self_check", "system, self-check offline;"},
+    {"loss", "system, loss;"},
 };
 
 inline constexpr std::pair<Format, const char*> kFormats[] = {{Format::kAscii, "txt"},

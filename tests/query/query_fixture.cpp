@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "smbta/timestamp.h"
+#include "store/loss_ledger.h"
 #include "store/rollup.h"
 #include "store/schema.h"
 
@@ -112,6 +113,34 @@ void QueryTest::SetUp() {
   s.maintenance_timer = "01:00:00";
   s.config_file = "/etc/smbtad.conf";
   store->write_status(s);
+  // The loss ledger as smbtad leaves it: two processes of one numbered module (one with a gap
+  // and duplicates, one that dropped records and replayed its spool) and a 1.2.x module.
+  std::vector<store::SenderLoss> loss(3);
+  loss[0].server = "fs1";
+  loss[0].sender = "fs1:4242:0badcafe";
+  loss[0].peer = "192.168.1.10";
+  loss[0].received = 120;
+  loss[0].stored = 110;
+  loss[0].duplicates = 10;
+  loss[0].highest = 115;
+  loss[0].gaps = {{41, 45}};
+  loss[0].last_seen_ms = test_now() - 3'600'000;
+  loss[1].server = "fs1";
+  loss[1].sender = "fs1:4243:00c0ffee";
+  loss[1].peer = "192.168.1.10";
+  loss[1].received = 31;
+  loss[1].stored = 31;
+  loss[1].replayed = 30;
+  loss[1].dropped = 8;
+  loss[1].highest = 40;
+  loss[1].gaps = {{20, 27}};  // the 8 dropped (the drop notice has number 40): none missing
+  loss[1].last_seen_ms = test_now() - 1'800'000;
+  loss[2].server = "192.168.1.11";
+  loss[2].peer = "192.168.1.11";
+  loss[2].received = 7;
+  loss[2].stored = 7;
+  loss[2].last_seen_ms = test_now() - 600'000;
+  store->save_loss(loss);
 }
 
 std::vector<ResultTable> QueryTest::q(std::string_view text, bool identify) {

@@ -3,8 +3,9 @@
 // 127.0.0.1 or a Unix socket), decodes them with smbta::StreamDecoder, and appends one
 // tab-separated line per record to a file:
 //   op user sid share domain timestamp client_ip latency_us path path2 length mode result blocks
-//   enc
-// (enc: 1 when the frame was encrypted)
+//   enc seq sender replayed
+// (enc: 1 when the frame was encrypted; seq "-" and sender "-" without common block 9;
+// replayed: 1 when the record came from the module's spool)
 // A drop notice of the module (op 90) becomes
 //   dropped <records> <bytes>
 // and a protocol error `error <description>`.
@@ -102,7 +103,10 @@ std::string line_of(const smbta::Record& r, bool encrypted) {
   add(std::to_string(r.mode));
   add(std::to_string(r.result));
   add(std::to_string(r.common_blocks));
-  s.append(encrypted ? "1" : "0");
+  add(encrypted ? "1" : "0");
+  add(r.sequence != 0 ? std::to_string(r.sequence) : "-");
+  add(r.sequence != 0 ? r.sender : "-");
+  s.append(r.replayed ? "1" : "0");
   return s;
 }
 

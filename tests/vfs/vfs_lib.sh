@@ -157,6 +157,7 @@ write_smb_conf() {
   printcap name = /dev/null
   disable spoolss = yes
   passdb backend = tdbsam
+  smb_traffic_analyzer:spool_dir = $T/mspool
 ${SMB_GLOBAL_EXTRA:-}
 [data]
   path = ${SMB_SHARE_PATH:-$T/share}

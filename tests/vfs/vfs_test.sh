@@ -10,7 +10,7 @@
 # Cases: ops anonymize_prefix anonymize_total encryption unix_socket socket_owner
 #        receiver_down receiver_stopped bad_key smbtad smbtad_both new_ops copychunk
 #        operations enable latency smbtad_new_ops allocate chown session anonymize_homes
-#        pseudonym pseudonym_refused
+#        pseudonym pseudonym_refused smbtad_authenticated spool spool_full spool_authenticated
 # Exit 77 = skipped.
 set -euo pipefail
 case_name=${1:?case}
@@ -34,7 +34,7 @@ vfs_setup "$case_name"
 
 # Column numbers of the receiver's lines.
 C_OP=1 C_USER=2 C_SID=3 C_SHARE=4 C_DOMAIN=5 C_TS=6 C_IP=7 C_LAT=8 C_PATH=9 C_PATH2=10
-C_LEN=11 C_MODE=12 C_RESULT=13 C_BLOCKS=14 C_ENC=15
+C_LEN=11 C_MODE=12 C_RESULT=13 C_BLOCKS=14 C_ENC=15 C_SEQ=16 C_SENDER=17 C_REPLAYED=18
 
 # Sum of the length column of op $1 for path $2.
 bytes_of() { awk -F'\t' -v op="$1" -v p="$2" '$1 == op && $9 == p { s += $11 } END { print s + 0 }' "$REC"; }
@@ -79,10 +79,14 @@ check_standard_records() {
   # Common blocks on every record.
   local bad
   bad=$(awk -F'\t' -v u="$user" -v s="$sid" '$1 != "dropped" && ($2 != u || $3 != s || $4 != "data" || \
-    $7 != "127.0.0.1" || $14 != 8 || $8 !~ /^[0-9]+$/ || \
+    $7 != "127.0.0.1" || $14 != 9 || $8 !~ /^[0-9]+$/ || $16 !~ /^[0-9]+$/ || \
     $6 !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9][0-9][0-9]$/)' "$REC")
   [ -z "$bad" ] || fail "records with unexpected common blocks (want user $user, sid $sid):"$'\n'"$bad"
   expect_eq "$(awk -F'\t' '$1 == "error" || $1 == "dropped"' "$REC")" "" "errors or drops"
+  # Each smbd process numbers its records 1, 2, 3, ... without a gap or a repeat.
+  expect_eq "$(awk -F'\t' '$1 != "dropped" { n[$17]++; if ($16 > max[$17]) max[$17] = $16; \
+    if (seen[$17, $16]++) dup++ } END { for (s in n) if (n[s] != max[s]) bad++; print bad + dup + 0 }' "$REC")" \
+    0 "senders whose sequence numbers have gaps or repeats"
   # The timestamp is local time: within a few minutes of the local clock now.
   local first now
   first=$(awk -F'\t' 'NR == 1 { print $6 }' "$REC")
@@ -307,8 +311,10 @@ receiver_stopped)
   # normal speed, the module's small queue overflows, and once the receiver runs again the
   # drop notice says how many records were lost.
   start_receiver --port @RPORT@ --rcvbuf 4096
+  # Without the spool: the queue's bound and the drop notice are what this case tests.
   start_smbd "smb_traffic_analyzer:queue_size = 65536
-  smb_traffic_analyzer:send_buffer = 4096"
+  smb_traffic_analyzer:send_buffer = 4096
+  smb_traffic_analyzer:spool_size = 0"
   mkdir -p "$T/client/many"
   for i in $(seq 1 400); do head -c 4096 /dev/urandom >"$T/client/many/f$i"; done
   make_file "$T/client/last" 12345
@@ -390,6 +396,102 @@ smbtad_authenticated)
   grep -q "authenticated transport (AES-256-GCM)" "$T/smbtad.log" ||
     fail "smbtad did not log an authenticated module connection: $(cat "$T/smbtad.log")"
   ! grep -q "closed: " "$T/smbtad.log" || fail "smbtad refused a connection: $(cat "$T/smbtad.log")"
+  ;;
+
+spool|spool_full|spool_authenticated)
+  # Nothing lost when smbtad is away: 50 short sessions end while nothing listens, their
+  # records wait in the module's spool, and the first session that reaches the real smbtad
+  # replays them. spool_full: the spool's bound is far too small; what it could not keep is
+  # reported (drop notices, themselves spooled) and the loss report accounts for every record.
+  # spool_authenticated: as spool, over the authenticated transport (the replayed records are
+  # sealed for the connection that carries them; smbtad accepts nothing else).
+  [ -x "${SMBTAD:-}" ] || skip "smbtad not built"
+  command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+  extra=""
+  stad_transport=()
+  case $case_name in
+  spool_full) extra="smb_traffic_analyzer:spool_size = 20000" ;;
+  spool_authenticated)
+    printf '0123456789abcdef' >"$T/key"
+    chmod 600 "$T/key"
+    extra="smb_traffic_analyzer:key_file = $T/key
+  smb_traffic_analyzer:transport = authenticated"
+    stad_transport=(-k "$T/key" --transport authenticated -d 1)
+    ;;
+  esac
+  start_smbd "$extra"
+  for i in $(seq 1 50); do
+    make_file "$T/client/s$i" $(( 20000 + i * 997 ))
+    smbclient_cmds "put $T/client/s$i s$i.bin"
+  done
+  [ "$(stat -c '%a %U' "$T/mspool")" = "700 root" ] || fail "spool directory: $(stat -c '%a %U' "$T/mspool")"
+  segs=$(find "$T/mspool" -name '*.seg' -size +0 | wc -l)
+  echo "spool after 50 sessions: $segs segments, $(du -sb "$T/mspool" | cut -f1) bytes"
+  expect_ge "$segs" 1 "spooled segments"
+  for _ in 1 2 3 4 5; do
+    QPORT=$(free_port)
+    "$SMBTAD" -o -i "$RPORT" -q "$QPORT" -I 127.0.0.1 -M sqlite3 -N "$T/stad.db" -p 0 \
+      --spool-dir "$T/spool" "${stad_transport[@]}" "${SMBTAD_AS_ROOT[@]}" >"$T/smbtad.log" 2>&1 &
+    RECV_PID=$!
+    wait_port "$RPORT" && break
+    grep -q "Address already in use" "$T/smbtad.log" || break
+    wait "$RECV_PID" 2>/dev/null || true
+    fail "smbtad could not take port $RPORT (the module's port is fixed in smb.conf)"
+  done
+  wait_port "$RPORT" || fail "smbtad did not listen on $RPORT: $(cat "$T/smbtad.log")"
+  spool_empty() { [ -z "$(find "$T/mspool" -name '*.seg' -size +0)" ]; }
+  make_file "$T/client/t" 1000
+  {
+    sc "put $T/client/t trigger.bin"
+    wait_until "$VFS_WAIT_S" spool_empty || echo "spool not empty: $(find "$T/mspool" -name '*.seg')" >&2
+    sc quit
+  } | smbclient_stdin
+  spool_empty || fail "the spool was not replayed"
+  q() { sqlite3 "$T/stad.db" "$1"; }
+  trigger_stored() { [ "$(q "select count(*) from data where string1 = 'trigger.bin' and vfs_id = 9" 2>/dev/null || echo 0)" -ge 1 ]; }
+  wait_until "$VFS_WAIT_S" trigger_stored || fail "smbtad did not store the trigger session"
+  # The ledger follows the rows: wait until it has every sender of the 50 sessions.
+  ledger_has() { [ "$(q "select count(*) from smbta_loss where sender != ''" 2>/dev/null || echo 0)" -ge 51 ]; }
+  wait_until "$VFS_WAIT_S" ledger_has || fail "the loss ledger has $(q "select count(*) from smbta_loss") senders"
+  sleep_until_settled() { local a b; a=$(q "select sum(received) from smbta_loss"); sleep 1; b=$(q "select sum(received) from smbta_loss"); [ "$a" = "$b" ]; }
+  wait_until "$VFS_WAIT_S" sleep_until_settled || true
+  expect_eq "$(q "select sum(missing) from smbta_loss")" 0 "records missing"
+  expect_eq "$(q "select sum(duplicates) from smbta_loss")" 0 "duplicates"
+  # Every number a module gave out is stored, dropped (and reported) or a drop notice.
+  numbered=$(q "select sum(highest) from smbta_loss where sender != ''")
+  stored=$(q "select sum(stored) from smbta_loss where sender != ''")
+  dropped=$(q "select sum(dropped) from smbta_loss where sender != ''")
+  notices=$(q "select count(*) from smbta_loss where dropped > 0")
+  echo "numbered $numbered, stored $stored, dropped by the module $dropped, drop notices $notices"
+  expect_eq "$(( stored + dropped + notices ))" "$numbered" "stored + dropped + notices"
+  if [ "$case_name" != spool_full ]; then
+    expect_eq "$dropped" 0 "records dropped"
+    for i in $(seq 1 50); do
+      expect_eq "$(q "select sum(length) from data where vfs_id = 2 and string1 = 's$i.bin'")" \
+        $(( 20000 + i * 997 )) "stored bytes of s$i.bin"
+    done
+    expect_ge "$(q "select sum(replayed) from smbta_loss")" 1 "records marked as replayed"
+  else
+    expect_ge "$dropped" 1 "records dropped beyond the spool's bound"
+    log_has "spool .* is full" || fail "the full spool is not logged"
+  fi
+  # Never a record stored twice: no file has more bytes stored than were written to it, and
+  # no session's tree connect is stored twice.
+  for i in $(seq 1 50); do
+    got=$(q "select coalesce(sum(length), 0) from data where vfs_id = 2 and string1 = 's$i.bin'")
+    [ "$got" -le $(( 20000 + i * 997 )) ] || fail "s$i.bin: $got bytes stored, more than written"
+  done
+  if [ "$case_name" = spool_authenticated ]; then
+    grep -q "authenticated transport (AES-256-GCM)" "$T/smbtad.log" ||
+      fail "smbtad did not log an authenticated module connection: $(cat "$T/smbtad.log")"
+    ! grep -q "closed: " "$T/smbtad.log" || fail "smbtad refused a connection: $(cat "$T/smbtad.log")"
+  fi
+  if [ -x "${SMBTAQUERY:-}" ]; then
+    HOME="$T" "$SMBTAQUERY" -M sqlite3 -N "$T/stad.db" -q "system, loss;" -o csv >"$T/loss.csv" ||
+      fail "smbtaquery loss: $(cat "$T/loss.csv")"
+    cat "$T/loss.csv"
+    grep -q "yes" "$T/loss.csv" || fail "the loss report lists no sequenced server"
+  fi
   ;;
 
 smbtad_both)

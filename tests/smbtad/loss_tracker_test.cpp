@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// LossTracker: each sequence number admitted once, gaps filled by late numbers, bounds held.
+#include "loss_tracker.h"
+
+#include <gtest/gtest.h>
+
+namespace smbtad {
+namespace {
+
+smbta::Record numbered(std::uint64_t seq, std::string sender = "fs1:1:aa") {
+  smbta::Record r;
+  r.sequence = seq;
+  r.sender = std::move(sender);
+  return r;
+}
+
+TEST(LossTracker, AdmitsEachNumberOnceAndFillsGapsLate) {
+  LossTracker t;
+  for (std::uint64_t s : {1, 2, 3, 7, 8}) EXPECT_TRUE(t.admit("10.0.0.1", numbered(s), 1));
+  EXPECT_FALSE(t.admit("10.0.0.1", numbered(2), 2)) << "a duplicate";
+  const auto* s = t.find("fs1", "fs1:1:aa");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->open_gaps(), 3u);  // 4-6
+  EXPECT_TRUE(t.admit("10.0.0.1", numbered(5), 3)) << "late, fills the middle of the gap";
+  EXPECT_FALSE(t.admit("10.0.0.1", numbered(5), 3));
+  EXPECT_EQ(s->gaps, (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{4, 4}, {6, 6}}));
+  EXPECT_TRUE(t.admit("10.0.0.1", numbered(4), 3));
+  EXPECT_TRUE(t.admit("10.0.0.1", numbered(6), 3));
+  EXPECT_TRUE(s->gaps.empty());
+  EXPECT_EQ(s->received, 10u);
+  EXPECT_EQ(s->stored, 8u);
+  EXPECT_EQ(s->duplicates, 2u);
+  EXPECT_EQ(s->missing(), 0u);
+}
+
+TEST(LossTracker, DropNoticesExplainGapsAndAreCountedOnce) {
+  LossTracker t;
+  EXPECT_TRUE(t.admit("p", numbered(1), 1));
+  smbta::Record notice = numbered(2);
+  notice.op = smbta::Op::kDropNotice;
+  notice.result = 3;
+  t.note_drops("p", notice, 1);
+  t.note_drops("p", notice, 1);  // sent twice: same drops
+  EXPECT_TRUE(t.admit("p", numbered(6), 1));
+  const auto* s = t.find("fs1", "fs1:1:aa");
+  EXPECT_EQ(s->dropped, 3u);
+  EXPECT_EQ(s->open_gaps(), 3u);
+  EXPECT_EQ(s->missing(), 0u);
+}
+
+TEST(LossTracker, RecordsWithoutNumbersAreCountedPerPeer) {
+  LossTracker t;
+  smbta::Record old;
+  EXPECT_TRUE(t.admit("192.0.2.7", old, 1));
+  EXPECT_TRUE(t.admit("192.0.2.7", old, 1)) << "no number, no duplicate detection";
+  const auto* s = t.find("192.0.2.7", "");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->stored, 2u);
+  auto changed = t.take_changed();
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_TRUE(t.take_changed().empty()) << "handed over once";
+}
+
+TEST(LossTracker, GapsAndSendersAreBounded) {
+  LossTracker t(3);
+  for (std::uint64_t s = 1; s <= 2 * (LossTracker::kMaxGaps + 10) + 1; s += 2)
+    t.admit("p", numbered(s), 1);
+  const auto* s = t.find("fs1", "fs1:1:aa");
+  EXPECT_EQ(s->gaps.size(), LossTracker::kMaxGaps);
+  EXPECT_EQ(s->given_up, 10u);
+  EXPECT_EQ(s->missing(), LossTracker::kMaxGaps + 10);
+  EXPECT_FALSE(t.admit("p", numbered(2), 1)) << "given up: never stored late";
+  t.take_changed();
+  for (int i = 0; i < 10; ++i) {
+    t.admit("p", numbered(1, "h:" + std::to_string(i) + ":x"), 10 + i);
+    t.take_changed();
+  }
+  EXPECT_LE(t.senders(), 3u);
+  EXPECT_NE(t.find("h", "h:9:x"), nullptr) << "the most recent stays";
+}
+
+TEST(LossTracker, GapTextRoundTrips) {
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> g{{4, 4}, {6, 90}};
+  EXPECT_EQ(smbta::store::format_gaps(g), "4-4,6-90");
+  EXPECT_EQ(smbta::store::parse_gaps("4-4,6-90"), g);
+  EXPECT_TRUE(smbta::store::parse_gaps("6-4").empty());
+  EXPECT_TRUE(smbta::store::parse_gaps("4-9,5-6").empty());
+}
+
+}  // namespace
+}  // namespace smbtad
