@@ -135,9 +135,9 @@ std::string one_of(std::span<const std::string_view> words) {
 
 constexpr std::array<std::string_view, 6> kObjects = {"global", "share",  "user",
                                                       "file",   "domain", "system"};
-constexpr std::array<std::string_view, 10> kFunctions = {
-    "total",     "list",   "top",        "last_activity", "usage",
-    "24h_usage", "search", "throughput", "smbtad-report", "self-check"};
+constexpr std::array<std::string_view, 11> kFunctions = {
+    "total",  "list",       "top",           "last_activity", "usage", "24h_usage",
+    "search", "throughput", "smbtad-report", "self-check",    "alerts"};
 constexpr std::array<std::string_view, 3> kModes = {"r", "w", "rw"};
 constexpr std::array<std::string_view, 4> kDims = {"users", "shares", "files", "domains"};
 constexpr std::array<std::string_view, 8> kUnits = {"seconds", "minutes", "hours", "days",
@@ -413,6 +413,12 @@ class Parser {
                   "offline");
       if (next_is("offline")) ++i_;
       step.fn = SelfCheck{};
+    } else if (w == "alerts") {
+      Alerts a;
+      if (peek().kind == Tok::kWord && !peek().text.empty() && peek().text[0] >= '0' &&
+          peek().text[0] <= '9')
+        a.n = number("the number of alerts", kMaxRows);
+      step.fn = a;
     } else if (lower(t.text).starts_with("select")) {
       throw err(t, "raw SQL is not accepted; use the query language (smbtaquery -p)");
     } else {
@@ -510,6 +516,8 @@ FUNCTION:
   smbtad-report full|short                  smbtad's configuration from the database
   self-check [offline]                      versions of smbtad, smbtaquery and the database,
                                             and the modules seen
+  alerts [N]                                the N latest burst alerts smbtad raised
+                                            (ransomware, exfiltration), newest first
 
 Names with blanks, ',' or ';' are quoted: share 'my share' or share "it's". Keywords are
 case-insensitive. Examples:

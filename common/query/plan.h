@@ -86,9 +86,14 @@ struct Report {
 struct SelfCheck {
   bool operator==(const SelfCheck&) const = default;
 };
+// The burst alerts smbtad raised (smbta_alerts), newest first; n = 0: up to the row limit.
+struct Alerts {
+  std::uint32_t n = 0;
+  bool operator==(const Alerts&) const = default;
+};
 
-using Function =
-    std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report, SelfCheck>;
+using Function = std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report,
+                              SelfCheck, Alerts>;
 
 // Why: one function call with the filter in force at its position, so execution needs no
 // interpreter state and each step can run independently (and be tested on its own).
