@@ -54,7 +54,7 @@ smbta::store::StoredAlert stored(const BurstEvent& e) {
 }  // namespace
 
 std::string alert_json(const BurstEvent& e) {
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["alert"] = std::string(burst_kind_name(e.kind));
   j["phase"] = e.start ? "start" : "end";
   j["user"] = e.user;
@@ -68,7 +68,7 @@ std::string alert_json(const BurstEvent& e) {
   j["baseline_per_minute"] = rounded(e.baseline);
   j["sample"] = e.sample;
   // Names come from the peer: invalid UTF-8 is replaced, never a reason to lose the alert.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string alert_log_line(const BurstEvent& e) {
@@ -77,14 +77,15 @@ std::string alert_log_line(const BurstEvent& e) {
     return fmt::format(
         "ALERT {}: user {} (domain {}) on share {}: {} {} per minute since {} (threshold {}, "
         "baseline {}), e.g. {}",
-        burst_kind_name(e.kind), printable(e.user), printable(e.domain), printable(e.share),
-        e.rate, e.kind == BurstKind::kDestructive ? "renames/unlinks/overwrites" : "files read",
+        burst_kind_name(e.kind), printable(e.user), printable(e.domain), printable(e.share), e.rate,
+        e.kind == BurstKind::kDestructive ? "renames/unlinks/overwrites" : "files read",
         smbta::format_timestamp(e.started_ms).substr(0, 19), e.threshold, rounded(e.baseline),
         printable(e.sample));
-  return fmt::format("alert {} of user {} (domain {}) on share {} started {} ended at {}: {} events",
-                     burst_kind_name(e.kind), printable(e.user), printable(e.domain),
-                     printable(e.share), smbta::format_timestamp(e.started_ms).substr(0, 19),
-                     smbta::format_timestamp(e.ended_ms).substr(0, 19), e.events);
+  return fmt::format(
+      "alert {} of user {} (domain {}) on share {} started {} ended at {}: {} events",
+      burst_kind_name(e.kind), printable(e.user), printable(e.domain), printable(e.share),
+      smbta::format_timestamp(e.started_ms).substr(0, 19),
+      smbta::format_timestamp(e.ended_ms).substr(0, 19), e.events);
 }
 
 AlertSink::AlertSink(AlertDelivery delivery, std::function<void(const BurstEvent&)> monitors)
@@ -198,8 +199,8 @@ void AlertSink::run_command(const BurstEvent& e, const std::string& json) {
   sigemptyset(&dfl);
   sigaddset(&dfl, SIGPIPE);
   posix_spawnattr_setsigdefault(&attr, &dfl);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string cmd = delivery_.command;
   char sh[] = "/bin/sh", dash_c[] = "-c";
   char* argv[] = {sh, dash_c, cmd.data(), nullptr};

@@ -296,7 +296,8 @@ void apply(int c, const std::string& arg, Options& o) {
           static_cast<std::uint32_t>(parse_integer(arg, 1, 100000000, what));
       break;
     case 1502:
-      o.bursts.reads_per_minute = static_cast<std::uint32_t>(parse_integer(arg, 1, 100000000, what));
+      o.bursts.reads_per_minute =
+          static_cast<std::uint32_t>(parse_integer(arg, 1, 100000000, what));
       break;
     case 1503:
       o.bursts.baseline_factor = static_cast<double>(parse_integer(arg, 0, 1000000, what));

@@ -244,7 +244,9 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
   hub_.on_record(r);
   const auto now = Clock::now();
   if (bursts_) {
-    bursts_->on_record(r, std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(), burst_events_);
+    bursts_->on_record(
+        r, std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(),
+        burst_events_);
     if (!burst_events_.empty()) raise_alerts();
   }
   if (from.records() == 1 && writer_) {
@@ -472,8 +474,8 @@ void Server::run(const std::function<void()>& serving) {
     d.webhook = options_.alert_webhook;
     d.timeout_s = options_.alert_timeout_s;
     if (options_.use_db) d.db = options_.db;
-    alert_sink_ =
-        std::make_unique<AlertSink>(std::move(d), [this](const BurstEvent& e) { hub_.on_alert(e); });
+    alert_sink_ = std::make_unique<AlertSink>(std::move(d),
+                                              [this](const BurstEvent& e) { hub_.on_alert(e); });
   }
   // --- end burst alerts ---
   // Ports open only now: when a peer can connect, the database (if reachable) is ready.

@@ -22,17 +22,13 @@ ResultTable run_function(ExecContext& ctx, const Alerts& fn, const Resolved& r,
   ResultTable out;
   out.function = "alerts";
   out.title = fmt::format("Burst alerts {}", phrase);
-  out.columns = {{"started", "Started", ColumnType::kTimestamp},
-                 {"ended", "Ended", ColumnType::kTimestamp},
-                 {"alert", "Alert", ColumnType::kText},
-                 {"username", "User", ColumnType::kText},
-                 {"domain", "Domain", ColumnType::kText},
-                 {"share", "Share", ColumnType::kText},
-                 {"events", "Events", ColumnType::kCount},
-                 {"rate", "Per minute", ColumnType::kCount},
-                 {"threshold", "Threshold", ColumnType::kCount},
-                 {"baseline", "Baseline", ColumnType::kCount},
-                 {"sample", "Sample file", ColumnType::kText}};
+  out.columns = {
+      {"started", "Started", ColumnType::kTimestamp}, {"ended", "Ended", ColumnType::kTimestamp},
+      {"alert", "Alert", ColumnType::kText},          {"username", "User", ColumnType::kText},
+      {"domain", "Domain", ColumnType::kText},        {"share", "Share", ColumnType::kText},
+      {"events", "Events", ColumnType::kCount},       {"rate", "Per minute", ColumnType::kCount},
+      {"threshold", "Threshold", ColumnType::kCount}, {"baseline", "Baseline", ColumnType::kCount},
+      {"sample", "Sample file", ColumnType::kText}};
   const std::uint32_t lim = fn.n > 0 ? fn.n : ctx.row_limit();
   if (r.empty || (r.users && r.users->empty()) || (r.shares && r.shares->empty())) return out;
   if (!store::schema::has_table(ctx.db(), store::alerts::kTable)) return out;

@@ -42,8 +42,8 @@ void finish(DbiConnection& db, const StoredAlert& a) {
   db.exec(fmt::format(
       "UPDATE smbta_alerts SET ended = {}, events = {} WHERE started = {} AND kind = {} AND "
       "username = {} AND domain = {} AND share = {}",
-      a.ended_ms.value_or(a.started_ms), a.events, a.started_ms, db.quote(a.kind),
-      db.quote(a.user), db.quote(a.domain), db.quote(a.share)));
+      a.ended_ms.value_or(a.started_ms), a.events, a.started_ms, db.quote(a.kind), db.quote(a.user),
+      db.quote(a.domain), db.quote(a.share)));
 }
 
 }  // namespace smbta::store::alerts
