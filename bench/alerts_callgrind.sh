@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The burst detector's cost on ingest in instructions (independent of the machine's load): smbtad
+# under callgrind takes the same smbta_loadgen stream with --alerts 1 and --alerts 0, and the
+# instructions of the whole process (every thread) are compared. Two streams: the load
+# generator's default timestamps (a million records per second of record time: every user and
+# share bursts, so alerts are raised and delivered: the worst case) and timestamps 25 ms apart
+# (normal traffic: no alert). Two setups: -U 0 (no database: the network thread's work only, where
+# the detector's share is largest) and sqlite3 at precision 5 (smbtad's default).
+# Usage: bash bench/alerts_callgrind.sh [build-dir] [records]
+set -euo pipefail
+build=${1:-build}
+records=${2:-200000}
+smbtad=$build/smbtad/smbtad
+loadgen=$build/bench/smbta_loadgen
+[ -x "$smbtad" ] && [ -x "$loadgen" ] || { echo "build first: cmake --build $build" >&2; exit 1; }
+as_root=()
+[ "$(id -u)" -ne 0 ] || as_root=(--allow-root)
+work=$(mktemp -d /tmp/smbta-alerts-bench-XXXXXX)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+
+# Prints the instructions smbtad executed for the stream: run SPACING_US ALERTS DB_ARGS...
+run() {
+  local spacing=$1 alerts=$2
+  shift 2
+  local port=$((30000 + RANDOM % 20000))
+  rm -rf "$work/home"; mkdir -p "$work/home"
+  HOME=$work/home valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+    "$smbtad" "${as_root[@]}" -o -i $port --alerts "$alerts" "$@" 2>"$work/log" &
+  pid=$!
+  for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+  "$loadgen" --port $port --connections 1 --records "$records" --record-spacing-us "$spacing" \
+    >/dev/null
+  # Every record is decoded (and stored) before smbtad exits on SIGTERM.
+  kill -TERM $pid
+  wait $pid || true
+  pid=
+  local alerts_raised
+  alerts_raised=$(grep -c 'ALERT ' "$work/log" || true)
+  local ir
+  ir=$(grep -E '^(summary|totals):' "$work/cg.out" | head -1 | awk '{print $2}')
+  echo "$ir $alerts_raised"
+}
+
+printf '%-34s %16s %16s %8s %8s\n' "setup, stream" "Ir --alerts 0" "Ir --alerts 1" "delta" "alerts"
+for setup in "no database:-U 0" "sqlite3 -p 5:-p 5"; do
+  name=${setup%%:*}
+  args=${setup#*:}
+  for stream in "burst (1 us apart):1" "normal (25 ms apart):25000"; do
+    sname=${stream%%:*}
+    spacing=${stream#*:}
+    read -r off _ < <(run "$spacing" 0 $args)
+    read -r on raised < <(run "$spacing" 1 $args)
+    delta=$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.2f %%", (b - a) * 100 / a }')
+    printf '%-34s %16s %16s %8s %8s\n' "$name, $sname" "$off" "$on" "$delta" "$raised"
+  done
+done
