@@ -12,6 +12,8 @@ namespace {
 constexpr std::int64_t kMinuteMs = 60'000;
 // Users idle this long (steady clock) are forgotten, baseline and all.
 constexpr std::int64_t kForgetMs = 24LL * 3600 * 1000;
+// Records up to this many buckets (10 minutes) older than a meter's newest count in it.
+constexpr std::int64_t kMaxLateBuckets = 60;
 
 bool same_key(const smbta::Record& r, const std::string& user, const std::string& domain,
               const std::string& share) {
@@ -93,6 +95,14 @@ void BurstDetector::count(Key& k, BurstKind kind, const smbta::Record& r, std::i
                           std::vector<BurstEvent>& out) {
   Meter& m = k.meters[static_cast<int>(kind)];
   const std::int64_t t = r.timestamp_ms;
+  if (m.bucket != kNever && t / kBucketMs < m.bucket - kMaxLateBuckets) {
+    // Far behind the newest bucket: the clock jumped (or one record came from the future).
+    // Start over from here rather than count everything into that bucket for ever.
+    m.bucket = kNever;
+    m.minute = kNever;
+    m.minute_count = 0;
+    if (m.active) m.hot_ms = t;
+  }
   // A record older than the newest bucket (another module's clock, a late one) counts in it.
   const std::int64_t b = std::max(t / kBucketMs, m.bucket);
   if (b != m.bucket) {

@@ -167,6 +167,15 @@ TEST(BurstDetector, OtherUsersAndSharesAreCountedApart) {
   EXPECT_EQ(feed(d, v).size(), 0u);
 }
 
+TEST(BurstDetector, ARecordFromTheFutureDoesNotPileUpTheRest) {
+  BurstDetector d({});
+  std::vector<Record> v{rec(Op::kUnlink, "anna", "x", kT0 + 100LL * 365 * 86'400'000)};
+  // 300 per minute for ten minutes: each minute alone stays below 600.
+  for (int i = 0; i < 3000; ++i)
+    v.push_back(rec(Op::kUnlink, "anna", "f" + std::to_string(i), kT0 + i * 200));
+  EXPECT_EQ(feed(d, v).size(), 0u);
+}
+
 TEST(BurstDetector, DisabledSeesNothing) {
   BurstConfig c;
   c.enabled = false;
