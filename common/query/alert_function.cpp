@@ -56,11 +56,14 @@ ResultTable run_function(ExecContext& ctx, const Alerts& fn, const Resolved& r,
     for (unsigned c = 1; c <= 11; ++c) {
       const ColumnType type = out.columns[c - 1].type;
       if (type == ColumnType::kText) {
-        auto v = res.get_text(c);
-        row.emplace_back(v ? Cell(*v) : Cell());
+        if (auto v = res.get_text(c))
+          row.emplace_back(std::move(*v));
+        else
+          row.emplace_back();
+      } else if (auto n = res.get_int(c)) {
+        row.emplace_back(*n);
       } else {
-        auto v = res.get_int(c);
-        row.emplace_back(v ? Cell(*v) : Cell());
+        row.emplace_back();
       }
     }
     out.rows.push_back(std::move(row));
