@@ -7,7 +7,7 @@
 # share bursts, so alerts are raised and delivered: the worst case) and timestamps 25 ms apart
 # (normal traffic: no alert). Two setups: -U 0 (no database: the network thread's work only, where
 # the detector's share is largest) and sqlite3 at precision 5 (smbtad's default).
-# Usage: bash bench/alerts_callgrind.sh [build-dir] [records]
+# Usage: bash bench/alerts_callgrind.sh [build-dir] [records]  (SMBTA_BENCH_SETUPS="nodb sqlite")
 set -euo pipefail
 build=${1:-build}
 records=${2:-200000}
@@ -29,22 +29,43 @@ run() {
   HOME=$work/home valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     "$smbtad" "${as_root[@]}" -o -i $port --alerts "$alerts" "$@" 2>"$work/log" &
   pid=$!
-  for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1800); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   "$loadgen" --port $port --connections 1 --records "$records" --record-spacing-us "$spacing" \
     >/dev/null
-  # Every record is decoded (and stored) before smbtad exits on SIGTERM.
+  # smbtad reads what the sockets still hold only while it runs: wait until it is idle (less
+  # than 3 CPU ticks in half a second, twice), so that every record is decoded and stored.
+  local quiet=0 last now
+  last=$(awk '{print $14 + $15}' /proc/$pid/stat)
+  while [ $quiet -lt 2 ]; do
+    sleep 0.5
+    now=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    if [ $((now - last)) -lt 3 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    last=$now
+  done
   kill -TERM $pid
   wait $pid || true
   pid=
-  local alerts_raised
+  local alerts_raised received
   alerts_raised=$(grep -c 'ALERT ' "$work/log" || true)
+  received=$(grep -oE 'stopped: [0-9]+ records received' "$work/log" | grep -oE '[0-9]+' || echo 0)
+  [ "$received" = "$records" ] ||
+    echo "smbtad received $received of $records records: the figures are not comparable" >&2
   local ir
   ir=$(grep -E '^(summary|totals):' "$work/cg.out" | head -1 | awk '{print $2}')
   echo "$ir $alerts_raised"
 }
 
 printf '%-34s %16s %16s %8s %8s\n' "setup, stream" "Ir --alerts 0" "Ir --alerts 1" "delta" "alerts"
-for setup in "no database:-U 0" "sqlite3 -p 5:-p 5"; do
+# SMBTA_BENCH_SETUPS="nodb sqlite" (default both).
+setups=()
+for s in ${SMBTA_BENCH_SETUPS:-nodb sqlite}; do
+  case $s in
+    nodb) setups+=("no database:-U 0") ;;
+    sqlite) setups+=("sqlite3 -p 5:-p 5") ;;
+    *) echo "SMBTA_BENCH_SETUPS: nodb or sqlite, not $s" >&2; exit 2 ;;
+  esac
+done
+for setup in "${setups[@]}"; do
   name=${setup%%:*}
   args=${setup#*:}
   for stream in "burst (1 us apart):1" "normal (25 ms apart):25000"; do

@@ -96,9 +96,41 @@ class BurstDetector {
     std::int64_t hot_ms = 0;      // record time the rate was last at least half the threshold
     std::int64_t hot_steady = 0;  // the same moment on the steady clock
   };
-  struct Key {
+  // Who is counted: the map's key. Looked up by a view of the record's strings (no copy).
+  struct Who {
     std::string user, domain, share;
-    std::string last_written, last_read;
+  };
+  struct WhoView {
+    std::string_view user, domain, share;
+  };
+  // Why not std::hash: it costs twice as much per record, and the key would have to be copied
+  // into one string first.
+  struct WhoHash {
+    using is_transparent = void;
+    std::size_t operator()(const WhoView& w) const;
+    std::size_t operator()(const Who& w) const {
+      return (*this)(WhoView{w.user, w.domain, w.share});
+    }
+  };
+  struct WhoEq {
+    using is_transparent = void;
+    static bool eq(const WhoView& a, const WhoView& b) {
+      return a.share == b.share && a.user == b.user && a.domain == b.domain;
+    }
+    bool operator()(const Who& a, const Who& b) const {
+      return eq({a.user, a.domain, a.share}, {b.user, b.domain, b.share});
+    }
+    bool operator()(const WhoView& a, const Who& b) const {
+      return eq(a, {b.user, b.domain, b.share});
+    }
+    bool operator()(const Who& a, const WhoView& b) const {
+      return eq({a.user, a.domain, a.share}, b);
+    }
+  };
+  struct Key {
+    const Who* who = nullptr;  // the map's key of this entry
+    // Fingerprints (64-bit hashes) of the files last written and read: a change of file counts.
+    std::uint64_t last_written = 0, last_read = 0;
     std::array<Meter, 2> meters;
     std::int64_t last_steady = 0;
   };
@@ -114,9 +146,8 @@ class BurstDetector {
 
   BurstConfig config_;
   double keep_ = 0;  // 1 - alpha of the baseline's exponential weighting, per minute
-  std::unordered_map<std::string, Key> keys_;
+  std::unordered_map<Who, Key, WhoHash, WhoEq> keys_;
   Key* last_ = nullptr;  // the previous record's key: consecutive records mostly share it
-  std::string scratch_;
   std::uint64_t unwatched_ = 0;
   std::int64_t next_sweep_ = 0;
 };
