@@ -39,7 +39,8 @@ struct Args {
   std::string keyfile;
   std::uint64_t seed = 1;
   int hold_s = 0;
-  int modules = 0;  // 0: one module, connecting from the kernel's choice of address
+  long spacing_us = 1;  // record time between consecutive records (not the sending pace)
+  int modules = 0;      // 0: one module, connecting from the kernel's choice of address
   int first_module = 1;
   // "mix": realistic_mix (every R/W record another file); "copies": each connection is one user
   // copying files in 64 KiB reads and writes, `chunks` per file, the stream that aggregation at
@@ -54,6 +55,7 @@ void usage() {
       "TOTAL]\n"
       "                     [--idle N] [--key-file FILE] [--seed S] [--hold SECONDS]\n"
       "                     [--modules N [--first-module K]] [--shape mix|copies] [--chunks N]\n"
+      "                     [--record-spacing-us US]\n"
       "Sends TOTAL records of a realistic mix (reads, writes, open/close, directory ops) spread "
       "over\n"
       "N connections in parallel; --idle N opens N more connections that send nothing (memory\n"
@@ -64,6 +66,8 @@ void usage() {
       "module addresses; the server's shares are named srvK-SHARE.\n"
       "--shape copies: each connection copies files in 64 KiB reads and writes, --chunks N per\n"
       "file (default 16).\n"
+      "--record-spacing-us US: the records' timestamps are US microseconds apart (default 1: a\n"
+      "million records span one second, a burst to smbtad's alerts; 25000 is 40 records/s).\n"
       "Prints: records, seconds, records/s sent.");
 }
 
@@ -77,6 +81,7 @@ Args parse(int argc, char** argv) {
                                  {"key-file", required_argument, nullptr, 'k'},
                                  {"seed", required_argument, nullptr, 's'},
                                  {"hold", required_argument, nullptr, 'H'},
+                                 {"record-spacing-us", required_argument, nullptr, 'r'},
                                  {"modules", required_argument, nullptr, 'm'},
                                  {"first-module", required_argument, nullptr, 'f'},
                                  {"shape", required_argument, nullptr, 'S'},
@@ -114,6 +119,9 @@ Args parse(int argc, char** argv) {
       case 'H':
         a.hold_s = std::atoi(optarg);
         break;
+      case 'r':
+        a.spacing_us = std::atol(optarg);
+        break;
       case 'm':
         a.modules = std::atoi(optarg);
         break;
@@ -137,8 +145,8 @@ Args parse(int argc, char** argv) {
     std::exit(2);
   }
   if (a.modules > 0 && a.connections < a.modules) a.connections = a.modules;
-  if (a.connections < 1 || a.records < 1 || a.modules < 0 || a.first_module < 1 ||
-      a.first_module + a.modules > 65000 || a.chunks < 1 ||
+  if (a.connections < 1 || a.records < 1 || a.spacing_us < 1 || a.modules < 0 ||
+      a.first_module < 1 || a.first_module + a.modules > 65000 || a.chunks < 1 ||
       (a.shape != "mix" && a.shape != "copies")) {
     usage();
     std::exit(2);
@@ -216,7 +224,8 @@ int main(int argc, char** argv) try {
                      ? copies(static_cast<std::size_t>(a.records), a.connections, a.chunks)
                      : smbta::testing::realistic_mix(static_cast<std::size_t>(a.records), a.seed);
   for (std::size_t i = 0; i < records.size(); ++i) {
-    records[i].timestamp_ms = now + static_cast<std::int64_t>(i / 1000);
+    records[i].timestamp_ms =
+        now + static_cast<std::int64_t>(i) * static_cast<std::int64_t>(a.spacing_us) / 1000;
     const std::size_t conn = i % streams.size();
     if (a.modules > 0)
       records[i].share = "srv" + std::to_string(server_of(a, conn)) + "-" + records[i].share;

@@ -13,6 +13,11 @@ bool filter_matches(const std::string& filter, std::string_view value) {
   return filter == "*" || filter == value;
 }
 
+// The alert's names, cut so that all of them fit in the one sub-block of a message (9999 bytes).
+std::string_view clip(std::string_view s) {
+  return s.substr(0, 1500);
+}
+
 }  // namespace
 
 std::string parse_monitor_request(std::string_view body, MonitorSpec& out) {
@@ -35,12 +40,13 @@ std::string parse_monitor_request(std::string_view body, MonitorSpec& out) {
     case 3:
     case 4:
     case 5:
+    case 6:
       break;
     case 1:
       return "monitor request: function 1 (SMBTA_LOAD) is not implemented";
     default:
       return "monitor request: unknown function " + std::to_string(fn) +
-             " (0 ADD, 2 LOG, 3 READ, 4 WRITE, 5 THROUGHPUT)";
+             " (0 ADD, 2 LOG, 3 READ, 4 WRITE, 5 THROUGHPUT, 6 ALERT)";
   }
   out.fn = static_cast<MonitorFn>(fn);
   out.param.assign(fields[1]);
@@ -122,8 +128,33 @@ void MonitorHub::on_record(const smbta::Record& r) {
         break;
       }
       case MonitorFn::kSmbtaLoad:
+      case MonitorFn::kAlert:
         break;
     }
+  }
+}
+
+void MonitorHub::on_alert(const BurstEvent& e) {
+  for (auto& m : monitors_) {
+    if (m.spec.fn != MonitorFn::kAlert || !filter_matches(m.spec.user, e.user) ||
+        !filter_matches(m.spec.share, e.share) || !filter_matches(m.spec.domain, e.domain))
+      continue;
+    // phase, kind, user, domain, share, started, ended (empty at the start), events, rate per
+    // minute, threshold, baseline, sample file (docs/protocol.md).
+    std::string value;
+    smbta::append_sub_block(value, e.start ? "start" : "end");
+    smbta::append_sub_block(value, burst_kind_name(e.kind));
+    smbta::append_sub_block(value, clip(e.user));
+    smbta::append_sub_block(value, clip(e.domain));
+    smbta::append_sub_block(value, clip(e.share));
+    smbta::append_sub_block(value, smbta::format_timestamp(e.started_ms));
+    smbta::append_sub_block(value, e.start ? std::string() : smbta::format_timestamp(e.ended_ms));
+    smbta::append_sub_block(value, std::to_string(e.events));
+    smbta::append_sub_block(value, std::to_string(e.rate));
+    smbta::append_sub_block(value, std::to_string(e.threshold));
+    smbta::append_sub_block(value, std::to_string(static_cast<std::int64_t>(e.baseline + 0.5)));
+    smbta::append_sub_block(value, clip(e.sample));
+    send(m, value);
   }
 }
 

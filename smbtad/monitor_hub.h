@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "burst_detector.h"
 #include "smbta/record.h"
 
 namespace smbtad {
@@ -21,6 +22,9 @@ enum class MonitorFn : int {
   kRead = 3,
   kWrite = 4,
   kThroughput = 5,
+  // smbta's addition: the burst detector's alerts (start and end of each episode) of the
+  // users, shares and domains the filters match.
+  kAlert = 6,
 };
 
 struct MonitorSpec {
@@ -74,6 +78,8 @@ class MonitorHub {
   void on_record(const smbta::Record& r);
   // Called once a second: THROUGHPUT monitors report the bytes of the past second.
   void on_second();
+  // An alert's start or end, for the ALERT monitors whose user, share and domain filters match.
+  void on_alert(const BurstEvent& e);
   std::size_t size() const { return monitors_.size(); }
   // Whether `sink` holds a monitor (a client waiting for results is not idle).
   bool serves(const MonitorSink* sink) const {

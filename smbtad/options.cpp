@@ -90,6 +90,17 @@ constexpr option kLongOptions[] = {
     {"web-passwd", required_argument, nullptr, 1405},
     {"web-role", required_argument, nullptr, 1406},
     // --- end webSMBTA ---
+    // --- Burst alerts ---
+    {"alerts", required_argument, nullptr, 1500},
+    {"alert-destructive-rate", required_argument, nullptr, 1501},
+    {"alert-read-rate", required_argument, nullptr, 1502},
+    {"alert-baseline-factor", required_argument, nullptr, 1503},
+    {"alert-baseline-minutes", required_argument, nullptr, 1504},
+    {"alert-quiet", required_argument, nullptr, 1505},
+    {"alert-command", required_argument, nullptr, 1506},
+    {"alert-webhook", required_argument, nullptr, 1507},
+    {"alert-timeout", required_argument, nullptr, 1508},
+    // --- end burst alerts ---
     {nullptr, 0, nullptr, 0},
 };
 
@@ -276,6 +287,42 @@ void apply(int c, const std::string& arg, Options& o) {
       o.web.role_given = true;
       break;
     // --- end webSMBTA ---
+    // --- Burst alerts ---
+    case 1500:
+      o.bursts.enabled = parse_bool01(arg, what);
+      break;
+    case 1501:
+      o.bursts.destructive_per_minute =
+          static_cast<std::uint32_t>(parse_integer(arg, 1, 100000000, what));
+      break;
+    case 1502:
+      o.bursts.reads_per_minute =
+          static_cast<std::uint32_t>(parse_integer(arg, 1, 100000000, what));
+      break;
+    case 1503:
+      o.bursts.baseline_factor = static_cast<double>(parse_integer(arg, 0, 1000000, what));
+      break;
+    case 1504:
+      o.bursts.baseline_minutes = static_cast<int>(parse_integer(arg, 1, 525600, what));
+      break;
+    case 1505:
+      o.bursts.quiet_seconds = static_cast<int>(parse_integer(arg, 1, 86400, what));
+      break;
+    case 1506:
+      if (arg.empty()) throw UsageError(what + ": empty command");
+      o.alert_command = arg;
+      break;
+    case 1507:
+      if (!arg.starts_with("http://") && !arg.starts_with("https://"))
+        throw UsageError(what + ": \"" + arg + "\" is not an http:// or https:// URL");
+      if (arg.find_first_of(" \t\r\n") != std::string::npos)
+        throw UsageError(what + ": the URL must not contain blanks");
+      o.alert_webhook = arg;
+      break;
+    case 1508:
+      o.alert_timeout_s = static_cast<int>(parse_integer(arg, 1, 3600, what));
+      break;
+    // --- end burst alerts ---
     default:
       break;
   }
@@ -405,6 +452,17 @@ constexpr ConfigKey kConfigKeys[] = {
     {"web", "root", 1403},
     {"web", "users", 1404},
     // --- end webSMBTA ---
+    // --- Burst alerts ---
+    {"alerts", "enabled", 1500},
+    {"alerts", "destructive_rate", 1501},
+    {"alerts", "read_rate", 1502},
+    {"alerts", "baseline_factor", 1503},
+    {"alerts", "baseline_minutes", 1504},
+    {"alerts", "quiet", 1505},
+    {"alerts", "command", 1506},
+    {"alerts", "webhook", 1507},
+    {"alerts", "timeout", 1508},
+    // --- end burst alerts ---
 };
 
 // Keys smbtaquery, smbtamonitor and rrddriver read from their config file. smbtad ignores them,
@@ -676,6 +734,19 @@ Metrics:
                                    (ADDRESS default localhost; IPv6 in brackets; default off)
       --metrics-per-user           add a user label to the traffic metrics (privacy and
                                    cardinality: off by default)
+Alerts (bursts per user and share; see smbtad(8), "BURST ALERTS"):
+      --alerts 0|1                 watch for bursts (default 1)
+      --alert-destructive-rate N   renames, unlinks and overwrites per minute that raise a
+                                   ransomware alert (default 600)
+      --alert-read-rate N          files read per minute that raise an exfiltration alert
+                                   (default 3000)
+      --alert-baseline-factor F    ...and only at F times the user's own baseline (default 10)
+      --alert-baseline-minutes M   time constant of the baseline (default 60)
+      --alert-quiet SECONDS        an episode ends after SECONDS below half the threshold
+                                   (default 300)
+      --alert-command CMD          run CMD (/bin/sh -c) for each alert, JSON on stdin
+      --alert-webhook URL          POST each alert as JSON to URL (http:// or https://)
+      --alert-timeout SECONDS      limit for the command and the webhook (default 10)
   -h, --help                       this text      -V, --version   the version
 )",
                      SMBTA_DEFAULT_MODULE_PORT, SMBTA_DEFAULT_MODULE_SOCKET,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "burst_detector.h"
 #include "cli/usage_error.h"
 #include "smbta/defaults.h"
 #include "store/event_store.h"
@@ -86,6 +87,13 @@ struct Options {
   std::string run_as_user;                 // --user NAME: drop to it once the sockets are open
   bool allow_root = false;                 // --allow-root: keep running as root
   // --- end of the ops block ---
+
+  // --- Burst alerts (burst_detector.h, alert_sink.h) ---
+  BurstConfig bursts;
+  std::string alert_command;  // --alert-command: run by /bin/sh -c for each alert
+  std::string alert_webhook;  // --alert-webhook: http(s) URL that gets each alert by POST
+  int alert_timeout_s = 10;   // --alert-timeout: for the command and the webhook
+  // --- end burst alerts ---
 
   int client_port() const { return query_port.value_or(inet_port + 1); }
 };

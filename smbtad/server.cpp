@@ -256,12 +256,24 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
   ++stats_.records;
   if (metrics_) metrics_->on_record(from.peer(), r);
   hub_.on_record(r);
+  const auto now = Clock::now();
+  if (bursts_) {
+    bursts_->on_record(
+        r, std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(),
+        burst_events_);
+    if (!burst_events_.empty()) raise_alerts();
+  }
   if (from.records() == 1 && writer_) {
     writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6});
   }
   if (!writer_) return;
-  cache_.add(r, Clock::now());
+  cache_.add(r, now);
   if (cache_.ready_rows() >= kEarlyFlushRows) flush_cache(false);
+}
+
+void Server::raise_alerts() {
+  for (const auto& e : burst_events_) alert_sink_->raise(e);
+  burst_events_.clear();
 }
 
 void Server::on_close(ModuleSession& s) {
@@ -341,6 +353,12 @@ void Server::tick() {
   flush_cache(false);
   if (++ticks_ % 2 == 0) hub_.on_second();
   const auto now = Clock::now();
+  if (bursts_) {
+    bursts_->on_tick(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(),
+        burst_events_);
+    if (!burst_events_.empty()) raise_alerts();
+  }
   // A paused connection is not idle: it waits for the database, not the other way round.
   const std::chrono::seconds timeout(options_.idle_timeout_s);
   std::vector<ModuleSession*> idle;
@@ -466,6 +484,18 @@ void Server::run(const std::function<void()>& serving) {
                                                     [this] { deliver_query_replies(); });
     loop_.add(queries_->wake_fd(), EPOLLIN, query_replies_.get());
   }
+  // --- Burst alerts: the sink's thread starts here, after daemonizing ---
+  if (options_.bursts.enabled) {
+    bursts_ = std::make_unique<BurstDetector>(options_.bursts);
+    AlertDelivery d;
+    d.command = options_.alert_command;
+    d.webhook = options_.alert_webhook;
+    d.timeout_s = options_.alert_timeout_s;
+    if (options_.use_db) d.db = options_.db;
+    alert_sink_ = std::make_unique<AlertSink>(std::move(d),
+                                              [this](const BurstEvent& e) { hub_.on_alert(e); });
+  }
+  // --- end burst alerts ---
   // Ports open only now: when a peer can connect, the database (if reachable) is ready.
   for (const auto& l : listeners_) {
     if (::listen(l->fd(), 1024) != 0)
@@ -500,6 +530,13 @@ void Server::run(const std::function<void()>& serving) {
     stats_.bad_records += s->bad_records();
   }
   sessions_.clear();
+  // --- Burst alerts: open episodes end; their ends are stored before smbtad exits ---
+  if (bursts_) {
+    bursts_->finish(burst_events_);
+    raise_alerts();
+    alert_sink_->stop();
+  }
+  // --- end burst alerts ---
   for (auto& [fd, c] : clients_) loop_.remove(fd);
   clients_.clear();
   if (writer_) {

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "aggregation_cache.h"
+#include "alert_sink.h"
+#include "burst_detector.h"
 #include "client_session.h"
 #include "daemon_metrics.h"
 #include "event_loop.h"
@@ -127,6 +129,12 @@ class Server : public RecordSink, public ClientHost {
   void count_bad_records(ModuleSession& s);
   // The STATUS= line systemd shows (Type=notify).
   std::string service_status() const;
+  // --- Burst alerts: after hub_ (the sink hands alerts to it); made in run(), after the fork ---
+  std::unique_ptr<BurstDetector> bursts_;
+  std::unique_ptr<AlertSink> alert_sink_;
+  std::vector<BurstEvent> burst_events_;
+  void raise_alerts();
+  // --- end burst alerts ---
   // --- webSMBTA (smbtad/web/): after hub_, so it is destroyed first ---
   std::unique_ptr<web::WebListener> web_;
   std::unique_ptr<EventFdReady> web_live_;  // live views to add to or remove from hub_

@@ -15,7 +15,15 @@
 namespace smbta::client {
 
 // The monitor functions (docs/protocol.md, "Client port"); the values are on the wire.
-enum class MonitorKind : int { kAdd = 0, kLog = 2, kRead = 3, kWrite = 4, kThroughput = 5 };
+// kAlert: smbtad's burst alerts (docs/protocol.md, "ALERT"); its messages carry 12 fields.
+enum class MonitorKind : int {
+  kAdd = 0,
+  kLog = 2,
+  kRead = 3,
+  kWrite = 4,
+  kThroughput = 5,
+  kAlert = 6
+};
 
 // The five filters of a registration; "*" matches anything. Why a struct: a registration
 // always carries all five, in this order.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "query/alert_function.h"
 #include "query/engine.h"
 #include "query/exec_context.h"
 #include "query/functions.h"

@@ -137,7 +137,8 @@ constexpr std::array<std::string_view, 6> kObjects = {"global", "share",  "user"
                                                       "file",   "domain", "system"};
 constexpr std::array<std::string_view, 11> kFunctions = {
     "total",  "list",       "top",           "last_activity", "usage", "24h_usage",
-    "search", "throughput", "smbtad-report", "self-check",    "loss"};
+    "search", "throughput", "smbtad-report", "self-check",    "loss",
+    "alerts"};
 constexpr std::array<std::string_view, 3> kModes = {"r", "w", "rw"};
 constexpr std::array<std::string_view, 4> kDims = {"users", "shares", "files", "domains"};
 constexpr std::array<std::string_view, 8> kUnits = {"seconds", "minutes", "hours", "days",
@@ -415,6 +416,12 @@ class Parser {
       step.fn = SelfCheck{};
     } else if (w == "loss") {
       step.fn = Loss{};
+    } else if (w == "alerts") {
+      Alerts a;
+      if (peek().kind == Tok::kWord && !peek().text.empty() && peek().text[0] >= '0' &&
+          peek().text[0] <= '9')
+        a.n = number("the number of alerts", kMaxRows);
+      step.fn = a;
     } else if (lower(t.text).starts_with("select")) {
       throw err(t, "raw SQL is not accepted; use the query language (smbtaquery -p)");
     } else {
@@ -516,6 +523,8 @@ FUNCTION:
                                             replayed from a module's spool, duplicates,
                                             dropped by the module and missing (with TIME:
                                             the module processes heard of then)
+  alerts [N]                                the N latest burst alerts smbtad raised
+                                            (ransomware, exfiltration), newest first
 
 Names with blanks, ',' or ';' are quoted: share 'my share' or share "it's". Keywords are
 case-insensitive. Examples:

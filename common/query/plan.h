@@ -86,6 +86,11 @@ struct Report {
 struct SelfCheck {
   bool operator==(const SelfCheck&) const = default;
 };
+// The burst alerts smbtad raised (smbta_alerts), newest first; n = 0: up to the row limit.
+struct Alerts {
+  std::uint32_t n = 0;
+  bool operator==(const Alerts&) const = default;
+};
 
 // End-to-end loss accounting per Samba server (query/loss_report.h).
 struct Loss {
@@ -93,7 +98,7 @@ struct Loss {
 };
 
 using Function = std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report,
-                              SelfCheck, Loss>;
+                              SelfCheck, Loss, Alerts>;
 
 // Why: one function call with the filter in force at its position, so execution needs no
 // interpreter state and each step can run independently (and be tested on its own).

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "smbta/timestamp.h"
+#include "store/alert_store.h"
 #include "store/pg_partitions.h"
 #include "store/sql_dialect.h"
 
@@ -249,6 +250,7 @@ void create(DbiConnection& db) {
                      : db.is_pgsql() ? pgsql_ddl()
                                      : dialect::mysql::schema_ddl();
     for (const auto& stmt : ddl) db.exec(stmt);
+    db.exec(alerts::create_sql(db));
     if (db.is_pgsql()) pg_partitions::prepare(db, local_now_ms());
     create_view(db);
     const std::string v = db.quote(kSchemaVersion);

@@ -47,7 +47,7 @@ page_keys=$(sed -n '/^\.SH KEYS/,/^\.SH [^K]/p' "$conf_page" |
        /^\.TP/ { tag = 1; next }
        tag { sub(/^\.B +/, ""); print sec ":" $0; tag = 0 }' | sort -u)
 # The keys are the rows of smbtad's key table ({"section", "key", option}).
-code_keys=$(grep -oE '\{"(network|database|general|maintenance|metrics|web)", "[a-z_]+"' \
+code_keys=$(grep -oE '\{"(network|database|general|maintenance|metrics|web|alerts)", "[a-z_]+"' \
   "$src/smbtad/options.cpp" | sed -E 's/^\{"([a-z]+)", "([a-z_]+)"/\1:\2/' | sort -u)
 if [ -z "$code_keys" ]; then
   echo "found no configuration keys in smbtad/options.cpp: this test needs updating"
