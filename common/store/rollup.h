@@ -39,6 +39,8 @@ struct RollupSet {
   // Found complete (installed_rollups only): the file totals. A file rollup installed before
   // they existed lacks them until the next install_rollups (smbtad's start, smbtaquery -T).
   bool file_totals = false;
+  // Installed with the hourly rollup: the latency histogram (store/latency_rollup.h).
+  bool latency = false;
 };
 
 // Creates the missing tables and triggers of the chosen rollups and fills new tables from the
