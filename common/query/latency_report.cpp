@@ -184,11 +184,14 @@ ResultTable run_function(ExecContext& ctx, const Latency& fn, const Resolved& r,
     shown.push_back(fn.pct);
   for (Percentile p : shown) out.columns.push_back(percentile_column(p));
   const auto hs = histograms(ctx, r, fn.mode, Group::kNone);
-  std::vector<Cell> row;
-  const Histogram* h = hs.empty() ? nullptr : &hs.begin()->second;
-  row.emplace_back(h ? h->ops : std::int64_t{0});
-  // No timed operation: the percentiles are unknown, not 0.
-  for (Percentile p : shown) row.push_back(h ? Cell(h->value(p)) : Cell());
+  // No timed operation: the percentiles are unknown (NULL), not 0.
+  std::vector<Cell> row(shown.size() + 1);
+  row[0] = std::int64_t{0};
+  if (!hs.empty()) {
+    const Histogram& h = hs.begin()->second;
+    row[0] = h.ops;
+    for (std::size_t i = 0; i < shown.size(); ++i) row[i + 1] = h.value(shown[i]);
+  }
   out.rows.push_back(std::move(row));
   common_notes(out, fn.pct, fn.mode);
   return out;
