@@ -19,12 +19,27 @@ namespace {
 using store::DbiResult;
 namespace lat = store::latency;
 
-constexpr std::int64_t kHourMs = 3'600'000;
+constexpr std::int64_t kDayMs = 86'400'000;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
+}
+
+// The operations of `m` in the rollup (kind 0 read, 1 write, 2 the others).
+std::string rollup_kind(LatencyMode m) {
+  switch (m) {
+    case LatencyMode::kRead:
+      return "r.kind = 0";
+    case LatencyMode::kWrite:
+      return "r.kind = 1";
+    case LatencyMode::kReadWrite:
+      return "r.kind <= 1";
+    case LatencyMode::kOps:
+      break;
+  }
+  return "1 = 1";
 }
 
 // The operations of `m` on alias `a`.
@@ -81,20 +96,22 @@ std::string histogram_source(const ExecContext& ctx, const Resolved& r, LatencyM
         group_cols("e"), lat::bucket_sql(ctx.db(), ctx.idiv("e.latency_us", "e.merged")),
         op_kind(m, "e"), id_conditions(r, "e", true), raw_time(from, to));
   };
-  if (!ctx.rollups().latency || r.files || r.empty || g == Group::kFile)
+  // The rollup has neither users nor files.
+  if (!ctx.rollups().latency || r.users || r.files || r.empty || g == Group::kUser ||
+      g == Group::kFile)
     return raw(r.range.from, r.range.to);
-  // Whole hours from the rollup, the partial hours at the edges from the events.
+  // Whole days from the rollup, the partial days at the edges from the events.
   std::string rollup =
       fmt::format("SELECT {}, r.bucket AS b, r.ops AS n FROM {} r WHERE {}{}", group_cols("r"),
-                  lat::kTable, op_kind(m, "r"), id_conditions(r, "r", false));
+                  lat::kTable, rollup_kind(m), id_conditions(r, "r", false));
   const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
-  const std::int64_t h1 = lo ? floor_div(r.range.from + kHourMs - 1, kHourMs) : 0;
-  const std::int64_t h2 = hi ? floor_div(r.range.to, kHourMs) : 0;
-  if (lo && hi && h1 >= h2) return raw(r.range.from, r.range.to);
-  if (lo) rollup += fmt::format(" AND r.hour >= {}", h1);
-  if (hi) rollup += fmt::format(" AND r.hour < {}", h2);
-  if (lo && r.range.from < h1 * kHourMs) rollup += " UNION ALL " + raw(r.range.from, h1 * kHourMs);
-  if (hi && h2 * kHourMs < r.range.to) rollup += " UNION ALL " + raw(h2 * kHourMs, r.range.to);
+  const std::int64_t d1 = lo ? floor_div(r.range.from + kDayMs - 1, kDayMs) : 0;
+  const std::int64_t d2 = hi ? floor_div(r.range.to, kDayMs) : 0;
+  if (lo && hi && d1 >= d2) return raw(r.range.from, r.range.to);
+  if (lo) rollup += fmt::format(" AND r.day >= {}", d1);
+  if (hi) rollup += fmt::format(" AND r.day < {}", d2);
+  if (lo && r.range.from < d1 * kDayMs) rollup += " UNION ALL " + raw(r.range.from, d1 * kDayMs);
+  if (hi && d2 * kDayMs < r.range.to) rollup += " UNION ALL " + raw(d2 * kDayMs, r.range.to);
   return rollup;
 }
 

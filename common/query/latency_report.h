@@ -12,13 +12,14 @@
 namespace smbta::query {
 
 // One row: the number of timed operations of fn.mode that `r` selects and their p50, p95, p99
-// and max in microseconds (or the one percentile asked for). Whole hours come from the latency
-// rollup when installed, the partial hours at the range edges and every query naming files
-// from the events; both through the same buckets, so the answers are equal.
+// and max in microseconds (or the one percentile asked for). Whole days come from the latency
+// rollup (per share) when installed, the partial days at the range edges and every query naming
+// users, domains or files from the events; both through the same buckets, so the answers are
+// equal.
 ResultTable run_function(ExecContext& ctx, const Latency& fn, const Resolved& r,
                          const std::string& phrase);
 // The N users, shares or files with the highest percentile (ties: more operations first).
-// Files are ranked from the events (the rollup has no file column).
+// Users and files are ranked from the events (the rollup has neither), shares from the rollup.
 ResultTable run_function(ExecContext& ctx, const TopSlowest& fn, const Resolved& r,
                          const std::string& phrase);
 

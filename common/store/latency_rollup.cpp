@@ -12,21 +12,25 @@ namespace smbta::store::latency {
 namespace {
 
 constexpr const char* kTrig = "smbta_rollup_latency";
-constexpr const char* kKeys = "hour, share_id, user_id, vfs_id, bucket";
+constexpr const char* kKeys = "day, share_id, kind, bucket";
+
+std::string kind_expr(std::string_view p) {
+  return fmt::format(
+      "CASE WHEN {0}vfs_id IN (0, 1) THEN 0 WHEN {0}vfs_id IN (2, 3) THEN 1 ELSE 2 END", p);
+}
 
 // The key values of an event row; `p` is the row prefix (NEW., OLD. or none).
 std::string key_exprs(const DbiConnection& db, std::string_view p) {
   const std::string div = db.is_mysql() ? " DIV " : " / ";
-  return fmt::format("{0}ts{1}3600000, {0}share_id, {0}user_id, {0}vfs_id, {2}", p, div,
+  return fmt::format("{0}ts{1}86400000, {0}share_id, {2}, {3}", p, div, kind_expr(p),
                      bucket_sql(db, fmt::format("{0}latency_us{1}{0}merged", p, div)));
 }
 
 std::string key_match(const DbiConnection& db, std::string_view p) {
   const std::string div = db.is_mysql() ? " DIV " : " / ";
   return fmt::format(
-      "hour = {0}ts{1}3600000 AND share_id = {0}share_id AND user_id = {0}user_id AND vfs_id = "
-      "{0}vfs_id AND bucket = {2}",
-      p, div, bucket_sql(db, fmt::format("{0}latency_us{1}{0}merged", p, div)));
+      "day = {0}ts{1}86400000 AND share_id = {0}share_id AND kind = {2} AND bucket = {3}", p, div,
+      kind_expr(p), bucket_sql(db, fmt::format("{0}latency_us{1}{0}merged", p, div)));
 }
 
 std::vector<std::string> sqlite_ddl(const DbiConnection& db) {
@@ -39,9 +43,9 @@ std::vector<std::string> sqlite_ddl(const DbiConnection& db) {
       "FROM {0} WHERE OLD.latency_us IS NOT NULL AND {1} AND ops <= 0;",
       kTable, key_match(db, "OLD."));
   return {
-      fmt::format("CREATE TABLE IF NOT EXISTS {} (hour integer NOT NULL, share_id integer NOT "
-                  "NULL, user_id integer NOT NULL, vfs_id integer NOT NULL, bucket integer NOT "
-                  "NULL, ops integer NOT NULL, PRIMARY KEY ({})) WITHOUT ROWID",
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (day integer NOT NULL, share_id integer NOT "
+                  "NULL, kind integer NOT NULL, bucket integer NOT NULL, ops integer NOT NULL, "
+                  "PRIMARY KEY ({})) WITHOUT ROWID",
                   kTable, kKeys),
       fmt::format("CREATE TRIGGER IF NOT EXISTS {}_ins AFTER INSERT ON smbta_events WHEN "
                   "NEW.latency_us IS NOT NULL BEGIN {} END",
@@ -49,8 +53,8 @@ std::vector<std::string> sqlite_ddl(const DbiConnection& db) {
       fmt::format("CREATE TRIGGER IF NOT EXISTS {}_del AFTER DELETE ON smbta_events WHEN "
                   "OLD.latency_us IS NOT NULL BEGIN {} END",
                   kTrig, sub),
-      fmt::format("CREATE TRIGGER IF NOT EXISTS {}_upd AFTER UPDATE OF ts, vfs_id, user_id, "
-                  "share_id, merged, latency_us ON smbta_events WHEN OLD.latency_us IS NOT NULL "
+      fmt::format("CREATE TRIGGER IF NOT EXISTS {}_upd AFTER UPDATE OF ts, vfs_id, share_id, "
+                  "merged, latency_us ON smbta_events WHEN OLD.latency_us IS NOT NULL "
                   "OR NEW.latency_us IS NOT NULL BEGIN {}{} END",
                   kTrig, sub, add),
   };
@@ -61,17 +65,16 @@ std::vector<std::string> pgsql_ddl(const DbiConnection& db) {
   const std::string keys = key_exprs(db, "");
   const std::string add = fmt::format(
       "INSERT INTO {0} AS r ({1}, ops) SELECT {2}, SUM(merged) FROM smbta_new WHERE latency_us "
-      "IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5 ON CONFLICT ({1}) DO UPDATE SET "
+      "IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 ON CONFLICT ({1}) DO UPDATE SET "
       "ops = r.ops + EXCLUDED.ops;",
       kTable, kKeys, keys);
   // The derived table names its columns after the keys.
   const std::string old_named = fmt::format(
-      "(SELECT {}, SUM(merged) FROM smbta_old WHERE latency_us IS NOT NULL GROUP BY 1, 2, 3, 4, "
-      "5 ORDER BY 1, 2, 3, 4, 5) o (hour, share_id, user_id, vfs_id, bucket, n)",
+      "(SELECT {}, SUM(merged) FROM smbta_old WHERE latency_us IS NOT NULL GROUP BY 1, 2, 3, 4 "
+      "ORDER BY 1, 2, 3, 4) o (day, share_id, kind, bucket, n)",
       keys);
   const std::string match =
-      "r.hour = o.hour AND r.share_id = o.share_id AND r.user_id = o.user_id AND r.vfs_id = "
-      "o.vfs_id AND r.bucket = o.bucket";
+      "r.day = o.day AND r.share_id = o.share_id AND r.kind = o.kind AND r.bucket = o.bucket";
   const std::string sub = fmt::format(
       "UPDATE {0} r SET ops = r.ops - o.n FROM {1} WHERE {2}; DELETE FROM {0} r USING {1} WHERE "
       "{2} AND r.ops <= 0;",
@@ -89,9 +92,9 @@ std::vector<std::string> pgsql_ddl(const DbiConnection& db) {
         kTrig, suffix, event, tables);
   };
   return {
-      fmt::format("CREATE TABLE IF NOT EXISTS {} (hour bigint NOT NULL, share_id integer NOT "
-                  "NULL, user_id integer NOT NULL, vfs_id smallint NOT NULL, bucket smallint NOT "
-                  "NULL, ops bigint NOT NULL, PRIMARY KEY ({}))",
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (day integer NOT NULL, share_id integer NOT "
+                  "NULL, kind smallint NOT NULL, bucket smallint NOT NULL, ops bigint NOT NULL, "
+                  "PRIMARY KEY ({}))",
                   kTable, kKeys),
       fn("ins", add),
       fn("del", sub),
@@ -118,9 +121,9 @@ std::vector<std::string> mysql_ddl(const DbiConnection& db) {
         kTrig, suffix, event, body);
   };
   return {
-      fmt::format("CREATE TABLE IF NOT EXISTS {} (hour bigint NOT NULL, share_id integer NOT "
-                  "NULL, user_id integer NOT NULL, vfs_id smallint NOT NULL, bucket smallint NOT "
-                  "NULL, ops bigint NOT NULL, PRIMARY KEY ({})) ENGINE=InnoDB",
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (day integer NOT NULL, share_id integer NOT "
+                  "NULL, kind smallint NOT NULL, bucket smallint NOT NULL, ops bigint NOT NULL, "
+                  "PRIMARY KEY ({})) ENGINE=InnoDB",
                   kTable, kKeys),
       trig("ins", "INSERT", add),
       trig("del", "DELETE", sub),
@@ -193,16 +196,16 @@ void install(DbiConnection& db) {
   if (!had_table)
     db.exec(fmt::format(
         "INSERT INTO {} ({}, ops) SELECT {}, SUM(merged) FROM smbta_events WHERE latency_us IS "
-        "NOT NULL GROUP BY 1, 2, 3, 4, 5",
+        "NOT NULL GROUP BY 1, 2, 3, 4",
         kTable, kKeys, key_exprs(db, "")));
 }
 
 void forget(DbiConnection& db, std::optional<std::int64_t> lo_ms, std::int64_t hi_ms) {
   if (!schema::has_table(db, kTable)) return;
-  constexpr std::int64_t kHourMs = 3'600'000;
-  db.exec(lo_ms ? fmt::format("DELETE FROM {} WHERE hour >= {} AND hour < {}", kTable,
-                              *lo_ms / kHourMs, hi_ms / kHourMs)
-                : fmt::format("DELETE FROM {} WHERE hour < {}", kTable, hi_ms / kHourMs));
+  constexpr std::int64_t kDayMs = 86'400'000;
+  db.exec(lo_ms ? fmt::format("DELETE FROM {} WHERE day >= {} AND day < {}", kTable,
+                              *lo_ms / kDayMs, hi_ms / kDayMs)
+                : fmt::format("DELETE FROM {} WHERE day < {}", kTable, hi_ms / kDayMs));
 }
 
 void drop(DbiConnection& db) {

@@ -118,7 +118,7 @@ TEST_P(LatencyTest, RollupFollowsGrowthAndPurge) {
   // Yesterday's read is gone; the merged row now counts 4 operations at 1000 us.
   EXPECT_EQ(std::get<std::int64_t>(t[0].rows[0][0]), 11 - 1 + 1);
   store::DbiResult r =
-      conn_->query("SELECT SUM(ops) FROM smbta_rollup_latency WHERE vfs_id <= 3 AND bucket = " +
+      conn_->query("SELECT SUM(ops) FROM smbta_rollup_latency WHERE kind <= 1 AND bucket = " +
                    std::to_string(lat::bucket_of(1000)));
   ASSERT_TRUE(r.next());
   EXPECT_EQ(r.get_int(1).value_or(0), 4);

@@ -17,18 +17,18 @@
 namespace smbta::store::testing {
 namespace {
 
-using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
+using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
 
 class LatencyRollupTest : public StoreWithSchemaTest {
  protected:
-  // (hour, share, user, op, bucket) -> operations, as the rollup holds it.
+  // (day, share, kind, bucket) -> operations, as the rollup holds it.
   std::map<Key, std::int64_t> rollup() {
     std::map<Key, std::int64_t> out;
-    for (DbiResult r = raw_->query("SELECT hour, share_id, user_id, vfs_id, bucket, ops FROM "
-                                   "smbta_rollup_latency");
+    for (DbiResult r =
+             raw_->query("SELECT day, share_id, kind, bucket, ops FROM smbta_rollup_latency");
          r.next();)
       out[{r.get_int(1).value_or(0), r.get_int(2).value_or(0), r.get_int(3).value_or(0),
-           r.get_int(4).value_or(0), r.get_int(5).value_or(0)}] += r.get_int(6).value_or(0);
+           r.get_int(4).value_or(0)}] += r.get_int(5).value_or(0);
     return out;
   }
   // The same, computed here from the stored events.
@@ -39,8 +39,10 @@ class LatencyRollupTest : public StoreWithSchemaTest {
          r.next();) {
       const auto merged = r.get_int(6).value_or(1);
       const auto mean = static_cast<std::uint64_t>(r.get_int(5).value_or(0) / merged);
-      out[{r.get_int(1).value_or(0) / 3'600'000, r.get_int(2).value_or(0), r.get_int(3).value_or(0),
-           r.get_int(4).value_or(0), latency::bucket_of(mean)}] += merged;
+      const auto op = r.get_int(4).value_or(0);
+      const std::int64_t kind = op <= 1 ? 0 : op <= 3 ? 1 : 2;
+      out[{r.get_int(1).value_or(0) / 86'400'000, r.get_int(2).value_or(0), kind,
+           latency::bucket_of(mean)}] += merged;
     }
     return out;
   }
