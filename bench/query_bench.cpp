@@ -15,7 +15,7 @@
 // Rows are generated inside the database (recursive CTE / generate_series / MariaDB's sequence
 // engine) from a fixed integer hash of the row number, so every driver holds identical data: 200
 // users in 3 domains, 20 shares, 50000 files, 30 days; 45% read, 25% write, 10% pread/pwrite,
-// 20% open/close.
+// 20% open/close; every event carries a latency (skewed: most below 2 ms, a tail to 20 ms).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -123,7 +123,8 @@ void fill(DbiConnection& db, std::int64_t n) {
   const std::string events = fmt::format(
       "SELECT {1} + {6} + r5 % 1000, v, u, {5}, "
       "1001 + f, NULL, CASE WHEN v <= 3 THEN 1 + r5 % 65536 END, NULL, CASE WHEN v > 3 THEN 0 "
-      "END, 1, NULL FROM (SELECT x, r3, r4, r5, 1 + r2 % 200 AS u, {4} AS f, CASE WHEN r1 % 20 < 9 "
+      "END, 1, NULL, {7} FROM (SELECT x, r3, r4, r5, 1 + r2 % 200 AS u, {4} AS f, CASE WHEN r1 % "
+      "20 < 9 "
       "THEN 0 WHEN r1 % 20 < 14 THEN 2 WHEN r1 "
       "% 20 = 14 THEN 1 WHEN r1 % 20 = 15 THEN 3 WHEN r1 % 20 < 18 THEN 8 ELSE 9 END AS v FROM "
       "(SELECT x, (x * 2654435761) % 1000003 AS r1, (x * 40503 + 7) % 999983 AS r2, (x * 69069 "
@@ -135,10 +136,11 @@ void fill(DbiConnection& db, std::int64_t n) {
                   : "r4 % 50000",
       clustered() ? "1 + " + idiv("f", "2500")
                   : "CASE WHEN r3 % 4 = 0 THEN 1 + u % 20 ELSE 1 + r3 % 3 END",
-      idiv(fmt::format("x * {}", kSpanMs), std::to_string(n)));
+      idiv(fmt::format("x * {}", kSpanMs), std::to_string(n)),
+      fmt::format("20 + {} + r5 % 97", idiv("(r3 % 1000) * (r3 % 1000)", "50")));
   insert(
       "smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, mode, result, "
-      "merged, client_id)",
+      "merged, client_id, latency_us)",
       n, events);
   db.commit();
   if (db.is_pgsql()) {
@@ -184,6 +186,18 @@ std::vector<Case> cases() {
       {"user X, top 10 files rw", "user user17, top 10 files rw;"},
       {"top 10 files rw (14 days)", "global since " + two_weeks + ", top 10 files rw;"},
       {"top 10 files rw (2 days)", "global since " + two_days + ", top 10 files rw;"},
+      {"latency", "global, latency;"},
+      {"latency p99 w (7 days)", "global since " + week + ", latency p99 w;"},
+      {"share X, latency ops", "share share3, latency ops;"},
+      {"user X, latency", "user user17, latency;"},
+      {"domain X, latency p95", "domain DOM1, latency p95;"},
+      {"top 10 users slowest", "global, top 10 users slowest;"},
+      {"top 10 shares slowest p99", "global, top 10 shares slowest p99;"},
+      {"file X, latency", "file projects/dir42/file4242.dat, latency;"},
+      {"share X, top 10 files slowest", "share share3, top 10 files slowest;"},
+      {"top 10 files slowest (2 days)", "global since " + two_days + ", top 10 files slowest;"},
+      {"trend (30 days)", "global, trend;"},
+      {"share X, trend 30 days", "share share3, trend 30 days;"},
   };
 }
 
@@ -213,7 +227,8 @@ void bench(const DbParams& p, std::int64_t n) {
   // The layout of the rows in the database is remembered next to them, so that switching
   // SMBTA_BENCH_LAYOUT refills it.
   db.exec("CREATE TABLE IF NOT EXISTS smbta_bench_layout (layout integer NOT NULL)");
-  const std::int64_t layout = clustered() ? 3 : 1;
+  // (5 and 7: the layouts with latencies.)
+  const std::int64_t layout = clustered() ? 7 : 5;
   if (scalar(db, "SELECT COUNT(*) FROM smbta_events") != n ||
       scalar(db, "SELECT MAX(layout) FROM smbta_bench_layout") != layout) {
     smbta::store::drop_rollups(db);
@@ -268,7 +283,11 @@ void bench(const DbParams& p, std::int64_t n) {
 void insert_cost(const DbParams& base) {
   constexpr std::size_t kRows = 200'000, kBatch = 1000;
   std::vector<smbta::store::Row> rows;
-  for (auto& r : smbta::testing::realistic_mix(kRows, 2012)) rows.push_back({r, 1});
+  // Timed as the current module times every operation (the latency rollup's triggers fire).
+  for (auto& r : smbta::testing::realistic_mix(kRows, 2012)) {
+    r.latency_us = 50 + rows.size() * 7919 % 20000;
+    rows.push_back({r, 1});
+  }
   const std::pair<const char*, smbta::store::RollupSet> kinds[] = {
       {"no rollup", {false, false}},
       {"hourly rollup", {true, false}},

@@ -64,6 +64,7 @@ void AggregationCache::add(const Record& r, Clock::time_point now) {
   if (e.pending_records == 0) ++dirty_;
   e.pending_bytes += bytes;
   ++e.pending_records;
+  if (r.latency_us) e.pending_latency_us = e.pending_latency_us.value_or(0) + *r.latency_us;
 }
 
 Row AggregationCache::take_row(const Entry& e, bool last) {
@@ -73,6 +74,7 @@ Row AggregationCache::take_row(const Entry& e, bool last) {
   row.rec = last ? std::move(const_cast<Entry&>(e).first) : e.first;
   row.rec.length = e.pending_bytes;
   row.merged = e.pending_records;
+  row.rec.latency_us = e.pending_latency_us;
   row.accumulate = e.written || e.late;
   row.bucket_start_ms = e.bucket * width;
   row.bucket_ms = width;
@@ -80,6 +82,7 @@ Row AggregationCache::take_row(const Entry& e, bool last) {
   e.pending_bytes = 0;
   e.pending_records = 0;
   --dirty_;
+  e.pending_latency_us.reset();
   return row;
 }
 

@@ -67,6 +67,8 @@ class AggregationCache {
     smbta::Record first;  // the bucket's first record: its timestamp and names
     mutable std::uint64_t pending_bytes = 0;
     mutable std::uint32_t pending_records = 0;
+    // Sum of the pending records' latencies; unset while none of them was timed.
+    mutable std::optional<std::uint64_t> pending_latency_us;
     mutable bool written = false;  // a row for this bucket exists (or is queued) in the store
     bool late = false;             // its bucket's row was written by a forgotten entry
     Clock::time_point expires;

@@ -44,6 +44,11 @@ std::string exact_text(const Cell& cell, ColumnType type);
 std::int64_t note_int(const ResultTable& t, std::string_view key);
 double note_double(const ResultTable& t, std::string_view key);
 
+// The sentence under a trend table: totals, growth and the busiest hour of the week.
+std::string trend_summary(const ResultTable& t);
+// The sentence under a latency table: how many operations, and the percentiles' error bound.
+std::string latency_summary(const ResultTable& t);
+
 // XML/HTML text escaping of &, <, >, " and '; control characters (not valid in XML 1.0) and
 // invalid UTF-8 become U+FFFD.
 std::string markup_escape(std::string_view s);

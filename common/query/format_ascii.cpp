@@ -97,6 +97,9 @@ void render_table(std::string& out, const ResultTable& t) {
   if (t.function == "throughput")
     out += fmt::format("Total: {}, on average {}\n", human_bytes(note_int(t, "total")),
                        display_text(Cell(note_double(t, "average_rate")), ColumnType::kRate));
+  if (t.function == "trend") out += terminal_safe(trend_summary(t)) + "\n";
+  if (t.function == "latency" || t.function == "top_slowest")
+    out += terminal_safe(latency_summary(t)) + "\n";
   if (const auto* e = t.note("error")) out += terminal_safe(*e) + "\n";
   if (const auto* x = t.note("explain")) out += terminal_safe(*x) + "\n";
   out += '\n';

@@ -193,6 +193,25 @@ void generic(std::string& out, const ResultTable& t) {
   out += "</result>\n";
 }
 
+// latency, top_slowest and trend: the generic rows, and the notes (growth, busiest hour, the
+// percentiles' error bound) as elements of their own.
+void with_notes(std::string& out, const ResultTable& t) {
+  out += "<" + t.function + ">\n";
+  description(out, t);
+  for (const auto& row : t.rows) {
+    out += "<row>";
+    for (std::size_t c = 0; c < t.columns.size() && c < row.size(); ++c)
+      out += "<value id=\"" + esc(t.columns[c].id) + "\">" +
+             esc(exact_text(row[c], t.columns[c].type)) + "</value>";
+    out += "</row>\n";
+  }
+  for (const auto& [k, v] : t.notes) {
+    const std::string key = element(k);
+    out += "<" + key + ">" + esc(v) + "</" + key + ">\n";
+  }
+  out += "</" + t.function + ">\n";
+}
+
 }  // namespace
 
 std::string render_xml(std::span<const ResultTable> tables, const RenderOptions& opts) {
@@ -217,6 +236,8 @@ std::string render_xml(std::span<const ResultTable> tables, const RenderOptions&
       report(out, t);
     else if (t.function == "self-check")
       self_check(out, t);
+    else if (t.function == "trend" || t.function == "latency" || t.function == "top_slowest")
+      with_notes(out, t);
     else
       generic(out, t);
   }

@@ -135,10 +135,12 @@ std::string one_of(std::span<const std::string_view> words) {
 
 constexpr std::array<std::string_view, 6> kObjects = {"global", "share",  "user",
                                                       "file",   "domain", "system"};
-constexpr std::array<std::string_view, 11> kFunctions = {
-    "total",  "list",       "top",           "last_activity", "usage", "24h_usage",
-    "search", "throughput", "smbtad-report", "self-check",    "loss",
-    "alerts"};
+constexpr std::array<std::string_view, 14> kFunctions = {
+    "total",      "list",          "top",        "last_activity", "usage", "24h_usage", "search",
+    "throughput", "smbtad-report", "self-check", "latency",       "trend", "loss",      "alerts"};
+constexpr std::array<std::string_view, 4> kPercentiles = {"p50", "p95", "p99", "max"};
+constexpr std::array<std::string_view, 4> kLatencyModes = {"r", "w", "rw", "ops"};
+constexpr std::uint32_t kMaxTrendDays = 3660;
 constexpr std::array<std::string_view, 3> kModes = {"r", "w", "rw"};
 constexpr std::array<std::string_view, 4> kDims = {"users", "shares", "files", "domains"};
 constexpr std::array<std::string_view, 8> kUnits = {"seconds", "minutes", "hours", "days",
@@ -229,6 +231,34 @@ class Parser {
   Mode mode() {
     auto m = keyword(kModes, "the access mode");
     return m == "r" ? Mode::kRead : m == "w" ? Mode::kWrite : Mode::kReadWrite;
+  }
+  // The optional percentile and mode of latency and top ... slowest, in this order.
+  void latency_args(Percentile& pct, LatencyMode& mode) {
+    if (peek().kind == Tok::kWord) {
+      const std::string w = lower(peek().text);
+      for (std::size_t k = 0; k < kPercentiles.size(); ++k)
+        if (w == kPercentiles[k]) {
+          ++i_;
+          pct = static_cast<Percentile>(k + 1);
+          break;
+        }
+    }
+    if (peek().kind == Tok::kWord) {
+      const std::string w = lower(peek().text);
+      for (std::size_t k = 0; k < kLatencyModes.size(); ++k)
+        if (w == kLatencyModes[k]) {
+          ++i_;
+          mode = static_cast<LatencyMode>(k);
+          return;
+        }
+      std::vector<std::string_view> all(kPercentiles.begin(), kPercentiles.end());
+      all.insert(all.end(), kLatencyModes.begin(), kLatencyModes.end());
+      const Token& bad = peek();
+      throw err(bad,
+                fmt::format("expected a percentile ({}), a mode ({}), ',' or ';', found {}",
+                            one_of(kPercentiles), one_of(kLatencyModes), shown(bad)),
+                closest(bad.text, all));
+    }
   }
   Dimension dimension() {
     auto d = keyword(kDims, "what to list");
@@ -361,6 +391,16 @@ class Parser {
       Top top{};
       top.n = number("the number of entries", kMaxRows);
       top.what = dimension();
+      if (next_is("slowest")) {
+        if (top.what == Dimension::kDomains)
+          throw err(peek(), "'top ... slowest' ranks users, shares or files, not domains");
+        ++i_;
+        TopSlowest slow{top.n, top.what};
+        latency_args(slow.pct, slow.mode);
+        step.fn = slow;
+        plan.steps.push_back(std::move(step));
+        return;
+      }
       top.mode = mode();
       if (next_is("asc") || next_is("desc"))
         top.ascending = lower(take().text) == "asc";
@@ -403,6 +443,19 @@ class Parser {
       if (tp.unit.back() != 's') tp.unit += 's';
       tp.mode = mode();
       step.fn = tp;
+    } else if (w == "latency") {
+      Latency lat;
+      latency_args(lat.pct, lat.mode);
+      step.fn = lat;
+    } else if (w == "trend") {
+      Trend tr;
+      if (peek().kind == Tok::kWord && !peek().text.empty() && peek().text[0] >= '0' &&
+          peek().text[0] <= '9') {
+        tr.days = number("the number of days", kMaxTrendDays);
+        static constexpr std::array<std::string_view, 2> kDays = {"days", "day"};
+        keyword(kDays, "the unit of the trend ('days')");
+      }
+      step.fn = tr;
     } else if (w == "smbtad-report") {
       static constexpr std::array<std::string_view, 2> kKinds = {"short", "full"};
       step.fn = Report{keyword(kKinds, "the report kind") == "full"};
@@ -516,6 +569,14 @@ FUNCTION:
                                             names that begin with oo)
   throughput N seconds|minutes|hours|days r|w|rw
                                             bytes and bytes/s per interval over the last N
+  latency [p50|p95|p99|max] [r|w|rw|ops]    operation latency percentiles in microseconds
+                                            (default: all four, of reads and writes; ops:
+                                            every timed operation)
+  top N users|shares|files slowest [p50|p95|p99|max] [r|w|rw|ops]
+                                            ranked by latency (default p95 rw)
+  trend [N days]                            bytes read and written per day over the last N
+                                            days (default 30), growth per day and the
+                                            busiest hour of the week
   smbtad-report full|short                  smbtad's configuration from the database
   self-check [offline]                      versions of smbtad, smbtaquery and the database,
                                             and the modules seen

@@ -30,4 +30,34 @@ std::string_view dimension_name(Dimension d) {
   return "users";
 }
 
+std::string_view percentile_name(Percentile p) {
+  switch (p) {
+    case Percentile::kAll:
+      return "all";
+    case Percentile::kP50:
+      return "p50";
+    case Percentile::kP95:
+      return "p95";
+    case Percentile::kP99:
+      return "p99";
+    case Percentile::kMax:
+      return "max";
+  }
+  return "all";
+}
+
+std::string_view latency_mode_name(LatencyMode m) {
+  switch (m) {
+    case LatencyMode::kRead:
+      return "r";
+    case LatencyMode::kWrite:
+      return "w";
+    case LatencyMode::kReadWrite:
+      return "rw";
+    case LatencyMode::kOps:
+      return "ops";
+  }
+  return "rw";
+}
+
 }  // namespace smbta::query

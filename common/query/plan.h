@@ -97,8 +97,32 @@ struct Loss {
   bool operator==(const Loss&) const = default;
 };
 
+// Latency reports (latency_report.cpp). kAll: every percentile as its own column.
+enum class Percentile : std::uint8_t { kAll, kP50, kP95, kP99, kMax };
+// Which timed operations: reads, writes, both, or every operation the module timed.
+enum class LatencyMode : std::uint8_t { kRead, kWrite, kReadWrite, kOps };
+struct Latency {
+  Percentile pct = Percentile::kAll;
+  LatencyMode mode = LatencyMode::kReadWrite;
+  bool operator==(const Latency&) const = default;
+};
+// `top N users|shares|files slowest [PCT] [MODE]`: ranked by the percentile, highest first.
+struct TopSlowest {
+  std::uint32_t n;
+  Dimension what;
+  Percentile pct = Percentile::kP95;
+  LatencyMode mode = LatencyMode::kReadWrite;
+  bool operator==(const TopSlowest&) const = default;
+};
+// Bytes per day over the last `days` days, growth and the busiest hour of the week
+// (trend_report.cpp).
+struct Trend {
+  std::uint32_t days = 30;
+  bool operator==(const Trend&) const = default;
+};
+
 using Function = std::variant<Total, List, Top, LastActivity, Usage, Search, Throughput, Report,
-                              SelfCheck, Loss, Alerts>;
+                              SelfCheck, Loss, Alerts, Latency, TopSlowest, Trend>;
 
 // Why: one function call with the filter in force at its position, so execution needs no
 // interpreter state and each step can run independently (and be tested on its own).
@@ -116,7 +140,9 @@ struct QueryPlan {
   bool operator==(const QueryPlan&) const = default;
 };
 
-std::string_view mode_name(Mode m);            // "r", "w", "rw"
-std::string_view dimension_name(Dimension d);  // "users", ...
+std::string_view mode_name(Mode m);                 // "r", "w", "rw"
+std::string_view dimension_name(Dimension d);       // "users", ...
+std::string_view percentile_name(Percentile p);     // "all", "p50", "p95", "p99", "max"
+std::string_view latency_mode_name(LatencyMode m);  // "r", "w", "rw", "ops"
 
 }  // namespace smbta::query

@@ -503,6 +503,7 @@ class DbiEventStore final : public EventStore {
     if (!has_length) c.result = static_cast<std::int64_t>(r.result);
     c.merged = row.merged;
     if (id.client != kAbsent) c.client_id = id.client;
+    if (r.latency_us) c.latency_us = static_cast<std::int64_t>(*r.latency_us);
     return c;
   }
 
@@ -534,23 +535,31 @@ class DbiEventStore final : public EventStore {
     // One row at most, even if two ever matched: a sum must not be added twice. A ctid is
     // unique within one partition only, hence the tableoid.
     const std::string head = fmt::format(
-        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE (tableoid, "
+        "UPDATE smbta_events SET length = length + {}, merged = merged + {}{} WHERE (tableoid, "
         "ctid) = (SELECT tableoid, ctid FROM smbta_events WHERE vfs_id = {} AND user_id = {} AND "
         "share_id = {} AND "
         "file_id = {} AND ",
-        c.length.value_or(0), c.merged, c.vfs_id, c.user_id, c.share_id, c.file_id);
+        c.length.value_or(0), c.merged, grow_latency(c), c.vfs_id, c.user_id, c.share_id,
+        c.file_id);
     if (db_.exec(fmt::format("{}ts = {} LIMIT 1)", head, c.ts)) > 0) return true;
     return ranged &&
            db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1)", head, row.bucket_start_ms,
                                 row.bucket_start_ms + row.bucket_ms)) > 0;
   }
 
+  // The SET clause adding a grown row's latency sum (none when its records were not timed).
+  static std::string grow_latency(const EventColumns& c) {
+    return c.latency_us ? fmt::format(", latency_us = COALESCE(latency_us, 0) + {}", *c.latency_us)
+                        : std::string();
+  }
+
   // MySQL has no ctid, but UPDATE takes a LIMIT.
   bool accumulate_mysql(const Row& row, const EventColumns& c) {
     const std::string head = fmt::format(
-        "UPDATE smbta_events SET length = length + {}, merged = merged + {} WHERE vfs_id = {} AND "
-        "user_id = {} AND share_id = {} AND file_id = {} AND ",
-        c.length.value_or(0), c.merged, c.vfs_id, c.user_id, c.share_id, c.file_id);
+        "UPDATE smbta_events SET length = length + {}, merged = merged + {}{} WHERE vfs_id = {} "
+        "AND user_id = {} AND share_id = {} AND file_id = {} AND ",
+        c.length.value_or(0), c.merged, grow_latency(c), c.vfs_id, c.user_id, c.share_id,
+        c.file_id);
     if (db_.exec(fmt::format("{}ts = {} LIMIT 1", head, c.ts)) > 0) return true;
     return row.bucket_ms > 0 &&
            db_.exec(fmt::format("{}ts >= {} AND ts < {} LIMIT 1", head, row.bucket_start_ms,
@@ -574,7 +583,7 @@ class DbiEventStore final : public EventStore {
       sql.clear();
       sql +=
           "INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, "
-          "mode, result, merged, client_id) VALUES ";
+          "mode, result, merged, client_id, latency_us) VALUES ";
       const std::size_t last = std::min(end, first + kRowsPerStatement);
       for (std::size_t i = first; i < last; ++i) {
         const EventColumns c = columns(rows[i], ids_[i]);

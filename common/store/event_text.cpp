@@ -34,6 +34,7 @@ void append_event_values(std::string& out, const EventColumns& c, char separator
   out += separator;
   append_int(out, c.merged);
   opt(c.client_id);
+  opt(c.latency_us);
 }
 
 }  // namespace smbta::store

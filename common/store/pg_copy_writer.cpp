@@ -52,7 +52,7 @@ std::string_view cell(const PGresult* r, int row, int col) {
 
 constexpr const char* kCopyEvents =
     "COPY smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, mode, result, "
-    "merged, client_id) FROM STDIN";
+    "merged, client_id, latency_us) FROM STDIN";
 
 // New values go into the dictionaries in one global order (COLLATE "C": byte order), so that
 // two writers creating the same names wait for each other in the same order and cannot

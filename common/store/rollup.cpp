@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "store/latency_rollup.h"
 #include "store/sql_dialect.h"
 
 #include <string>
@@ -344,6 +345,7 @@ std::vector<std::string> backfill(DbiConnection& db, const RollupDef& d) {
 RollupSet installed_rollups(DbiConnection& db) {
   RollupSet out{installed(db, kHourly), installed(db, kFiles)};
   out.file_totals = out.files && installed(db, kFileTotals);
+  out.latency = out.hourly && latency::installed(db);
   return out;
 }
 
@@ -386,6 +388,7 @@ void install_rollups(DbiConnection& db, RollupSet which) {
       // After the backfill: an index is built faster over a full table than row by row.
       for (const auto& stmt : index_ddl(*d)) db.exec(stmt);
     }
+    if (which.hourly) latency::install(db);
     db.commit();
   } catch (...) {
     db.rollback();
@@ -428,6 +431,7 @@ void forget_days(DbiConnection& db, std::optional<std::int64_t> lo_ms, std::int6
   if (days) db.exec(fmt::format("DELETE FROM {} WHERE {}", kFiles.table, range("day", kDayMs)));
   if (table_exists(db, kHourly.table))
     db.exec(fmt::format("DELETE FROM {} WHERE {}", kHourly.table, range("hour", kHourMs)));
+  latency::forget(db, lo_ms, hi_ms);
 }
 
 void drop_rollups(DbiConnection& db) {
@@ -442,6 +446,7 @@ void drop_rollups(DbiConnection& db) {
       }
       db.exec(std::string("DROP TABLE IF EXISTS ") + d->table);
     }
+    latency::drop(db);
     db.commit();
   } catch (...) {
     db.rollback();

@@ -41,6 +41,8 @@ struct RollupSet {
   // they existed lacks them until the next install_rollups (smbtad's start or -T, smbtaquery
   // --install-rollups).
   bool file_totals = false;
+  // Installed with the hourly rollup: the latency histogram (store/latency_rollup.h).
+  bool latency = false;
 };
 
 // Creates the missing tables and triggers of the chosen rollups and fills new tables from the

@@ -73,8 +73,12 @@ constexpr std::string_view kEventColumns = R"(
   mode bigint,
   result bigint,
   merged integer NOT NULL DEFAULT 1,
-  client_id integer)";
+  client_id integer,
+  latency_us bigint)";
 
+// latency_us (the module's timing, common block 8) holds the sum over the `merged` records of
+// a row (NULL: none was timed), so that growing a row stays one addition; its mean is
+// latency_us / merged. Databases created before it get the column at smbtad's next start.
 // One index only: the time index serves every query (all smbtaquery functions are time-bounded
 // or global), retention and last_activity. Each extra (share_id, ts)-style index costs about
 // 20 bytes per row, which would break the 60-bytes-per-row budget (see bench/store_bench.cpp).
@@ -227,6 +231,21 @@ void create_view(DbiConnection& db) {
   db.exec(create);
 }
 
+// A database from before the latency column gets it (NULL in the old rows: not timed). On
+// PostgreSQL the partitions inherit it.
+void add_latency_column(DbiConnection& db) {
+  DbiResult r = db.is_sqlite()
+                    ? db.query(
+                          "SELECT COUNT(*) FROM pragma_table_info('smbta_events') WHERE name = "
+                          "'latency_us'")
+                    : db.query(fmt::format("SELECT COUNT(*) FROM information_schema.columns WHERE "
+                                           "table_schema = {} AND table_name = 'smbta_events' AND "
+                                           "column_name = 'latency_us'",
+                                           dialect::current_schema(db)));
+  if (r.next() && r.get_int(1).value_or(0) > 0) return;
+  db.exec("ALTER TABLE smbta_events ADD COLUMN latency_us bigint");
+}
+
 void require_supported(const DbiConnection& db) {
   if (!db.is_sqlite() && !db.is_pgsql() && !db.is_mysql())
     throw StoreError(
@@ -251,6 +270,7 @@ void create(DbiConnection& db) {
                                      : dialect::mysql::schema_ddl();
     for (const auto& stmt : ddl) db.exec(stmt);
     db.exec(alerts::create_sql(db));
+    add_latency_column(db);
     if (db.is_pgsql()) pg_partitions::prepare(db, local_now_ms());
     create_view(db);
     const std::string v = db.quote(kSchemaVersion);

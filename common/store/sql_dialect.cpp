@@ -117,7 +117,7 @@ std::vector<std::string> schema_ddl() {
           "CREATE TABLE IF NOT EXISTS smbta_events (ts bigint NOT NULL, vfs_id smallint NOT "
           "NULL, user_id integer NOT NULL, share_id integer NOT NULL, file_id integer, file2_id "
           "integer, length bigint, mode bigint, result bigint, merged integer NOT NULL DEFAULT "
-          "1, client_id integer, KEY smbta_events_ts (ts)) {}",
+          "1, client_id integer, latency_us bigint, KEY smbta_events_ts (ts)) {}",
           kTable),
       fmt::format("CREATE TABLE IF NOT EXISTS status (smbtad_control_entry varchar(255) {0}, "
                   "smbtad_version text {0}, smbtad_database_version text {0}, "

@@ -10,14 +10,15 @@
 namespace smbta::store {
 namespace {
 
-constexpr int kColumns = 11;
+constexpr int kColumns = 12;
 constexpr const char* kInsertHead =
     "INSERT INTO smbta_events (ts, vfs_id, user_id, share_id, file_id, file2_id, length, mode, "
-    "result, merged, client_id) VALUES ";
+    "result, merged, client_id, latency_us) VALUES ";
 
 std::string insert_sql(int rows) {
   std::string sql = kInsertHead;
-  for (int i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?)";
+  for (int i = 0; i < rows; ++i)
+    sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)";
   return sql;
 }
 
@@ -66,11 +67,12 @@ void SqliteWriter::step_done(sqlite3_stmt* st, const char* what) {
 
 bool SqliteWriter::grow(const EventColumns& row, std::int64_t from, std::int64_t to) {
   // One row at most, even if two ever matched: a sum must not be added twice.
-  sqlite3_stmt* st =
-      prepare(grow_,
-              "UPDATE smbta_events SET length = length + ?1, merged = merged + ?2 WHERE rowid = "
-              "(SELECT rowid FROM smbta_events WHERE ts >= ?3 AND ts < ?4 AND vfs_id = ?5 AND "
-              "user_id = ?6 AND share_id = ?7 AND file_id = ?8 LIMIT 1)");
+  sqlite3_stmt* st = prepare(
+      grow_,
+      "UPDATE smbta_events SET length = length + ?1, merged = merged + ?2, latency_us = "
+      "CASE WHEN ?9 IS NULL THEN latency_us ELSE COALESCE(latency_us, 0) + ?9 END WHERE "
+      "rowid = (SELECT rowid FROM smbta_events WHERE ts >= ?3 AND ts < ?4 AND vfs_id = ?5 AND "
+      "user_id = ?6 AND share_id = ?7 AND file_id = ?8 LIMIT 1)");
   sqlite3_bind_int64(st, 1, row.length.value_or(0));
   sqlite3_bind_int64(st, 2, row.merged);
   sqlite3_bind_int64(st, 3, from);
@@ -79,6 +81,7 @@ bool SqliteWriter::grow(const EventColumns& row, std::int64_t from, std::int64_t
   sqlite3_bind_int64(st, 6, row.user_id);
   sqlite3_bind_int64(st, 7, row.share_id);
   sqlite3_bind_int64(st, 8, row.file_id);
+  bind_opt(st, 9, row.latency_us);
   step_done(st, "growing an aggregated row");
   return sqlite3_changes(db_) > 0;
 }
@@ -134,6 +137,7 @@ void SqliteWriter::bind_row(sqlite3_stmt* st, int p, const EventColumns& r) {
   bind_opt(st, p + 9, r.result);
   sqlite3_bind_int64(st, p + 10, r.merged);
   bind_opt(st, p + 11, r.client_id);
+  bind_opt(st, p + 12, r.latency_us);
 }
 
 void SqliteWriter::add(const EventColumns& row) {

@@ -21,6 +21,7 @@ struct EventColumns {
   std::optional<std::int64_t> file2_id, length, mode, result;
   std::int64_t merged = 1;
   std::optional<std::int64_t> client_id;
+  std::optional<std::int64_t> latency_us;  // sum over the merged records (schema.cpp)
 };
 
 // Why: through libdbi every statement is SQL text, and parsing multi-row INSERT text was 40 %

@@ -33,6 +33,13 @@ inline constexpr Golden kGolden[] = {
     {"smbtad_report", "system, smbtad-report full, smbtad-report short;"},
     {"self_check", "system, self-check offline;"},
     {"loss", "system, loss;"},
+    {"latency",
+     "global, latency, latency p95 r, latency max w, latency p50 ops; share pool since "
+     "'2011-07-18 09:30', latency; user tom, latency ops; domain OTHER, latency; file readme, "
+     "latency;"},
+    {"top_slowest",
+     "global, top 3 users slowest, top 2 shares slowest p50 ops, top 3 files slowest max rw;"},
+    {"trend", "global, trend 3 days; share data, trend 2 days;"},
 };
 
 inline constexpr std::pair<Format, const char*> kFormats[] = {{Format::kAscii, "txt"},

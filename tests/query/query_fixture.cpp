@@ -48,33 +48,45 @@ std::vector<store::Row> known_rows() {
   std::vector<store::Row> v;
   v.push_back(row(Op::kRead, "tom", kSidTom, "EXAMPLE", "pool", "/docs/b.txt", 100,
                   "2011-07-17 23:30:00.000"));
+  v.back().rec.latency_us = 150;
   v.push_back(row(Op::kOpen, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 0,
                   "2011-07-18 09:00:00.000"));
+  v.back().rec.latency_us = 35;
   v.back().rec.mode = 420;
   v.push_back(row(Op::kRead, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 40960,
                   "2011-07-18 09:10:00.000", 3));
+  v.back().rec.latency_us = 3600;
   v.push_back(row(Op::kPread, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 1000,
                   "2011-07-18 09:59:59.999"));
+  v.back().rec.latency_us = 90;
   v.push_back(row(Op::kWrite, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 10485760,
                   "2011-07-18 10:05:00.000"));
+  v.back().rec.latency_us = 48000;
   v.push_back(row(Op::kRead, "tom", kSidTom, "EXAMPLE", "pool", "/docs/b.txt", 4096,
                   "2011-07-18 10:30:00.000"));
+  v.back().rec.latency_us = 220;
   v.push_back(row(Op::kClose, "holger", kSidA, "EXAMPLE", "pool", "/docs/a.odt", 0,
                   "2011-07-18 11:00:00.000"));
+  v.back().rec.latency_us = 12;
   v.push_back(row(Op::kWrite, "tom", kSidTom, "EXAMPLE", "data", "readme", 250000,
                   "2011-07-18 14:00:00.000"));
+  v.back().rec.latency_us = 5300;
   v.push_back(
       row(Op::kRead, "holger", kSidB, "OTHER", "data", "readme", 1536, "2011-07-18 14:30:00.500"));
+  v.back().rec.latency_us = 800;
   v.push_back(
       row(Op::kRename, "holger", kSidB, "OTHER", "data", "readme", 0, "2011-07-18 15:00:00.000"));
+  v.back().rec.latency_us = 2500;
   v.back().rec.path2 = "readme.old";
   v.push_back(
       row(Op::kMkdir, "tom", kSidTom, "EXAMPLE", "data", "newdir", 0, "2011-07-18 15:30:00.000"));
   v.back().rec.result = kFailedResult;
   v.push_back(row(Op::kPwrite, "o'brien", kSidQ, "EXAMPLE", "my share;",
                   "\xc3\xbcn\xc3\xaf'code, %_.txt", 777, "2011-07-18 16:00:00.000"));
+  v.back().rec.latency_us = 7;
   v.push_back(row(Op::kWrite, "holger", kSidA, "EXAMPLE", "pool", "/docs/<b>&.html", 2048,
                   "2011-07-18 17:59:00.000"));
+  v.back().rec.latency_us = 640;
   return v;
 }
 

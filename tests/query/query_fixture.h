@@ -19,7 +19,8 @@ std::int64_t test_now();
 
 // The known records: two domains with a user "holger" each, shares pool and data, names with
 // quotes, blanks, separators and UTF-8, one aggregated row (merged = 3), one record of the day
-// before, metadata operations including a failed one.
+// before, metadata operations including a failed one. Every row but the failed mkdir carries
+// the latency the module timed (the merged row: the sum over its three records).
 std::vector<store::Row> known_rows();
 
 // Bytes of the known rows: mode 'r', 'w' or 'b' (both), optionally only one user name / share.

@@ -71,6 +71,8 @@ constexpr Handling kHandling[] = {
     {"usage", Clock::kDay, false},        {"search", Clock::kSecond, false},
     {"throughput", Clock::kExact, false}, {"smbtad_report", Clock::kNone, true},
     {"self_check", Clock::kNone, true},   {"loss", Clock::kNone, true},
+    {"latency", Clock::kNone, false},     {"top_slowest", Clock::kNone, false},
+    {"trend", Clock::kDay, false},
 };
 
 const Handling* handling(std::string_view name) {
@@ -102,6 +104,9 @@ Streams module_streams() {
     for (std::uint32_t k = 0; k < m; ++k) {
       Record r = row.rec;
       r.length = row.rec.length / m + (k + 1 == m ? row.rec.length % m : 0);
+      // The row's latency is the sum over its records: each record times its own part.
+      if (row.rec.latency_us)
+        r.latency_us = *row.rec.latency_us / m + (k + 1 == m ? *row.rec.latency_us % m : 0);
       r.timestamp_ms += static_cast<std::int64_t>(k) * 1000;
       if (i >= half) {
         s.second.push_back(std::move(r));

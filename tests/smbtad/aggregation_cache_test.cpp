@@ -50,6 +50,41 @@ TEST(AggregationCache, MergesOnlyIdenticalKeysOfOneBucket) {
   EXPECT_EQ(total, 1u + 2 + 4 + 8 + 16);
 }
 
+// The latency report reads a merged row's mean: latency_us must be the sum over its records, and
+// a row of untimed records must stay untimed.
+TEST(AggregationCache, MergedRowsCarryTheSumOfTheirLatencies) {
+  AggregationCache c(5, 1000);
+  const auto now = Clock::now();
+  for (std::uint64_t us : {100u, 250u, 40u}) {
+    Record r = rw(Op::kRead, "f", 10000, 1);
+    r.latency_us = us;
+    c.add(r, now);
+  }
+  Record untimed = rw(Op::kWrite, "f", 10000, 1);
+  untimed.latency_us.reset();
+  c.add(untimed, now);
+  std::vector<Row> rows;
+  c.flush(rows, now);
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    if (r.rec.op == Op::kRead) {
+      EXPECT_EQ(r.merged, 3u);
+      EXPECT_EQ(r.rec.latency_us, std::optional<std::uint64_t>(390));
+    } else {
+      EXPECT_FALSE(r.rec.latency_us);
+    }
+  }
+  // The next flush of the same bucket carries only the new records' sum.
+  Record late = rw(Op::kRead, "f", 11000, 1);
+  late.latency_us = 7;
+  c.add(late, now);
+  rows.clear();
+  c.flush(rows, now);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].accumulate);
+  EXPECT_EQ(rows[0].rec.latency_us, std::optional<std::uint64_t>(7));
+}
+
 TEST(AggregationCache, LaterFlushesGrowTheSameRow) {
   AggregationCache c(5, 1000);
   const auto now = Clock::now();
