@@ -58,7 +58,7 @@ TEST_P(Ingest, StoresEveryRecordAtPrecisionZero) {
   }
   for (auto& t : senders) t.join();
   ASSERT_TRUE(wait_for_rows(all.size())) << smbtad.log();
-  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_EQ(smbtad.stop(), 0) << smbtad.log();
   auto db = db_->raw();
   EXPECT_EQ(actual_rows(*db), expected_rows(all, 0));
 }
@@ -89,7 +89,7 @@ TEST_P(Ingest, AggregatesReadsAndWritesExactlyAtPrecisionFive) {
   const auto expected = expected_rows(all, 5);
   auto db = db_->raw();
   ASSERT_TRUE(eventually([&] { return actual_rows(*db) == expected; })) << smbtad.log();
-  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_EQ(smbtad.stop(), 0) << smbtad.log();
   EXPECT_EQ(actual_rows(*db), expected) << "SIGTERM must not add or lose rows";
 }
 
@@ -112,7 +112,7 @@ TEST_P(Ingest, RowsVisibleWithinTwoSecondsWhateverThePrecision) {
         return rows.size() == 1 && rows[0][7] == "246";
       },
       std::chrono::milliseconds(2000)));
-  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_EQ(smbtad.stop(), 0) << smbtad.log();
 }
 
 TEST_P(Ingest, SigtermStoresEverythingReceived) {
@@ -126,7 +126,7 @@ TEST_P(Ingest, SigtermStoresEverythingReceived) {
     char c;
     ::recv(fd.get(), &c, 1, 0);  // smbtad closes after reading everything
   }
-  EXPECT_EQ(smbtad.stop(), 0);
+  EXPECT_EQ(smbtad.stop(), 0) << smbtad.log();
   auto db = db_->raw();
   EXPECT_EQ(actual_rows(*db), expected_rows(records, 5));
 }
