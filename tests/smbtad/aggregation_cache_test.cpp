@@ -64,7 +64,7 @@ TEST(AggregationCache, MergedRowsCarryTheSumOfTheirLatencies) {
   untimed.latency_us.reset();
   c.add(untimed, now);
   std::vector<Row> rows;
-  c.flush(rows, now);
+  c.flush(rows, now + kDelay);
   ASSERT_EQ(rows.size(), 2u);
   for (const auto& r : rows) {
     if (r.rec.op == Op::kRead) {
@@ -77,9 +77,9 @@ TEST(AggregationCache, MergedRowsCarryTheSumOfTheirLatencies) {
   // The next flush of the same bucket carries only the new records' sum.
   Record late = rw(Op::kRead, "f", 11000, 1);
   late.latency_us = 7;
-  c.add(late, now);
+  c.add(late, now + kDelay);
   rows.clear();
-  c.flush(rows, now);
+  c.flush(rows, now + 2 * kDelay);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0].accumulate);
   EXPECT_EQ(rows[0].rec.latency_us, std::optional<std::uint64_t>(7));
