@@ -15,7 +15,6 @@
 namespace smbta::query {
 namespace {
 
-constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::int64_t kDayMs = 86'400'000;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
