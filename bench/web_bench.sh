@@ -18,6 +18,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build-o2}
+# Absolute: node resolves the dashboard's modules from it (createRequire refuses relative paths).
+[ -d "$build" ] && build=$(cd "$build" && pwd)
 db=${2:-/var/tmp/smbta-web-bench.db}
 clients=${CLIENTS:-20}
 seconds=${SECONDS_LOAD:-30}
