@@ -21,39 +21,12 @@ work=$(mktemp -d /tmp/smbta-alerts-bench-XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 
+source "$(dirname "$0")/callgrind_run.sh"
 # Prints the instructions smbtad executed for the stream: run SPACING_US ALERTS DB_ARGS...
 run() {
   local spacing=$1 alerts=$2
   shift 2
-  local port=$((30000 + RANDOM % 20000))
-  rm -rf "$work/home"; mkdir -p "$work/home"
-  HOME=$work/home valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-    "$smbtad" "${as_root[@]}" -o -i $port --alerts "$alerts" "$@" 2>"$work/log" &
-  pid=$!
-  for _ in $(seq 1800); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-  "$loadgen" --port $port --connections 1 --records "$records" --record-spacing-us "$spacing" \
-    >/dev/null
-  # smbtad reads what the sockets still hold only while it runs: wait until it is idle (less
-  # than 3 CPU ticks in half a second, twice), so that every record is decoded and stored.
-  local quiet=0 last now
-  last=$(awk '{print $14 + $15}' /proc/$pid/stat)
-  while [ $quiet -lt 2 ]; do
-    sleep 0.5
-    now=$(awk '{print $14 + $15}' /proc/$pid/stat)
-    if [ $((now - last)) -lt 3 ]; then quiet=$((quiet + 1)); else quiet=0; fi
-    last=$now
-  done
-  kill -TERM $pid
-  wait $pid || true
-  pid=
-  local alerts_raised received
-  alerts_raised=$(grep -c 'ALERT ' "$work/log" || true)
-  received=$(grep -oE 'stopped: [0-9]+ records received' "$work/log" | grep -oE '[0-9]+' || echo 0)
-  [ "$received" = "$records" ] ||
-    echo "smbtad received $received of $records records: the figures are not comparable" >&2
-  local ir
-  ir=$(grep -E '^(summary|totals):' "$work/cg.out" | head -1 | awk '{print $2}')
-  echo "$ir $alerts_raised"
+  callgrind_smbtad "$smbtad" "$spacing" --alerts "$alerts" "$@"
 }
 
 printf '%-34s %16s %16s %8s %8s\n' "setup, stream" "Ir --alerts 0" "Ir --alerts 1" "delta" "alerts"
