@@ -27,7 +27,6 @@
 #include "store/schema.h"
 #include "store/sql_dialect.h"
 #include "store/sqlite_writer.h"
-#include "store/wal_checkpointer.h"
 
 namespace smbta::store {
 namespace {
@@ -101,7 +100,6 @@ class DbiEventStore final : public EventStore {
           "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA "
           "cache_size=-8192");
       fast_ = std::make_unique<SqliteWriter>(db_.sqlite_handle());
-      checkpointer_ = std::make_unique<WalCheckpointer>(db_.sqlite_handle());
     } else if (db_.is_pgsql()) {
       pg_ = std::make_unique<PgCopyWriter>(db_);
     }
@@ -702,13 +700,12 @@ class DbiEventStore final : public EventStore {
   }
 
   DbiConnection db_;
-  bool loss_table_ = false;                        // smbta_loss created on this connection
-  std::unique_ptr<SqliteWriter> fast_;             // sqlite3 only; destroyed before db_ closes
-  std::unique_ptr<WalCheckpointer> checkpointer_;  // sqlite3 only; likewise
-  std::unique_ptr<PgCopyWriter> pg_;               // pgsql only
-  pg_partitions::Cover cover_;                     // pgsql: the partitions known to exist
-  std::optional<bool> partitioned_;                // pgsql: whether smbta_events is partitioned
-  std::vector<RowIds> ids_;                        // per row of the batch being inserted
+  bool loss_table_ = false;             // smbta_loss created on this connection
+  std::unique_ptr<SqliteWriter> fast_;  // sqlite3 only; destroyed before db_ closes
+  std::unique_ptr<PgCopyWriter> pg_;    // pgsql only
+  pg_partitions::Cover cover_;          // pgsql: the partitions known to exist
+  std::optional<bool> partitioned_;     // pgsql: whether smbta_events is partitioned
+  std::vector<RowIds> ids_;             // per row of the batch being inserted
   IdMap strings_;
   IdMap users_;
   std::vector<std::string> new_strings_;
