@@ -258,9 +258,13 @@ bool smbta_spool_append(struct smbta_spool *sp, const char *frames, size_t n, bo
 		}
 		return false;
 	}
-	w = write(sp->fd, frames, n);
+	/* At the segment's end as this process counts it, not at the file offset: after a short
+	 * write the offset stays beyond the cut, and a write there would leave a hole of zeros
+	 * that ends the segment's whole frames (everything after it would be lost). */
+	w = pwrite(sp->fd, frames, n, (off_t)sp->fd_bytes);
 	if (w != (ssize_t)n) {
-		/* A short write leaves a partial frame: cut it off so the segment stays whole. */
+		/* A short write leaves a partial frame: cut it off so the segment stays whole (if the
+		 * cut fails, the next append overwrites it). */
 		if (w > 0 && ftruncate(sp->fd, (off_t)sp->fd_bytes) != 0) {
 			DBG_WARNING(MODULE ": spool %s: %s\n", sp->dir, strerror(errno));
 		}
