@@ -300,6 +300,7 @@ bool smbta_spool_claim(struct smbta_spool *sp, char **data, size_t *len)
 	struct stat st;
 	char *buf;
 	size_t got = 0;
+	int err = 0;
 
 	if (sp->claim_fd != -1) {
 		return false;
@@ -328,10 +329,26 @@ bool smbta_spool_claim(struct smbta_spool *sp, char **data, size_t *len)
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
 		if (r <= 0) {
+			err = r < 0 ? errno : 0;
 			break;
 		}
 		got += (size_t)r;
+	}
+	if (got != (size_t)st.st_size) {
+		/* Done would remove the whole file for the part that was read: it stays for a later
+		 * claim (by this process or another). */
+		DBG_WARNING(MODULE ": cannot read spool segment %s (%zu of %zu bytes): %s; it is "
+				   "replayed later\n",
+			    path, got, (size_t)st.st_size,
+			    err != 0 ? strerror(err) : "shorter than its size");
+		TALLOC_FREE(buf);
+		close(fd);
+		TALLOC_FREE(path);
+		return false;
 	}
 	sp->claim_fd = fd;
 	sp->claim_path = path;
