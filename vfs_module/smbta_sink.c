@@ -495,8 +495,9 @@ static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, boo
 }
 
 /* Frames in [p, p + n) from the start; a partial or malformed frame (a segment cut short)
- * ends them. Returns the length of the whole frames. */
-static size_t whole_frames(const char *p, size_t n, uint64_t *count)
+ * ends them, and so does the first frame that would take them beyond `limit` (unless it is the
+ * first: a frame is never split). Returns the length of the whole frames. */
+static size_t whole_frames(const char *p, size_t n, size_t limit, uint64_t *count)
 {
 	size_t off = 0;
 	*count = 0;
@@ -512,7 +513,7 @@ static size_t whole_frames(const char *p, size_t n, uint64_t *count)
 			}
 		}
 		len = frame_size_at(p + off);
-		if (len > n - off) {
+		if (len > n - off || (off > 0 && len > limit - MIN(off, limit))) {
 			break;
 		}
 		off += len;
@@ -597,13 +598,20 @@ static void sink_spill(struct smbta_sink *s)
 		from = MAX(s->head, s->replay_end);
 	}
 	s->replay_end = 0;
-	if (from < s->tail) {
-		len = whole_frames(s->buf + from, s->tail - from, &count);
+	/* In pieces of at most a segment: the queue may hold several times a segment's size, and a
+	 * segment beyond that is refused by whoever replays it. */
+	while (from < s->tail) {
+		len = whole_frames(s->buf + from, s->tail - from,
+				   smbta_spool_segment_size(s->spool), &count);
+		if (len == 0) {
+			break;
+		}
 		if (smbta_spool_append(s->spool, s->buf + from, len, false)) {
 			s->spooled_records += count;
 		} else {
 			sink_count_drop(s, count, len);
 		}
+		from += len;
 	}
 	s->head = s->tail = s->boundary = 0;
 }
@@ -624,7 +632,7 @@ static bool sink_replay_next(struct smbta_sink *s)
 		if (!smbta_spool_claim(s->spool, &data, &len)) {
 			return false;
 		}
-		valid = whole_frames(data, len, &count);
+		valid = whole_frames(data, len, SIZE_MAX, &count);
 		if (valid == 0) {
 			TALLOC_FREE(data);
 			smbta_spool_done(s->spool);

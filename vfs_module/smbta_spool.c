@@ -388,6 +388,11 @@ bool smbta_spool_claimed(const struct smbta_spool *sp)
 	return sp->claim_fd != -1;
 }
 
+size_t smbta_spool_segment_size(const struct smbta_spool *sp)
+{
+	return sp->segment_size;
+}
+
 uint64_t smbta_spool_bytes(const struct smbta_spool *sp)
 {
 	return sp->seen_bytes + sp->fd_bytes;

@@ -34,6 +34,10 @@ struct smbta_spool *smbta_spool_open(TALLOC_CTX *mem, const char *dir, uint64_t 
  * the bound does not apply (a drop notice: without it the drops would go unreported). */
 bool smbta_spool_append(struct smbta_spool *sp, const char *frames, size_t n, bool over_bound);
 
+/* The size beyond which a segment is closed: a caller with more frames than this appends
+ * them in pieces of at most this size (a larger segment is not replayed). */
+size_t smbta_spool_segment_size(const struct smbta_spool *sp);
+
 /* Closes this process's open segment, if any (it becomes replayable by others at once). */
 void smbta_spool_seal(struct smbta_spool *sp);
 
