@@ -86,10 +86,16 @@ struct smbta_sink {
 	char sender[SMBTA_SINK_SENDER_MAX];
 	uint64_t next_seq;
 
-	/* Records kept on disk while smbtad is away (NULL: no spool). A replayed segment is put
-	 * into the empty queue, its frames occupying [0, replay_end). */
+	/* Records kept on disk while smbtad is away (NULL: no spool). A claimed segment is
+	 * replayed a piece at a time, each at most half the queue's bound (another process may
+	 * have written it with a larger queue; the other half takes live records meanwhile): the
+	 * piece is put into the empty queue, its frames occupying [0, replay_end) while
+	 * `replaying`. */
 	struct smbta_spool *spool;
+	char *replay_data;             /* the claimed segment's whole frames */
+	size_t replay_len, replay_off; /* ... and where its next piece starts */
 	size_t replay_end;
+	bool replaying;
 	uint64_t spooled_records, replayed_segments;
 
 	uint64_t drop_records, drop_bytes; /* not yet reported */
@@ -104,8 +110,17 @@ static pid_t sinks_pid;
 
 static void sink_flush(struct smbta_sink *s);
 static void sink_spill(struct smbta_sink *s);
+static void sink_replay_release(struct smbta_sink *s);
 static void sink_count_drop(struct smbta_sink *s, uint64_t records, uint64_t bytes);
 static void sink_connect(struct smbta_sink *s);
+
+/* The queue's frame at `off` belongs to the piece of a replayed segment being sent: if the
+ * connection breaks, it stays in its segment (which is replayed again; smbtad drops the frames
+ * it already has by their sequence numbers) and is neither spilled nor counted as dropped. */
+static bool in_replay(const struct smbta_sink *s, size_t off)
+{
+	return s->replaying && off <= s->replay_end;
+}
 
 static size_t frame_size_at(const char *p)
 {
@@ -193,17 +208,15 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 	if (s->aead != NULL) {
 		/* Sealed for this connection only: what it did not carry completely is lost, unless
 		 * it belongs to the replayed segment, which stays in the spool for the next replay
-		 * (nothing beyond the segment is sealed while it is claimed: sink_send_sealed). */
+		 * (nothing beyond the piece is sealed while it is sent: sink_send_sealed). */
 		uint64_t lost = smbta_aead_link_unsent_frames(s->aead);
-		if (s->spool == NULL || !smbta_spool_claimed(s->spool)) {
+		if (!s->replaying) {
 			sink_count_drop(s, lost, 0);
 		}
 	}
 	if (s->boundary > s->head) {
 		/* A partly sent frame of a replayed segment stays in the segment. */
-		bool replayed = s->spool != NULL && smbta_spool_claimed(s->spool) &&
-				s->boundary <= s->replay_end;
-		if (!replayed) {
+		if (!in_replay(s, s->boundary)) {
 			sink_count_drop(s, 1, s->boundary - s->head);
 		}
 		s->head = s->boundary;
@@ -593,11 +606,10 @@ static void sink_spill(struct smbta_sink *s)
 	uint64_t count;
 	size_t len;
 
-	if (smbta_spool_claimed(s->spool)) {
-		smbta_spool_unclaim(s->spool);
+	if (s->replaying) {
 		from = MAX(s->head, s->replay_end);
 	}
-	s->replay_end = 0;
+	sink_replay_release(s);
 	/* In pieces of at most a segment: the queue may hold several times a segment's size, and a
 	 * segment beyond that is refused by whoever replays it. */
 	while (from < s->tail) {
@@ -616,10 +628,19 @@ static void sink_spill(struct smbta_sink *s)
 	s->head = s->tail = s->boundary = 0;
 }
 
-/* The queue is empty and smbtad takes records: the oldest free segment of the spool (this
- * process's own included) goes into the queue. One segment per call, so that a long spool
- * costs smbd's loop a bounded time per iteration. */
-static bool sink_replay_next(struct smbta_sink *s)
+/* The claimed segment goes back to the spool, for whoever replays next. */
+static void sink_replay_release(struct smbta_sink *s)
+{
+	TALLOC_FREE(s->replay_data);
+	s->replay_len = s->replay_off = 0;
+	s->replay_end = 0;
+	s->replaying = false;
+	smbta_spool_unclaim(s->spool);
+}
+
+/* Claims the oldest free segment of the spool (this process's own included); false when there
+ * is none with frames. */
+static bool sink_replay_claim(struct smbta_sink *s)
 {
 	int tries;
 
@@ -638,17 +659,47 @@ static bool sink_replay_next(struct smbta_sink *s)
 			smbta_spool_done(s->spool);
 			continue;
 		}
-		if (!sink_reserve(s, valid)) {
-			TALLOC_FREE(data);
-			smbta_spool_unclaim(s->spool);
-			return false;
-		}
-		memcpy(s->buf + s->tail, data, valid);
-		s->tail += valid;
-		s->replay_end = s->tail;
-		TALLOC_FREE(data);
+		s->replay_data = data;
+		s->replay_len = valid;
+		s->replay_off = 0;
 		DBG_INFO(MODULE ": %s: replaying %" PRIu64 " spooled records\n", s->label, count);
 		return true;
+	}
+	return false;
+}
+
+/* The queue is empty and smbtad takes records: the next piece of the claimed segment (or of
+ * the oldest free one) goes into the queue. One piece per call, so that a long spool costs
+ * smbd's loop a bounded time per iteration. */
+static bool sink_replay_next(struct smbta_sink *s)
+{
+	while (smbta_spool_claimed(s->spool) || sink_replay_claim(s)) {
+		uint64_t count;
+		size_t len = whole_frames(s->replay_data + s->replay_off,
+					  s->replay_len - s->replay_off, s->max / 2, &count);
+		if (len > s->max / 2) {
+			/* One frame beyond this queue's bound (not a frame this module makes): it
+			 * cannot be replayed from here, and would hold up every segment behind it. */
+			DBG_WARNING(MODULE
+				    ": %s: a spooled frame of %zu bytes is too large for the queue "
+				    "(%zu bytes); it is skipped\n",
+				    s->label, len, s->max);
+		} else if (!sink_reserve(s, len)) {
+			sink_replay_release(s); /* out of memory: the segment waits for later */
+			return false;
+		} else {
+			memcpy(s->buf + s->tail, s->replay_data + s->replay_off, len);
+			s->tail += len;
+			s->replay_off += len;
+			s->replay_end = s->tail;
+			s->replaying = true;
+			return true;
+		}
+		s->replay_off += len;
+		if (len == 0 || s->replay_off >= s->replay_len) {
+			TALLOC_FREE(s->replay_data);
+			smbta_spool_done(s->spool);
+		}
 	}
 	return false;
 }
@@ -699,14 +750,14 @@ static void sink_maybe_notice(struct smbta_sink *s)
 	sink_kick(s);
 }
 
-/* A replayed segment is done once every frame of it went to the kernel (under the
- * authenticated transport: sealed, and the sealed bytes sent). */
+/* A piece of a replayed segment is through once every frame of it went to the kernel (under
+ * the authenticated transport: sealed, and the sealed bytes sent); after its last piece the
+ * segment is done. */
 static void sink_replay_check_done(struct smbta_sink *s)
 {
 	size_t pending = 0;
 
-	if (s->spool == NULL || !smbta_spool_claimed(s->spool) || s->state != SINK_UP ||
-	    s->head < s->replay_end) {
+	if (!s->replaying || s->state != SINK_UP || s->head < s->replay_end) {
 		return;
 	}
 	if (s->aead != NULL) {
@@ -715,14 +766,19 @@ static void sink_replay_check_done(struct smbta_sink *s)
 	if (pending > 0) {
 		return;
 	}
+	s->replaying = false;
+	s->replay_end = 0;
+	if (s->replay_off < s->replay_len) {
+		return; /* the next piece once the queue is empty (sink_flush) */
+	}
+	TALLOC_FREE(s->replay_data);
 	smbta_spool_done(s->spool);
 	s->replayed_segments++;
-	s->replay_end = 0;
 }
 
 /* Sends the link's hello and sealed frames, sealing queued frames a batch at a time; false
- * when the connection was lost. While a replayed segment is claimed, nothing beyond it is
- * sealed: if the connection breaks, the link's unsent frames are all the segment's, which
+ * when the connection was lost. While a piece of a replayed segment is sent, nothing beyond it
+ * is sealed: if the connection breaks, the link's unsent frames are all the segment's, which
  * stays in the spool, and none is counted as dropped. */
 static bool sink_send_sealed(struct smbta_sink *s)
 {
@@ -734,8 +790,7 @@ static bool sink_send_sealed(struct smbta_sink *s)
 			uint64_t frames = 0;
 			size_t limit, used;
 			sink_replay_check_done(s);
-			limit = s->spool != NULL && smbta_spool_claimed(s->spool) ? s->replay_end
-										  : s->tail;
+			limit = s->replaying ? s->replay_end : s->tail;
 			if (limit <= s->head) {
 				return true;
 			}
@@ -810,8 +865,8 @@ static void sink_flush(struct smbta_sink *s)
 	}
 	/* The next segment once the queue (and the link's sealed bytes) are through, so that the
 	 * link never holds live frames and a segment's at the same time (sink_down). */
-	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail &&
-	    !smbta_spool_claimed(s->spool) && !sink_link_busy(s) && sink_replay_next(s)) {
+	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail && !s->replaying &&
+	    !sink_link_busy(s) && sink_replay_next(s)) {
 		sink_kick(s);
 	}
 	sink_update_fd_flags(s);
@@ -923,14 +978,14 @@ static void sink_linger(struct smbta_sink *s)
 	if (s->spool != NULL) {
 		/* Sealed frames smbtad did not get completely are lost with the connection (a
 		 * replayed segment's stay in the segment; after sink_down they are counted). */
-		if (s->aead != NULL && s->state != SINK_DOWN && !smbta_spool_claimed(s->spool)) {
+		if (s->aead != NULL && s->state != SINK_DOWN && !s->replaying) {
 			sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
 		}
 		/* What smbtad did not take promptly waits on disk for the next process. */
 		if (s->head < s->tail) {
 			if (s->boundary > s->head) {
 				s->head = s->boundary; /* partly sent: smbtad has the rest or not */
-				if (!smbta_spool_claimed(s->spool) || s->head > s->replay_end) {
+				if (!in_replay(s, s->head)) {
 					sink_count_drop(s, 1, 0);
 				}
 			}
@@ -938,7 +993,7 @@ static void sink_linger(struct smbta_sink *s)
 		}
 		sink_spool_notice(s);
 		smbta_spool_seal(s->spool);
-		smbta_spool_unclaim(s->spool);
+		sink_replay_release(s);
 		if (s->spooled_records > 0) {
 			DBG_NOTICE(MODULE ": %s: %" PRIu64
 					  " records kept in the spool while smbtad "

@@ -501,9 +501,12 @@ spool_spill)
   # it holds goes to the spool at once. That spill is larger than a segment (1 MiB): it must
   # be written as several segments, each small enough to be replayed, and every record of it
   # reaches smbtad once smbtad runs again (a segment beyond the size bound would be removed
-  # unreplayed: records lost and counted nowhere).
+  # unreplayed: records lost and counted nowhere). The replay is made by a session on a share
+  # whose queue is far smaller than a segment (64 KiB): it replays each segment in pieces
+  # (a segment it could not take whole held up the whole spool).
   start_smbtad
   echo "$RECV_PID" >"$T/recv.pid" # the cleanup resumes it if the test stops while it is stopped
+  SMB_EXTRA_SHARES=$(share_conf small "$T/share" "smb_traffic_analyzer:queue_size = 65536")
   start_smbd "smb_traffic_analyzer:queue_size = 2097152
   smb_traffic_analyzer:send_buffer = 4096"
   # Long paths make large records: 2000 files of 1000 bytes make about 4 MiB of them.
@@ -540,6 +543,7 @@ spool_spill)
   [ "$largest" -le 1048576 ] || fail "a segment of $largest bytes, more than the segment size"
   kill -CONT "$RECV_PID"
   spool_empty() { [ -z "$(find "$T/mspool" -name '*.seg' -size +0)" ]; }
+  SC_SHARE=small SC_LOG=smbclient.small.log # a second session: its own prompts
   {
     sc "put $T/client/t trigger.bin"
     wait_until "$VFS_WAIT_S" spool_empty || echo "spool not empty: $(find "$T/mspool" -name '*.seg')" >&2
