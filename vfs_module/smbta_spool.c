@@ -26,9 +26,11 @@ struct smbta_spool {
 	char *dir;          /* <dir>/<target> */
 	uint64_t max_bytes; /* bound of all segments together */
 	size_t segment_size;
-	uint64_t seen_bytes; /* segments of all processes at the last scan */
+	uint64_t seen_bytes;     /* segments of all processes at the last scan, but fd's */
+	struct timespec scanned; /* when (monotonic) */
 
-	int fd; /* this process's open segment, flock'ed; -1: none */
+	int fd;        /* this process's open segment, flock'ed; -1: none */
+	char *fd_name; /* its name in dir (the scan leaves it to fd_bytes) */
 	uint64_t fd_bytes;
 	bool full_logged;
 
@@ -134,7 +136,8 @@ static int segment_name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sums the segments' sizes; with `oldest`, also finds the oldest segment nobody holds and
+/* Sums the segments' sizes (but that of this process's open segment, counted in fd_bytes);
+ * with `oldest`, also finds the oldest segment nobody holds and
  * returns it opened and locked (as root: the directory is root's). */
 static uint64_t spool_scan(struct smbta_spool *sp, int *oldest_fd, char **oldest_path)
 {
@@ -150,7 +153,8 @@ static uint64_t spool_scan(struct smbta_spool *sp, int *oldest_fd, char **oldest
 	}
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
-		if (!is_segment_name(e->d_name)) {
+		if (!is_segment_name(e->d_name) ||
+		    (sp->fd_name != NULL && strcmp(e->d_name, sp->fd_name) == 0)) {
 			continue;
 		}
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -198,6 +202,7 @@ static uint64_t spool_scan(struct smbta_spool *sp, int *oldest_fd, char **oldest
 	}
 	TALLOC_FREE(names);
 	sp->seen_bytes = total;
+	clock_gettime_mono(&sp->scanned);
 	return total;
 }
 
@@ -232,6 +237,7 @@ static bool spool_new_segment(struct smbta_spool *sp)
 		TALLOC_FREE(path);
 		return false;
 	}
+	sp->fd_name = talloc_strdup(sp, strrchr(path, '/') + 1);
 	TALLOC_FREE(path);
 	sp->fd = fd;
 	sp->fd_bytes = 0;
@@ -247,6 +253,18 @@ bool smbta_spool_append(struct smbta_spool *sp, const char *frames, size_t n, bo
 	}
 	if (sp->fd == -1 && !spool_new_segment(sp)) {
 		return false;
+	}
+	if (!over_bound && sp->seen_bytes + sp->fd_bytes + n > sp->max_bytes) {
+		struct timespec now;
+		/* Full at the last look: others may have replayed segments since (a process that
+		 * cannot reach smbtad itself would otherwise drop records until it opens its next
+		 * segment, which a full spool never lets it do). At most once a second. */
+		clock_gettime_mono(&now);
+		if (nsec_time_diff(&now, &sp->scanned) >= 1000000000LL) {
+			become_root();
+			spool_scan(sp, NULL, NULL);
+			unbecome_root();
+		}
 	}
 	if (!over_bound && sp->seen_bytes + sp->fd_bytes + n > sp->max_bytes) {
 		if (!sp->full_logged) {
@@ -289,6 +307,7 @@ void smbta_spool_seal(struct smbta_spool *sp)
 	}
 	close(sp->fd); /* drops the lock: the segment is replayable */
 	sp->fd = -1;
+	TALLOC_FREE(sp->fd_name);
 	sp->seen_bytes += sp->fd_bytes;
 	sp->fd_bytes = 0;
 }
