@@ -46,6 +46,7 @@
 /* at the last tree disconnect: give up after this long without progress */
 #define LINGER_IDLE_MS 50
 #define LINGER_TOTAL_MS 500 /* ... or after this long in total */
+#define SPOOL_LOOK_MS 5000
 
 enum sink_state { SINK_DOWN, SINK_CONNECTING, SINK_UP };
 
@@ -96,6 +97,12 @@ struct smbta_sink {
 	size_t replay_len, replay_off; /* ... and where its next piece starts */
 	size_t replay_end;
 	bool replaying;
+	/* Whether a look into the spool may find something: the directory is read (as root) only
+	 * then, not at every flush that empties the queue, which is smbd's hot path. Set by a new
+	 * connection and by this process's own spooling, cleared by a look that finds nothing;
+	 * segments other processes leave are found by a look every SPOOL_LOOK_MS. */
+	bool spool_maybe;
+	struct timespec spool_looked;
 	uint64_t spooled_records, replayed_segments;
 
 	uint64_t drop_records, drop_bytes; /* not yet reported */
@@ -304,6 +311,7 @@ static int sink_connect_addr(struct smbta_sink *s, const struct sockaddr *sa, so
 	if (ret == 0 || err == EINPROGRESS) {
 		s->fd = fd;
 		s->state = ret == 0 ? SINK_UP : SINK_CONNECTING;
+		s->spool_maybe = true; /* what was spooled while smbtad was away */
 		return 0;
 	}
 	close(fd);
@@ -560,6 +568,7 @@ static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record 
 	}
 	if (n > 0 && smbta_spool_append(s->spool, buf, n, false)) {
 		s->spooled_records++;
+		s->spool_maybe = true;
 	} else {
 		sink_count_drop(s, 1, n);
 	}
@@ -620,6 +629,7 @@ static void sink_spill(struct smbta_sink *s)
 		}
 		if (smbta_spool_append(s->spool, s->buf + from, len, false)) {
 			s->spooled_records += count;
+			s->spool_maybe = true;
 		} else {
 			sink_count_drop(s, count, len);
 		}
@@ -651,6 +661,8 @@ static bool sink_replay_claim(struct smbta_sink *s)
 		uint64_t count;
 
 		if (!smbta_spool_claim(s->spool, &data, &len)) {
+			s->spool_maybe = false;
+			clock_gettime_mono(&s->spool_looked);
 			return false;
 		}
 		valid = whole_frames(data, len, SIZE_MAX, &count);
@@ -673,6 +685,13 @@ static bool sink_replay_claim(struct smbta_sink *s)
  * smbd's loop a bounded time per iteration. */
 static bool sink_replay_next(struct smbta_sink *s)
 {
+	if (!smbta_spool_claimed(s->spool) && !s->spool_maybe) {
+		struct timespec now;
+		clock_gettime_mono(&now);
+		if (nsec_time_diff(&now, &s->spool_looked) < SPOOL_LOOK_MS * 1000000LL) {
+			return false;
+		}
+	}
 	while (smbta_spool_claimed(s->spool) || sink_replay_claim(s)) {
 		uint64_t count;
 		size_t len = whole_frames(s->replay_data + s->replay_off,
