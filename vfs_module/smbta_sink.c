@@ -114,6 +114,7 @@ struct smbta_sink {
 
 static struct smbta_sink *sinks;
 static pid_t sinks_pid;
+static pthread_t sinks_thread; /* where the sinks are made and used (smbd's event loop) */
 
 static void sink_flush(struct smbta_sink *s);
 static void sink_spill(struct smbta_sink *s);
@@ -1056,9 +1057,32 @@ static bool sink_resolve_owner(const char *owner, long *uid)
 	return true;
 }
 
+/* In the child of any fork: the spool's descriptors go at once, not at the child's first
+ * smbta_sink_get (which a child that serves no share never calls). A flock belongs to the open
+ * file description, which the child shares: while it kept it open, the parent's seal or unclaim
+ * released nothing, and no other process could replay the segment until the child exited.
+ * Only close(2) here (async-signal-safe, as a fork handler must be); the sockets stay for
+ * smbta_sink_get, since the child's copy of tevent may still refer to them. Only in a fork
+ * from the thread that owns the sinks: another thread's fork may have caught that thread
+ * changing the list. */
+static void sink_atfork_child(void)
+{
+	struct smbta_sink *s;
+
+	if (sinks == NULL || !pthread_equal(pthread_self(), sinks_thread)) {
+		return;
+	}
+	for (s = sinks; s != NULL; s = s->next) {
+		if (s->spool != NULL) {
+			smbta_spool_close_inherited(s->spool);
+		}
+	}
+}
+
 struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_sink_config *cfg,
 				  smbta_sink_identity_fn identity)
 {
+	static bool atfork_registered; /* inherited by children with the handler itself */
 	struct smbta_sink *s;
 	char *id;
 
@@ -1075,6 +1099,18 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		}
 		sinks = NULL;
 		sinks_pid = getpid();
+	}
+	if (sinks == NULL) {
+		sinks_thread = pthread_self();
+	}
+	if (!atfork_registered) {
+		/* glibc removes the handler if smbd unloads the module */
+		if (pthread_atfork(NULL, NULL, sink_atfork_child) != 0) {
+			DBG_WARNING(MODULE
+				    ": pthread_atfork failed; a forked child keeps the spool's "
+				    "locks until it exits\n");
+		}
+		atfork_registered = true;
 	}
 	id = cfg->unix_socket
 		     ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s|%d", cfg->socket_path,
