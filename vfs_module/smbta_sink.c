@@ -486,16 +486,27 @@ static bool sink_reserve(struct smbta_sink *s, size_t n)
 	return true;
 }
 
+/* r with this process's name and the next sequence number (common block 9); the caller
+ * moves next_seq on once the number is given out (a dropped record keeps its number too). */
+static struct smbta_c_record sink_numbered(const struct smbta_sink *s,
+					   const struct smbta_c_record *r, bool replayed)
+{
+	struct smbta_c_record numbered = *r;
+
+	numbered.sequence = s->next_seq;
+	numbered.sender = s->sender;
+	numbered.replayed = replayed ? 1 : 0;
+	return numbered;
+}
+
 /* Encodes into the queue with the next sequence number; returns the frame size, or 0 when it
  * did not fit (the number is then still free: the caller decides what becomes of it). */
 static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, bool notice,
 		       uint64_t records, uint64_t bytes)
 {
-	struct smbta_c_record numbered = *r;
+	struct smbta_c_record numbered = sink_numbered(s, r, r->replayed != 0);
 	size_t n;
 
-	numbered.sequence = s->next_seq;
-	numbered.sender = s->sender;
 	for (;;) {
 		char *dst = s->buf + s->tail;
 		size_t room = s->cap - s->tail;
@@ -551,17 +562,28 @@ static void sink_count_drop(struct smbta_sink *s, uint64_t records, uint64_t byt
 	s->total_drop_records += records;
 }
 
+/* A drop notice's common blocks, in the name of the last user (whose identity the log line of
+ * the drops names too); false when there is nothing to report or nobody to report it for. */
+static bool sink_notice_origin(struct smbta_sink *s, struct smbta_c_record *r)
+{
+	if (s->drop_records == 0 || s->last_origin == NULL) {
+		return false;
+	}
+	*r = (struct smbta_c_record){.latency_us = -1};
+	s->identity(s->last_origin, r);
+	r->latency_us = -1; /* a notice times nothing */
+	return true;
+}
+
 /* While smbtad is away: the record goes to the spool, marked as replayed, with its number. */
 static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record *r)
 {
-	struct smbta_c_record numbered = *r;
+	struct smbta_c_record numbered = sink_numbered(s, r, true);
 	char stack[8192];
 	char *buf = stack;
 	size_t n;
 
-	numbered.sequence = s->next_seq++;
-	numbered.sender = s->sender;
-	numbered.replayed = 1;
+	s->next_seq++;
 	n = smbta_c_encode_frame(&numbered, s->cipher, stack, sizeof(stack));
 	if (n > sizeof(stack)) {
 		buf = talloc_size(s, n);
@@ -582,18 +604,14 @@ static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record 
  * the spool, beyond its bound, so that the next replayer delivers the account too. */
 static void sink_spool_notice(struct smbta_sink *s)
 {
-	struct smbta_c_record r = {.latency_us = -1};
+	struct smbta_c_record r;
 	char buf[8192];
 	size_t n;
 
-	if (s->drop_records == 0 || s->last_origin == NULL) {
+	if (!sink_notice_origin(s, &r)) {
 		return;
 	}
-	s->identity(s->last_origin, &r);
-	r.latency_us = -1;
-	r.sequence = s->next_seq;
-	r.sender = s->sender;
-	r.replayed = 1;
+	r = sink_numbered(s, &r, true);
 	n = smbta_c_encode_drop_notice(&r, s->drop_records, s->drop_bytes, s->cipher, buf,
 				       sizeof(buf));
 	if (n == 0 || n > sizeof(buf) || !smbta_spool_append(s->spool, buf, n, true)) {
@@ -748,17 +766,12 @@ static void sink_make_sender(struct smbta_sink *s)
 /* Reports drops once the queue has room again (and we know whose identity to use). */
 static void sink_maybe_notice(struct smbta_sink *s)
 {
-	struct smbta_c_record r = {.latency_us = -1};
+	struct smbta_c_record r;
 	uint64_t records = s->drop_records, bytes = s->drop_bytes;
 
-	if (records == 0 || s->last_origin == NULL || s->state != SINK_UP) {
+	if (s->state != SINK_UP || (s->tail - s->head) > s->max / 2 || !sink_notice_origin(s, &r)) {
 		return;
 	}
-	if ((s->tail - s->head) > s->max / 2) {
-		return;
-	}
-	s->identity(s->last_origin, &r);
-	r.latency_us = -1;
 	if (sink_put(s, &r, true, records, bytes) == 0) {
 		return;
 	}
@@ -951,6 +964,35 @@ static int64_t us_since(const struct timespec *t)
 	return nsec_time_diff(&now, t) / 1000;
 }
 
+/* The end of sink_linger with a spool: what smbtad did not take promptly waits on disk for the
+ * next process, and so does the account of what was dropped. */
+static void sink_linger_spool(struct smbta_sink *s)
+{
+	/* Sealed frames smbtad did not get completely are lost with the connection (a
+	 * replayed segment's stay in the segment; after sink_down they are counted). */
+	if (s->aead != NULL && s->state != SINK_DOWN && !s->replaying) {
+		sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
+	}
+	/* What smbtad did not take promptly waits on disk for the next process. */
+	if (s->head < s->tail) {
+		if (s->boundary > s->head) {
+			s->head = s->boundary; /* partly sent: smbtad has the rest or not */
+			if (!in_replay(s, s->head)) {
+				sink_count_drop(s, 1, 0);
+			}
+		}
+		sink_spill(s);
+	}
+	sink_spool_notice(s);
+	smbta_spool_seal(s->spool);
+	sink_replay_release(s);
+	if (s->spooled_records > 0) {
+		DBG_NOTICE(MODULE ": %s: %" PRIu64 " records kept in the spool while smbtad "
+				  "was unreachable\n",
+			   s->label, s->spooled_records);
+	}
+}
+
 /* Called at the last tree disconnect of a sink, which is usually just before the smbd process
  * exits: send what is queued if the receiver takes it promptly, never wait long. */
 static void sink_linger(struct smbta_sink *s)
@@ -996,30 +1038,7 @@ static void sink_linger(struct smbta_sink *s)
 		}
 	}
 	if (s->spool != NULL) {
-		/* Sealed frames smbtad did not get completely are lost with the connection (a
-		 * replayed segment's stay in the segment; after sink_down they are counted). */
-		if (s->aead != NULL && s->state != SINK_DOWN && !s->replaying) {
-			sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
-		}
-		/* What smbtad did not take promptly waits on disk for the next process. */
-		if (s->head < s->tail) {
-			if (s->boundary > s->head) {
-				s->head = s->boundary; /* partly sent: smbtad has the rest or not */
-				if (!in_replay(s, s->head)) {
-					sink_count_drop(s, 1, 0);
-				}
-			}
-			sink_spill(s);
-		}
-		sink_spool_notice(s);
-		smbta_spool_seal(s->spool);
-		sink_replay_release(s);
-		if (s->spooled_records > 0) {
-			DBG_NOTICE(MODULE ": %s: %" PRIu64
-					  " records kept in the spool while smbtad "
-					  "was unreachable\n",
-				   s->label, s->spooled_records);
-		}
+		sink_linger_spool(s);
 	}
 	if (s->head < s->tail || s->drop_records > 0) {
 		uint64_t left = 0;
