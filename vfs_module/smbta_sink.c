@@ -46,6 +46,7 @@
 /* at the last tree disconnect: give up after this long without progress */
 #define LINGER_IDLE_MS 50
 #define LINGER_TOTAL_MS 500 /* ... or after this long in total */
+#define SPOOL_LOOK_MS 5000
 
 enum sink_state { SINK_DOWN, SINK_CONNECTING, SINK_UP };
 
@@ -86,10 +87,22 @@ struct smbta_sink {
 	char sender[SMBTA_SINK_SENDER_MAX];
 	uint64_t next_seq;
 
-	/* Records kept on disk while smbtad is away (NULL: no spool). A replayed segment is put
-	 * into the empty queue, its frames occupying [0, replay_end). */
+	/* Records kept on disk while smbtad is away (NULL: no spool). A claimed segment is
+	 * replayed a piece at a time, each at most half the queue's bound (another process may
+	 * have written it with a larger queue; the other half takes live records meanwhile): the
+	 * piece is put into the empty queue, its frames occupying [0, replay_end) while
+	 * `replaying`. */
 	struct smbta_spool *spool;
+	char *replay_data;             /* the claimed segment's whole frames */
+	size_t replay_len, replay_off; /* ... and where its next piece starts */
 	size_t replay_end;
+	bool replaying;
+	/* Whether a look into the spool may find something: the directory is read (as root) only
+	 * then, not at every flush that empties the queue, which is smbd's hot path. Set by a new
+	 * connection and by this process's own spooling, cleared by a look that finds nothing;
+	 * segments other processes leave are found by a look every SPOOL_LOOK_MS. */
+	bool spool_maybe;
+	struct timespec spool_looked;
 	uint64_t spooled_records, replayed_segments;
 
 	uint64_t drop_records, drop_bytes; /* not yet reported */
@@ -101,11 +114,21 @@ struct smbta_sink {
 
 static struct smbta_sink *sinks;
 static pid_t sinks_pid;
+static pthread_t sinks_thread; /* where the sinks are made and used (smbd's event loop) */
 
 static void sink_flush(struct smbta_sink *s);
 static void sink_spill(struct smbta_sink *s);
+static void sink_replay_release(struct smbta_sink *s);
 static void sink_count_drop(struct smbta_sink *s, uint64_t records, uint64_t bytes);
 static void sink_connect(struct smbta_sink *s);
+
+/* The queue's frame at `off` belongs to the piece of a replayed segment being sent: if the
+ * connection breaks, it stays in its segment (which is replayed again; smbtad drops the frames
+ * it already has by their sequence numbers) and is neither spilled nor counted as dropped. */
+static bool in_replay(const struct smbta_sink *s, size_t off)
+{
+	return s->replaying && off <= s->replay_end;
+}
 
 static size_t frame_size_at(const char *p)
 {
@@ -193,17 +216,15 @@ static void sink_down(struct smbta_sink *s, const char *what, int err)
 	if (s->aead != NULL) {
 		/* Sealed for this connection only: what it did not carry completely is lost, unless
 		 * it belongs to the replayed segment, which stays in the spool for the next replay
-		 * (nothing beyond the segment is sealed while it is claimed: sink_send_sealed). */
+		 * (nothing beyond the piece is sealed while it is sent: sink_send_sealed). */
 		uint64_t lost = smbta_aead_link_unsent_frames(s->aead);
-		if (s->spool == NULL || !smbta_spool_claimed(s->spool)) {
+		if (!s->replaying) {
 			sink_count_drop(s, lost, 0);
 		}
 	}
 	if (s->boundary > s->head) {
 		/* A partly sent frame of a replayed segment stays in the segment. */
-		bool replayed = s->spool != NULL && smbta_spool_claimed(s->spool) &&
-				s->boundary <= s->replay_end;
-		if (!replayed) {
+		if (!in_replay(s, s->boundary)) {
 			sink_count_drop(s, 1, s->boundary - s->head);
 		}
 		s->head = s->boundary;
@@ -291,6 +312,7 @@ static int sink_connect_addr(struct smbta_sink *s, const struct sockaddr *sa, so
 	if (ret == 0 || err == EINPROGRESS) {
 		s->fd = fd;
 		s->state = ret == 0 ? SINK_UP : SINK_CONNECTING;
+		s->spool_maybe = true; /* what was spooled while smbtad was away */
 		return 0;
 	}
 	close(fd);
@@ -464,16 +486,27 @@ static bool sink_reserve(struct smbta_sink *s, size_t n)
 	return true;
 }
 
+/* r with this process's name and the next sequence number (common block 9); the caller
+ * moves next_seq on once the number is given out (a dropped record keeps its number too). */
+static struct smbta_c_record sink_numbered(const struct smbta_sink *s,
+					   const struct smbta_c_record *r, bool replayed)
+{
+	struct smbta_c_record numbered = *r;
+
+	numbered.sequence = s->next_seq;
+	numbered.sender = s->sender;
+	numbered.replayed = replayed ? 1 : 0;
+	return numbered;
+}
+
 /* Encodes into the queue with the next sequence number; returns the frame size, or 0 when it
  * did not fit (the number is then still free: the caller decides what becomes of it). */
 static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, bool notice,
 		       uint64_t records, uint64_t bytes)
 {
-	struct smbta_c_record numbered = *r;
+	struct smbta_c_record numbered = sink_numbered(s, r, r->replayed != 0);
 	size_t n;
 
-	numbered.sequence = s->next_seq;
-	numbered.sender = s->sender;
 	for (;;) {
 		char *dst = s->buf + s->tail;
 		size_t room = s->cap - s->tail;
@@ -495,8 +528,9 @@ static size_t sink_put(struct smbta_sink *s, const struct smbta_c_record *r, boo
 }
 
 /* Frames in [p, p + n) from the start; a partial or malformed frame (a segment cut short)
- * ends them. Returns the length of the whole frames. */
-static size_t whole_frames(const char *p, size_t n, uint64_t *count)
+ * ends them, and so does the first frame that would take them beyond `limit` (unless it is the
+ * first: a frame is never split). Returns the length of the whole frames. */
+static size_t whole_frames(const char *p, size_t n, size_t limit, uint64_t *count)
 {
 	size_t off = 0;
 	*count = 0;
@@ -512,7 +546,7 @@ static size_t whole_frames(const char *p, size_t n, uint64_t *count)
 			}
 		}
 		len = frame_size_at(p + off);
-		if (len > n - off) {
+		if (len > n - off || (off > 0 && len > limit - MIN(off, limit))) {
 			break;
 		}
 		off += len;
@@ -528,17 +562,28 @@ static void sink_count_drop(struct smbta_sink *s, uint64_t records, uint64_t byt
 	s->total_drop_records += records;
 }
 
+/* A drop notice's common blocks, in the name of the last user (whose identity the log line of
+ * the drops names too); false when there is nothing to report or nobody to report it for. */
+static bool sink_notice_origin(struct smbta_sink *s, struct smbta_c_record *r)
+{
+	if (s->drop_records == 0 || s->last_origin == NULL) {
+		return false;
+	}
+	*r = (struct smbta_c_record){.latency_us = -1};
+	s->identity(s->last_origin, r);
+	r->latency_us = -1; /* a notice times nothing */
+	return true;
+}
+
 /* While smbtad is away: the record goes to the spool, marked as replayed, with its number. */
 static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record *r)
 {
-	struct smbta_c_record numbered = *r;
+	struct smbta_c_record numbered = sink_numbered(s, r, true);
 	char stack[8192];
 	char *buf = stack;
 	size_t n;
 
-	numbered.sequence = s->next_seq++;
-	numbered.sender = s->sender;
-	numbered.replayed = 1;
+	s->next_seq++;
 	n = smbta_c_encode_frame(&numbered, s->cipher, stack, sizeof(stack));
 	if (n > sizeof(stack)) {
 		buf = talloc_size(s, n);
@@ -546,6 +591,7 @@ static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record 
 	}
 	if (n > 0 && smbta_spool_append(s->spool, buf, n, false)) {
 		s->spooled_records++;
+		s->spool_maybe = true;
 	} else {
 		sink_count_drop(s, 1, n);
 	}
@@ -558,18 +604,14 @@ static void sink_spool_record(struct smbta_sink *s, const struct smbta_c_record 
  * the spool, beyond its bound, so that the next replayer delivers the account too. */
 static void sink_spool_notice(struct smbta_sink *s)
 {
-	struct smbta_c_record r = {.latency_us = -1};
+	struct smbta_c_record r;
 	char buf[8192];
 	size_t n;
 
-	if (s->drop_records == 0 || s->last_origin == NULL) {
+	if (!sink_notice_origin(s, &r)) {
 		return;
 	}
-	s->identity(s->last_origin, &r);
-	r.latency_us = -1;
-	r.sequence = s->next_seq;
-	r.sender = s->sender;
-	r.replayed = 1;
+	r = sink_numbered(s, &r, true);
 	n = smbta_c_encode_drop_notice(&r, s->drop_records, s->drop_bytes, s->cipher, buf,
 				       sizeof(buf));
 	if (n == 0 || n > sizeof(buf) || !smbta_spool_append(s->spool, buf, n, true)) {
@@ -592,26 +634,42 @@ static void sink_spill(struct smbta_sink *s)
 	uint64_t count;
 	size_t len;
 
-	if (smbta_spool_claimed(s->spool)) {
-		smbta_spool_unclaim(s->spool);
+	if (s->replaying) {
 		from = MAX(s->head, s->replay_end);
 	}
-	s->replay_end = 0;
-	if (from < s->tail) {
-		len = whole_frames(s->buf + from, s->tail - from, &count);
+	sink_replay_release(s);
+	/* In pieces of at most a segment: the queue may hold several times a segment's size, and a
+	 * segment beyond that is refused by whoever replays it. */
+	while (from < s->tail) {
+		len = whole_frames(s->buf + from, s->tail - from,
+				   smbta_spool_segment_size(s->spool), &count);
+		if (len == 0) {
+			break;
+		}
 		if (smbta_spool_append(s->spool, s->buf + from, len, false)) {
 			s->spooled_records += count;
+			s->spool_maybe = true;
 		} else {
 			sink_count_drop(s, count, len);
 		}
+		from += len;
 	}
 	s->head = s->tail = s->boundary = 0;
 }
 
-/* The queue is empty and smbtad takes records: the oldest free segment of the spool (this
- * process's own included) goes into the queue. One segment per call, so that a long spool
- * costs smbd's loop a bounded time per iteration. */
-static bool sink_replay_next(struct smbta_sink *s)
+/* The claimed segment goes back to the spool, for whoever replays next. */
+static void sink_replay_release(struct smbta_sink *s)
+{
+	TALLOC_FREE(s->replay_data);
+	s->replay_len = s->replay_off = 0;
+	s->replay_end = 0;
+	s->replaying = false;
+	smbta_spool_unclaim(s->spool);
+}
+
+/* Claims the oldest free segment of the spool (this process's own included); false when there
+ * is none with frames. */
+static bool sink_replay_claim(struct smbta_sink *s)
 {
 	int tries;
 
@@ -622,25 +680,64 @@ static bool sink_replay_next(struct smbta_sink *s)
 		uint64_t count;
 
 		if (!smbta_spool_claim(s->spool, &data, &len)) {
+			s->spool_maybe = false;
+			clock_gettime_mono(&s->spool_looked);
 			return false;
 		}
-		valid = whole_frames(data, len, &count);
+		valid = whole_frames(data, len, SIZE_MAX, &count);
 		if (valid == 0) {
 			TALLOC_FREE(data);
 			smbta_spool_done(s->spool);
 			continue;
 		}
-		if (!sink_reserve(s, valid)) {
-			TALLOC_FREE(data);
-			smbta_spool_unclaim(s->spool);
-			return false;
-		}
-		memcpy(s->buf + s->tail, data, valid);
-		s->tail += valid;
-		s->replay_end = s->tail;
-		TALLOC_FREE(data);
+		s->replay_data = data;
+		s->replay_len = valid;
+		s->replay_off = 0;
 		DBG_INFO(MODULE ": %s: replaying %" PRIu64 " spooled records\n", s->label, count);
 		return true;
+	}
+	return false;
+}
+
+/* The queue is empty and smbtad takes records: the next piece of the claimed segment (or of
+ * the oldest free one) goes into the queue. One piece per call, so that a long spool costs
+ * smbd's loop a bounded time per iteration. */
+static bool sink_replay_next(struct smbta_sink *s)
+{
+	if (!smbta_spool_claimed(s->spool) && !s->spool_maybe) {
+		struct timespec now;
+		clock_gettime_mono(&now);
+		if (nsec_time_diff(&now, &s->spool_looked) < SPOOL_LOOK_MS * 1000000LL) {
+			return false;
+		}
+	}
+	while (smbta_spool_claimed(s->spool) || sink_replay_claim(s)) {
+		uint64_t count;
+		size_t len = whole_frames(s->replay_data + s->replay_off,
+					  s->replay_len - s->replay_off, s->max / 2, &count);
+		if (len > s->max / 2) {
+			/* One frame beyond this queue's bound (not a frame this module makes): it
+			 * cannot be replayed from here, and would hold up every segment behind it. */
+			DBG_WARNING(MODULE
+				    ": %s: a spooled frame of %zu bytes is too large for the queue "
+				    "(%zu bytes); it is skipped\n",
+				    s->label, len, s->max);
+		} else if (!sink_reserve(s, len)) {
+			sink_replay_release(s); /* out of memory: the segment waits for later */
+			return false;
+		} else {
+			memcpy(s->buf + s->tail, s->replay_data + s->replay_off, len);
+			s->tail += len;
+			s->replay_off += len;
+			s->replay_end = s->tail;
+			s->replaying = true;
+			return true;
+		}
+		s->replay_off += len;
+		if (len == 0 || s->replay_off >= s->replay_len) {
+			TALLOC_FREE(s->replay_data);
+			smbta_spool_done(s->spool);
+		}
 	}
 	return false;
 }
@@ -669,17 +766,12 @@ static void sink_make_sender(struct smbta_sink *s)
 /* Reports drops once the queue has room again (and we know whose identity to use). */
 static void sink_maybe_notice(struct smbta_sink *s)
 {
-	struct smbta_c_record r = {.latency_us = -1};
+	struct smbta_c_record r;
 	uint64_t records = s->drop_records, bytes = s->drop_bytes;
 
-	if (records == 0 || s->last_origin == NULL || s->state != SINK_UP) {
+	if (s->state != SINK_UP || (s->tail - s->head) > s->max / 2 || !sink_notice_origin(s, &r)) {
 		return;
 	}
-	if ((s->tail - s->head) > s->max / 2) {
-		return;
-	}
-	s->identity(s->last_origin, &r);
-	r.latency_us = -1;
 	if (sink_put(s, &r, true, records, bytes) == 0) {
 		return;
 	}
@@ -691,14 +783,14 @@ static void sink_maybe_notice(struct smbta_sink *s)
 	sink_kick(s);
 }
 
-/* A replayed segment is done once every frame of it went to the kernel (under the
- * authenticated transport: sealed, and the sealed bytes sent). */
+/* A piece of a replayed segment is through once every frame of it went to the kernel (under
+ * the authenticated transport: sealed, and the sealed bytes sent); after its last piece the
+ * segment is done. */
 static void sink_replay_check_done(struct smbta_sink *s)
 {
 	size_t pending = 0;
 
-	if (s->spool == NULL || !smbta_spool_claimed(s->spool) || s->state != SINK_UP ||
-	    s->head < s->replay_end) {
+	if (!s->replaying || s->state != SINK_UP || s->head < s->replay_end) {
 		return;
 	}
 	if (s->aead != NULL) {
@@ -707,14 +799,19 @@ static void sink_replay_check_done(struct smbta_sink *s)
 	if (pending > 0) {
 		return;
 	}
+	s->replaying = false;
+	s->replay_end = 0;
+	if (s->replay_off < s->replay_len) {
+		return; /* the next piece once the queue is empty (sink_flush) */
+	}
+	TALLOC_FREE(s->replay_data);
 	smbta_spool_done(s->spool);
 	s->replayed_segments++;
-	s->replay_end = 0;
 }
 
 /* Sends the link's hello and sealed frames, sealing queued frames a batch at a time; false
- * when the connection was lost. While a replayed segment is claimed, nothing beyond it is
- * sealed: if the connection breaks, the link's unsent frames are all the segment's, which
+ * when the connection was lost. While a piece of a replayed segment is sent, nothing beyond it
+ * is sealed: if the connection breaks, the link's unsent frames are all the segment's, which
  * stays in the spool, and none is counted as dropped. */
 static bool sink_send_sealed(struct smbta_sink *s)
 {
@@ -726,8 +823,7 @@ static bool sink_send_sealed(struct smbta_sink *s)
 			uint64_t frames = 0;
 			size_t limit, used;
 			sink_replay_check_done(s);
-			limit = s->spool != NULL && smbta_spool_claimed(s->spool) ? s->replay_end
-										  : s->tail;
+			limit = s->replaying ? s->replay_end : s->tail;
 			if (limit <= s->head) {
 				return true;
 			}
@@ -802,8 +898,8 @@ static void sink_flush(struct smbta_sink *s)
 	}
 	/* The next segment once the queue (and the link's sealed bytes) are through, so that the
 	 * link never holds live frames and a segment's at the same time (sink_down). */
-	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail &&
-	    !smbta_spool_claimed(s->spool) && !sink_link_busy(s) && sink_replay_next(s)) {
+	if (s->spool != NULL && s->state == SINK_UP && s->head == s->tail && !s->replaying &&
+	    !sink_link_busy(s) && sink_replay_next(s)) {
 		sink_kick(s);
 	}
 	sink_update_fd_flags(s);
@@ -868,6 +964,35 @@ static int64_t us_since(const struct timespec *t)
 	return nsec_time_diff(&now, t) / 1000;
 }
 
+/* The end of sink_linger with a spool: what smbtad did not take promptly waits on disk for the
+ * next process, and so does the account of what was dropped. */
+static void sink_linger_spool(struct smbta_sink *s)
+{
+	/* Sealed frames smbtad did not get completely are lost with the connection (a
+	 * replayed segment's stay in the segment; after sink_down they are counted). */
+	if (s->aead != NULL && s->state != SINK_DOWN && !s->replaying) {
+		sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
+	}
+	/* What smbtad did not take promptly waits on disk for the next process. */
+	if (s->head < s->tail) {
+		if (s->boundary > s->head) {
+			s->head = s->boundary; /* partly sent: smbtad has the rest or not */
+			if (!in_replay(s, s->head)) {
+				sink_count_drop(s, 1, 0);
+			}
+		}
+		sink_spill(s);
+	}
+	sink_spool_notice(s);
+	smbta_spool_seal(s->spool);
+	sink_replay_release(s);
+	if (s->spooled_records > 0) {
+		DBG_NOTICE(MODULE ": %s: %" PRIu64 " records kept in the spool while smbtad "
+				  "was unreachable\n",
+			   s->label, s->spooled_records);
+	}
+}
+
 /* Called at the last tree disconnect of a sink, which is usually just before the smbd process
  * exits: send what is queued if the receiver takes it promptly, never wait long. */
 static void sink_linger(struct smbta_sink *s)
@@ -913,30 +1038,7 @@ static void sink_linger(struct smbta_sink *s)
 		}
 	}
 	if (s->spool != NULL) {
-		/* Sealed frames smbtad did not get completely are lost with the connection (a
-		 * replayed segment's stay in the segment; after sink_down they are counted). */
-		if (s->aead != NULL && s->state != SINK_DOWN && !smbta_spool_claimed(s->spool)) {
-			sink_count_drop(s, smbta_aead_link_unsent_frames(s->aead), 0);
-		}
-		/* What smbtad did not take promptly waits on disk for the next process. */
-		if (s->head < s->tail) {
-			if (s->boundary > s->head) {
-				s->head = s->boundary; /* partly sent: smbtad has the rest or not */
-				if (!smbta_spool_claimed(s->spool) || s->head > s->replay_end) {
-					sink_count_drop(s, 1, 0);
-				}
-			}
-			sink_spill(s);
-		}
-		sink_spool_notice(s);
-		smbta_spool_seal(s->spool);
-		smbta_spool_unclaim(s->spool);
-		if (s->spooled_records > 0) {
-			DBG_NOTICE(MODULE ": %s: %" PRIu64
-					  " records kept in the spool while smbtad "
-					  "was unreachable\n",
-				   s->label, s->spooled_records);
-		}
+		sink_linger_spool(s);
 	}
 	if (s->head < s->tail || s->drop_records > 0) {
 		uint64_t left = 0;
@@ -974,9 +1076,32 @@ static bool sink_resolve_owner(const char *owner, long *uid)
 	return true;
 }
 
+/* In the child of any fork: the spool's descriptors go at once, not at the child's first
+ * smbta_sink_get (which a child that serves no share never calls). A flock belongs to the open
+ * file description, which the child shares: while it kept it open, the parent's seal or unclaim
+ * released nothing, and no other process could replay the segment until the child exited.
+ * Only close(2) here (async-signal-safe, as a fork handler must be); the sockets stay for
+ * smbta_sink_get, since the child's copy of tevent may still refer to them. Only in a fork
+ * from the thread that owns the sinks: another thread's fork may have caught that thread
+ * changing the list. */
+static void sink_atfork_child(void)
+{
+	struct smbta_sink *s;
+
+	if (sinks == NULL || !pthread_equal(pthread_self(), sinks_thread)) {
+		return;
+	}
+	for (s = sinks; s != NULL; s = s->next) {
+		if (s->spool != NULL) {
+			smbta_spool_close_inherited(s->spool);
+		}
+	}
+}
+
 struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_sink_config *cfg,
 				  smbta_sink_identity_fn identity)
 {
+	static bool atfork_registered; /* inherited by children with the handler itself */
 	struct smbta_sink *s;
 	char *id;
 
@@ -993,6 +1118,18 @@ struct smbta_sink *smbta_sink_get(struct tevent_context *ev, const struct smbta_
 		}
 		sinks = NULL;
 		sinks_pid = getpid();
+	}
+	if (sinks == NULL) {
+		sinks_thread = pthread_self();
+	}
+	if (!atfork_registered) {
+		/* glibc removes the handler if smbd unloads the module */
+		if (pthread_atfork(NULL, NULL, sink_atfork_child) != 0) {
+			DBG_WARNING(MODULE
+				    ": pthread_atfork failed; a forked child keeps the spool's "
+				    "locks until it exits\n");
+		}
+		atfork_registered = true;
 	}
 	id = cfg->unix_socket
 		     ? talloc_asprintf(talloc_tos(), "unix:%s|%s|%s|%d", cfg->socket_path,

@@ -26,9 +26,11 @@ struct smbta_spool {
 	char *dir;          /* <dir>/<target> */
 	uint64_t max_bytes; /* bound of all segments together */
 	size_t segment_size;
-	uint64_t seen_bytes; /* segments of all processes at the last scan */
+	uint64_t seen_bytes;     /* segments of all processes at the last scan, but fd's */
+	struct timespec scanned; /* when (monotonic) */
 
-	int fd; /* this process's open segment, flock'ed; -1: none */
+	int fd;        /* this process's open segment, flock'ed; -1: none */
+	char *fd_name; /* its name in dir (the scan leaves it to fd_bytes) */
 	uint64_t fd_bytes;
 	bool full_logged;
 
@@ -134,7 +136,8 @@ static int segment_name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sums the segments' sizes; with `oldest`, also finds the oldest segment nobody holds and
+/* Sums the segments' sizes (but that of this process's open segment, counted in fd_bytes);
+ * with `oldest`, also finds the oldest segment nobody holds and
  * returns it opened and locked (as root: the directory is root's). */
 static uint64_t spool_scan(struct smbta_spool *sp, int *oldest_fd, char **oldest_path)
 {
@@ -150,7 +153,8 @@ static uint64_t spool_scan(struct smbta_spool *sp, int *oldest_fd, char **oldest
 	}
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
-		if (!is_segment_name(e->d_name)) {
+		if (!is_segment_name(e->d_name) ||
+		    (sp->fd_name != NULL && strcmp(e->d_name, sp->fd_name) == 0)) {
 			continue;
 		}
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -198,6 +202,7 @@ static uint64_t spool_scan(struct smbta_spool *sp, int *oldest_fd, char **oldest
 	}
 	TALLOC_FREE(names);
 	sp->seen_bytes = total;
+	clock_gettime_mono(&sp->scanned);
 	return total;
 }
 
@@ -232,6 +237,7 @@ static bool spool_new_segment(struct smbta_spool *sp)
 		TALLOC_FREE(path);
 		return false;
 	}
+	sp->fd_name = talloc_strdup(sp, strrchr(path, '/') + 1);
 	TALLOC_FREE(path);
 	sp->fd = fd;
 	sp->fd_bytes = 0;
@@ -249,6 +255,18 @@ bool smbta_spool_append(struct smbta_spool *sp, const char *frames, size_t n, bo
 		return false;
 	}
 	if (!over_bound && sp->seen_bytes + sp->fd_bytes + n > sp->max_bytes) {
+		struct timespec now;
+		/* Full at the last look: others may have replayed segments since (a process that
+		 * cannot reach smbtad itself would otherwise drop records until it opens its next
+		 * segment, which a full spool never lets it do). At most once a second. */
+		clock_gettime_mono(&now);
+		if (nsec_time_diff(&now, &sp->scanned) >= 1000000000LL) {
+			become_root();
+			spool_scan(sp, NULL, NULL);
+			unbecome_root();
+		}
+	}
+	if (!over_bound && sp->seen_bytes + sp->fd_bytes + n > sp->max_bytes) {
 		if (!sp->full_logged) {
 			DBG_WARNING(MODULE ": spool %s is full (%" PRIu64 " bytes, "
 					   "smb_traffic_analyzer:spool_size); records are "
@@ -258,9 +276,13 @@ bool smbta_spool_append(struct smbta_spool *sp, const char *frames, size_t n, bo
 		}
 		return false;
 	}
-	w = write(sp->fd, frames, n);
+	/* At the segment's end as this process counts it, not at the file offset: after a short
+	 * write the offset stays beyond the cut, and a write there would leave a hole of zeros
+	 * that ends the segment's whole frames (everything after it would be lost). */
+	w = pwrite(sp->fd, frames, n, (off_t)sp->fd_bytes);
 	if (w != (ssize_t)n) {
-		/* A short write leaves a partial frame: cut it off so the segment stays whole. */
+		/* A short write leaves a partial frame: cut it off so the segment stays whole (if the
+		 * cut fails, the next append overwrites it). */
 		if (w > 0 && ftruncate(sp->fd, (off_t)sp->fd_bytes) != 0) {
 			DBG_WARNING(MODULE ": spool %s: %s\n", sp->dir, strerror(errno));
 		}
@@ -285,6 +307,7 @@ void smbta_spool_seal(struct smbta_spool *sp)
 	}
 	close(sp->fd); /* drops the lock: the segment is replayable */
 	sp->fd = -1;
+	TALLOC_FREE(sp->fd_name);
 	sp->seen_bytes += sp->fd_bytes;
 	sp->fd_bytes = 0;
 }
@@ -296,6 +319,7 @@ bool smbta_spool_claim(struct smbta_spool *sp, char **data, size_t *len)
 	struct stat st;
 	char *buf;
 	size_t got = 0;
+	int err = 0;
 
 	if (sp->claim_fd != -1) {
 		return false;
@@ -324,10 +348,26 @@ bool smbta_spool_claim(struct smbta_spool *sp, char **data, size_t *len)
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
 		if (r <= 0) {
+			err = r < 0 ? errno : 0;
 			break;
 		}
 		got += (size_t)r;
+	}
+	if (got != (size_t)st.st_size) {
+		/* Done would remove the whole file for the part that was read: it stays for a later
+		 * claim (by this process or another). */
+		DBG_WARNING(MODULE ": cannot read spool segment %s (%zu of %zu bytes): %s; it is "
+				   "replayed later\n",
+			    path, got, (size_t)st.st_size,
+			    err != 0 ? strerror(err) : "shorter than its size");
+		TALLOC_FREE(buf);
+		close(fd);
+		TALLOC_FREE(path);
+		return false;
 	}
 	sp->claim_fd = fd;
 	sp->claim_path = path;
@@ -365,6 +405,11 @@ void smbta_spool_unclaim(struct smbta_spool *sp)
 bool smbta_spool_claimed(const struct smbta_spool *sp)
 {
 	return sp->claim_fd != -1;
+}
+
+size_t smbta_spool_segment_size(const struct smbta_spool *sp)
+{
+	return sp->segment_size;
 }
 
 uint64_t smbta_spool_bytes(const struct smbta_spool *sp)

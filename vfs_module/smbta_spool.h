@@ -30,9 +30,13 @@ struct smbta_spool *smbta_spool_open(TALLOC_CTX *mem, const char *dir, uint64_t 
 				     const char *target, size_t segment_size);
 
 /* Appends whole frames to this process's open segment; false when the size bound (or the disk)
- * does not allow it: the caller counts them as dropped. One write(2) per call. `over_bound`:
+ * does not allow it: the caller counts them as dropped. One pwrite(2) per call. `over_bound`:
  * the bound does not apply (a drop notice: without it the drops would go unreported). */
 bool smbta_spool_append(struct smbta_spool *sp, const char *frames, size_t n, bool over_bound);
+
+/* The size beyond which a segment is closed: a caller with more frames than this appends
+ * them in pieces of at most this size (a larger segment is not replayed). */
+size_t smbta_spool_segment_size(const struct smbta_spool *sp);
 
 /* Closes this process's open segment, if any (it becomes replayable by others at once). */
 void smbta_spool_seal(struct smbta_spool *sp);

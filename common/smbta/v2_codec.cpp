@@ -91,13 +91,29 @@ void append_header(std::string& out, std::uint64_t body_length, char flag) {
   out.append(buf, kHeaderSize);
 }
 
-void append_sub_block(std::string& out, std::string_view value) {
-  if (value.size() > kMaxSubBlockValue)
+namespace {
+
+void append_sub_block_length(std::string& out, std::size_t size) {
+  if (size > kMaxSubBlockValue)
     throw std::length_error("V2 sub-block value longer than 9999 bytes");
-  auto n = static_cast<unsigned>(value.size());
+  auto n = static_cast<unsigned>(size);
   const char len[4] = {static_cast<char>('0' + n / 1000), static_cast<char>('0' + n / 100 % 10),
                        static_cast<char>('0' + n / 10 % 10), static_cast<char>('0' + n % 10)};
   out.append(len, 4);
+}
+
+// One sub-block whose value is `head` followed by `tail`, without a string of the two: the
+// encoder runs in smbd for every record.
+void append_sub_block_of(std::string& out, std::string_view head, std::string_view tail) {
+  append_sub_block_length(out, head.size() + tail.size());
+  out.append(head);
+  out.append(tail);
+}
+
+}  // namespace
+
+void append_sub_block(std::string& out, std::string_view value) {
+  append_sub_block_length(out, value.size());
   out.append(value);
 }
 
@@ -123,9 +139,15 @@ void encode_body(const Record& r, std::string& out) {
       append_sub_block(out, {});
   }
   if (count >= 9) {
-    if (r.sequence != 0)
-      append_sub_block(out, (r.replayed ? "r" : "") + std::to_string(r.sequence) + ":" + r.sender);
-    else
+    if (r.sequence != 0) {
+      // "[r]<sequence>:<sender>"
+      char seq[1 + 20 + 1];
+      char* p = seq;
+      if (r.replayed) *p++ = 'r';
+      p = std::to_chars(p, seq + sizeof seq - 1, r.sequence).ptr;
+      *p++ = ':';
+      append_sub_block_of(out, std::string_view(seq, static_cast<std::size_t>(p - seq)), r.sender);
+    } else
       append_sub_block(out, {});
   }
   for (std::uint32_t i = 9; i < count; ++i) append_sub_block(out, {});

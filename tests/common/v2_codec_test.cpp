@@ -394,6 +394,18 @@ TEST(V2Codec, SequenceNumberIsCommonBlockNine) {
   EXPECT_NE(body.find("0021r42:fs1:4242:0badcafe"), std::string::npos);
   ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
   EXPECT_EQ(back, r);
+  // The largest number a receiver takes, and the largest there is (the encoder formats it in
+  // a fixed buffer): every digit.
+  r.sequence = kMaxSequence;
+  body.clear();
+  encode_body(r, body);
+  EXPECT_NE(body.find("0038r4611686018427387904:fs1:4242:0badcafe"), std::string::npos);
+  ASSERT_EQ(parse_body(body, back), ProtocolError::kNone);
+  EXPECT_EQ(back, r);
+  r.sequence = std::numeric_limits<std::uint64_t>::max();
+  body.clear();
+  encode_body(r, body);
+  EXPECT_NE(body.find("0039r18446744073709551615:fs1:4242:0badcafe"), std::string::npos);
 }
 
 TEST(V2Codec, AMalformedBlockNineIsSkippedNotFatal) {

@@ -241,11 +241,11 @@ smbclient_cmds() {
 # buffer until EOF. It therefore runs as if interactive (CLI_FORCE_INTERACTIVE) but without
 # readline (CLI_NO_READLINE): then it prints and flushes its prompt "smb: \dir\> " each time it
 # is ready for the next command, and sc waits for that prompt instead of for a fixed time. One
-# such session per test (the prompts are counted in $SC_LOG).
+# such session per test (the prompts are counted in $SC_LOG). SC_SHARE: another share than data.
 SC_LOG=smbclient.stdin.log
 smbclient_stdin() {
   CLI_FORCE_INTERACTIVE=yes CLI_NO_READLINE=yes \
-    timeout 300 smbclient "//127.0.0.1/data" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
+    timeout 300 smbclient "//127.0.0.1/${SC_SHARE:-data}" -p "$SPORT" -U "$SMB_USER%$SMB_PASS" \
     >>"$T/$SC_LOG" 2>&1 || fail "smbclient failed: $(tail -n 20 "$T/$SC_LOG")"
 }
 
