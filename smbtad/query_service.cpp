@@ -11,13 +11,17 @@
 #include "smbta/log.h"
 #include "smbta/v2_codec.h"
 #include "store/dbi_connection.h"
+#include "thread_priority.h"
 
 namespace smbtad {
 
 QueryService::QueryService(smbta::store::DbParams db)
     : db_params_(std::move(db)), wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    lower_report_thread_priority();
+    run();
+  });
 }
 
 QueryService::~QueryService() {

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "web/bounded_pool.h"
 
+#include "thread_priority.h"
+
 namespace smbtad::web {
 
-BoundedPool::BoundedPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+BoundedPool::BoundedPool(std::size_t threads, std::size_t max_queued, bool background)
+    : max_queued_(max_queued) {
+  for (std::size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this, background] {
+      if (background) lower_report_thread_priority();
+      work();
+    });
 }
 
 BoundedPool::~BoundedPool() {

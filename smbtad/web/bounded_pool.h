@@ -27,7 +27,8 @@ class BoundedPool : public httplib::TaskQueue {
   using EnqueueResult =
       decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
 
-  BoundedPool(std::size_t threads, std::size_t max_queued);
+  // `background`: the workers run at the report threads' lower priority (thread_priority.h).
+  BoundedPool(std::size_t threads, std::size_t max_queued, bool background = false);
   ~BoundedPool() override;
   EnqueueResult enqueue(std::function<void()> fn) override;
   void shutdown() override;

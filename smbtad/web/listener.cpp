@@ -91,8 +91,8 @@ WebListener::WebListener(const WebOptions& options, std::optional<smbta::store::
     server_ = std::make_unique<httplib::Server>();
   }
   // cpp-httplib takes ownership of the queue it gets from this factory (its API wants a raw
-  // pointer).
-  server_->new_task_queue = [] { return new BoundedPool(kThreads, kMaxQueued); };
+  // pointer). The API's queries run below ingest's priority (thread_priority.h).
+  server_->new_task_queue = [] { return new BoundedPool(kThreads, kMaxQueued, true); };
   server_->set_payload_max_length(kMaxPayload);
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);

@@ -5,11 +5,14 @@
 #include <httplib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +21,7 @@
 #include "support/process.h"
 #include "support/smbtad_process.h"
 #include "support/test_records.h"
+#include "thread_priority.h"
 
 namespace smbtad::web {
 namespace {
@@ -221,6 +225,49 @@ TEST(WebSmbtad, ApiQueryEqualsSmbtaqueryForEveryFunctionInJsonAndCsv) {
   EXPECT_NE(api_total->body.find(std::to_string(4096 + 1024 + 777 + 10)), std::string::npos)
       << api_total->body;
   EXPECT_EQ(api_total->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+}
+
+// The nice value of each of smbtad's threads, by thread id (field 19 of /proc/PID/task/TID/stat).
+std::map<int, int> thread_nice(pid_t pid) {
+  std::map<int, int> out;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));  // from field 3, the state
+    std::string f;
+    for (int i = 3; i <= 19 && fields >> f; ++i)
+      if (i == 19) out[std::stoi(task.path().filename().string())] = std::stoi(f);
+  }
+  return out;
+}
+
+TEST(WebSmbtad, ReportThreadsRunBelowIngestPriority) {
+  WebSmbtad w;
+  const auto h = w.login();  // the web workers exist once a request was served
+  const pid_t pid = w.smbtad_->pid();
+  const int base = thread_nice(pid).at(pid);
+  const int low = std::min(base + smbtad::kReportNiceness, 19);
+  ASSERT_GT(low, base) << "smbtad already runs at the lowest priority";
+  std::map<int, int> nice;
+  // The 8 web workers and the client port's query thread run lower; the event loop (the main
+  // thread) and the database writer stay at smbtad's own.
+  const bool lowered = eventually([&] {
+    nice = thread_nice(pid);
+    return std::count_if(nice.begin(), nice.end(), [&](auto& t) { return t.second == low; }) >= 9;
+  });
+  std::string seen;
+  for (const auto& [tid, n] : nice) seen += std::to_string(tid) + ":" + std::to_string(n) + " ";
+  EXPECT_TRUE(lowered) << seen;
+  EXPECT_EQ(nice.at(pid), base) << seen;
+  EXPECT_GE(std::count_if(nice.begin(), nice.end(), [&](auto& t) { return t.second == base; }), 2)
+      << seen;
+  // And a query still answers.
+  auto res = w.client()->Get("/api/query?q=global,%20total%20rw;", h);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
 }
 
 TEST(WebSmbtad, NoSessionIs401AndNoCsrfIs403) {
