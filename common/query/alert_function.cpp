@@ -3,20 +3,11 @@
 
 #include <fmt/format.h>
 
+#include "query/sql_source.h"
 #include "store/alert_store.h"
 #include "store/schema.h"
 
 namespace smbta::query {
-namespace {
-
-std::string id_list(const std::vector<std::int64_t>& ids) {
-  std::string out;
-  for (auto id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
-  return out;
-}
-
-}  // namespace
-
 ResultTable run_function(ExecContext& ctx, const Alerts& fn, const Resolved& r,
                          const std::string& phrase) {
   ResultTable out;

@@ -19,14 +19,6 @@ namespace {
 using store::DbiResult;
 namespace lat = store::latency;
 
-constexpr std::int64_t kDayMs = 86'400'000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 // The operations of `m` in the rollup (kind 0 read, 1 write, 2 the others).
 std::string rollup_kind(LatencyMode m) {
   switch (m) {
@@ -104,15 +96,7 @@ std::string histogram_source(const ExecContext& ctx, const Resolved& r, LatencyM
   std::string rollup =
       fmt::format("SELECT {}, r.bucket AS b, r.ops AS n FROM {} r WHERE {}{}", group_cols("r"),
                   lat::kTable, rollup_kind(m), id_conditions(r, "r", false));
-  const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
-  const std::int64_t d1 = lo ? floor_div(r.range.from + kDayMs - 1, kDayMs) : 0;
-  const std::int64_t d2 = hi ? floor_div(r.range.to, kDayMs) : 0;
-  if (lo && hi && d1 >= d2) return raw(r.range.from, r.range.to);
-  if (lo) rollup += fmt::format(" AND r.day >= {}", d1);
-  if (hi) rollup += fmt::format(" AND r.day < {}", d2);
-  if (lo && r.range.from < d1 * kDayMs) rollup += " UNION ALL " + raw(r.range.from, d1 * kDayMs);
-  if (hi && d2 * kDayMs < r.range.to) rollup += " UNION ALL " + raw(d2 * kDayMs, r.range.to);
-  return rollup;
+  return split_range(r, kDayMs, "day", std::move(rollup), raw);
 }
 
 // One group's histogram, buckets ascending.
@@ -180,10 +164,6 @@ void common_notes(ResultTable& out, Percentile p, LatencyMode m) {
   out.notes.emplace_back("error_bound", std::string(lat::kErrorBoundPercent));
 }
 
-std::string ids_of(const std::vector<std::int64_t>& ids) {
-  return id_list(ids);
-}
-
 }  // namespace
 
 ResultTable run_function(ExecContext& ctx, const Latency& fn, const Resolved& r,
@@ -243,8 +223,8 @@ ResultTable run_function(ExecContext& ctx, const TopSlowest& fn, const Resolved&
     DbiResult res = ctx.query(
         g == Group::kUser
             ? fmt::format("SELECT id, username, domain, usersid FROM smbta_users WHERE id IN ({})",
-                          ids_of(ids))
-            : fmt::format("SELECT id, value FROM smbta_strings WHERE id IN ({})", ids_of(ids)));
+                          id_list(ids))
+            : fmt::format("SELECT id, value FROM smbta_strings WHERE id IN ({})", id_list(ids)));
     while (res.next()) {
       auto& n = names[res.get_int(1).value_or(0)];
       n = {res.get_text(2).value_or(""), "", ""};

@@ -7,15 +7,6 @@
 namespace smbta::query {
 namespace {
 
-constexpr std::int64_t kHourMs = 3'600'000;
-constexpr std::int64_t kDayMs = 86'400'000;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 std::string raw_bytes(const ExecContext& ctx, const Resolved& r, Mode m, std::int64_t from,
                       std::int64_t to) {
   return fmt::format(
@@ -36,11 +27,16 @@ const char* rollup_kind(Mode m) {
   return m == Mode::kRead ? "r.kind = 0" : m == Mode::kWrite ? "r.kind = 1" : "1 = 1";
 }
 
-// Splits r's range: whole `unit`s from `rollup` (a SELECT on alias r whose time column is
-// `col`, in units since the epoch), the partial units at the edges from `raw(from, to)`.
-template <typename Raw>
+}  // namespace
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
 std::string split_range(const Resolved& r, std::int64_t unit, const char* col, std::string rollup,
-                        Raw raw) {
+                        const std::function<std::string(std::int64_t, std::int64_t)>& raw) {
   const bool lo = r.range.from != kNoLowerBound, hi = r.range.to != kNoUpperBound;
   const std::int64_t u1 = lo ? floor_div(r.range.from + unit - 1, unit) : 0;
   const std::int64_t u2 = hi ? floor_div(r.range.to, unit) : 0;
@@ -51,8 +47,6 @@ std::string split_range(const Resolved& r, std::int64_t unit, const char* col, s
   if (hi && u2 * unit < r.range.to) rollup += " UNION ALL " + raw(u2 * unit, r.range.to);
   return rollup;
 }
-
-}  // namespace
 
 std::string raw_kind(Mode m) {
   return m == Mode::kRead    ? "e.vfs_id IN (0, 1)"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,17 @@
 #include "store/rollup.h"
 
 namespace smbta::query {
+
+inline constexpr std::int64_t kHourMs = 3'600'000;
+inline constexpr std::int64_t kDayMs = 86'400'000;
+
+// a / b rounded toward negative infinity (times before 1970 are negative).
+std::int64_t floor_div(std::int64_t a, std::int64_t b);
+
+// Splits r's range: whole `unit`s (ms) from `rollup` (a SELECT on alias r whose time column is
+// `col`, in units since the epoch), the partial units at the edges from `raw(from, to)`.
+std::string split_range(const Resolved& r, std::int64_t unit, const char* col, std::string rollup,
+                        const std::function<std::string(std::int64_t, std::int64_t)>& raw);
 
 // The condition on smbta_events alias `e` that selects the operations of `m`.
 std::string raw_kind(Mode m);
