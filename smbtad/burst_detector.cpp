@@ -16,6 +16,13 @@ constexpr std::int64_t kForgetMs = 24LL * 3600 * 1000;
 // Records up to this many buckets (10 minutes) older than a meter's newest count in it.
 constexpr std::int64_t kMaxLateBuckets = 60;
 
+// Record times before 1970 are negative (the V2 decoder takes years from 0000): the bucket and
+// minute of a time round down, and a bucket's slot is never negative.
+std::int64_t floor_div(std::int64_t v, std::int64_t d) {
+  const std::int64_t q = v / d;
+  return (v % d != 0 && v < 0) ? q - 1 : q;
+}
+
 // A fast 64-bit hash, eight bytes at a time (the names and paths of one record are short).
 std::uint64_t fast_hash(std::string_view s, std::uint64_t h = 0x9e3779b97f4a7c15ULL) {
   constexpr std::uint64_t kMul = 0xff51afd7ed558ccdULL;
@@ -107,7 +114,8 @@ void BurstDetector::count(Key& k, BurstKind kind, const smbta::Record& r, std::i
                           std::vector<BurstEvent>& out) {
   Meter& m = k.meters[static_cast<int>(kind)];
   const std::int64_t t = r.timestamp_ms;
-  if (m.bucket != kNever && t / kBucketMs < m.bucket - kMaxLateBuckets) {
+  const std::int64_t tb = floor_div(t, kBucketMs);
+  if (m.bucket != kNever && tb < m.bucket - kMaxLateBuckets) {
     // Far behind the newest bucket: the clock jumped (or one record came from the future).
     // Start over from here rather than count everything into that bucket for ever.
     m.bucket = kNever;
@@ -116,24 +124,24 @@ void BurstDetector::count(Key& k, BurstKind kind, const smbta::Record& r, std::i
     if (m.active) m.hot_ms = t;
   }
   // A record older than the newest bucket (another module's clock, a late one) counts in it.
-  const std::int64_t b = std::max(t / kBucketMs, m.bucket);
+  const std::int64_t b = std::max(tb, m.bucket);
   if (b != m.bucket) {
     if (m.bucket == kNever || b - m.bucket >= kBuckets) {
       m.buckets.fill(0);
       m.window = 0;
     } else {
       for (std::int64_t i = m.bucket + 1; i <= b; ++i) {
-        auto& slot = m.buckets[static_cast<std::size_t>(i % kBuckets)];
+        auto& slot = m.buckets[slot_of(i)];
         m.window -= slot;
         slot = 0;
       }
     }
     m.bucket = b;
   }
-  ++m.buckets[static_cast<std::size_t>(b % kBuckets)];
+  ++m.buckets[slot_of(b)];
   ++m.window;
 
-  const std::int64_t minute = std::max(t / kMinuteMs, m.minute);
+  const std::int64_t minute = std::max(floor_div(t, kMinuteMs), m.minute);
   if (minute != m.minute) {
     // An episode does not teach the baseline that bursts are normal.
     if (m.minute != kNever && !m.active) {

@@ -96,6 +96,10 @@ class BurstDetector {
     std::int64_t hot_ms = 0;      // record time the rate was last at least half the threshold
     std::int64_t hot_steady = 0;  // the same moment on the steady clock
   };
+  // The slot of bucket index `b` (negative before 1970).
+  static std::size_t slot_of(std::int64_t b) {
+    return static_cast<std::size_t>(((b % kBuckets) + kBuckets) % kBuckets);
+  }
   // Who is counted: the map's key. Looked up by a view of the record's strings (no copy).
   struct Who {
     std::string user, domain, share;

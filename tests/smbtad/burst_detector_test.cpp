@@ -176,6 +176,23 @@ TEST(BurstDetector, ARecordFromTheFutureDoesNotPileUpTheRest) {
   EXPECT_EQ(feed(d, v).size(), 0u);
 }
 
+TEST(BurstDetector, RecordsBefore1970AreCountedInTheirOwnBuckets) {
+  // The V2 decoder takes years from 0000: a record time may be negative. A bucket index
+  // rounded towards zero and a negative slot used to index outside the meter.
+  constexpr std::int64_t k1900 = -2'208'988'800'000;
+  BurstDetector d({});
+  auto events = feed(d, ransomware("mallory", 3000, k1900, 60'000));
+  ASSERT_EQ(starts(events), 1);
+  EXPECT_LT(events[0].started_ms, k1900 + 10'000);
+  // Across the epoch: 300 a minute from 1969 into 1970 stays below the threshold (the ten
+  // seconds either side of 0 are two buckets, not one).
+  BurstDetector across({});
+  std::vector<Record> v;
+  for (int i = 0; i < 3000; ++i)
+    v.push_back(rec(Op::kUnlink, "anna", "f" + std::to_string(i), -300'000 + i * 200));
+  EXPECT_EQ(feed(across, v).size(), 0u);
+}
+
 TEST(BurstDetector, DisabledSeesNothing) {
   BurstConfig c;
   c.enabled = false;
