@@ -86,12 +86,13 @@ bool LossTracker::admit(std::string_view peer, const smbta::Record& r, std::int6
   return true;
 }
 
-void LossTracker::note_drops(std::string_view peer, const smbta::Record& notice,
+bool LossTracker::note_drops(std::string_view peer, const smbta::Record& notice,
                              std::int64_t now_ms) {
   SenderLoss& s = entry(peer, notice, now_ms);
   // A notice sent twice reports the same drops: counted once.
-  if (notice.sequence != 0 && take_number(s, notice.sequence) == Seen::kDuplicate) return;
+  if (notice.sequence != 0 && take_number(s, notice.sequence) == Seen::kDuplicate) return false;
   s.dropped += notice.result;
+  return true;
 }
 
 std::vector<SenderLoss> LossTracker::take_changed() {

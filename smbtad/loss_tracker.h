@@ -32,8 +32,9 @@ class LossTracker {
   // False when `r` is a duplicate and must not be stored. Records without a sequence number
   // (1.2.x modules, or smbta modules before sequence numbers) are counted per peer.
   bool admit(std::string_view peer, const smbta::Record& r, std::int64_t now_ms);
-  // A drop notice: the records its sender reports it could not keep.
-  void note_drops(std::string_view peer, const smbta::Record& notice, std::int64_t now_ms);
+  // A drop notice: the records its sender reports it could not keep. False when the notice
+  // arrived before (its number was seen): its drops are counted already, nowhere again.
+  bool note_drops(std::string_view peer, const smbta::Record& notice, std::int64_t now_ms);
   // Copies of the senders changed since the previous call (for the writer).
   std::vector<smbta::store::SenderLoss> take_changed();
 

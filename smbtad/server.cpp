@@ -225,7 +225,12 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
 void Server::on_record(ModuleSession& from, const smbta::Record& r) {
   if (r.op == smbta::Op::kDropNotice) {
     // What the module could not deliver while smbtad was unreachable or slow: no file
-    // operation, so it is logged and counted, not stored or monitored.
+    // operation, so it is logged and counted, not stored or monitored. A notice that arrived
+    // before (a spool sent twice) reports drops counted already.
+    if (writer_ && !loss_.note_drops(from.peer(), r, smbta::local_now_ms())) {
+      ++stats_.duplicates;
+      return;
+    }
     stats_.dropped_by_modules += r.result;
     if (metrics_) metrics_->on_drop_notice(from.peer(), r.result, r.length);
     // The share name is the peer's text: escaped, so it cannot forge lines or send terminal
@@ -235,7 +240,6 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
       smbta::log::warning(
           "module {} (share {}) reports {} records ({} bytes) it could not deliver{}", from.peer(),
           printable(r.share), r.result, r.length, LogThrottle::held_back_note(held));
-    if (writer_) loss_.note_drops(from.peer(), r, smbta::local_now_ms());
     // self-check shows each module's drops (smbta_module_drops).
     if (writer_)
       writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6,

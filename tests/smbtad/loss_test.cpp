@@ -177,6 +177,33 @@ TEST_P(Loss, ReplayedRecordsAreCountedAndReportedInEveryFormat) {
   EXPECT_EQ(smbtad.stop(), 0);
 }
 
+TEST_P(Loss, ADropNoticeSentTwiceIsCountedOnce) {
+  const int port = free_port();
+  auto module_drops = [&] {
+    auto db = db_->raw();
+    auto r = db->query("SELECT records FROM smbta_module_drops");
+    return r.next() ? r.get_int(1).value_or(-1) : -1;
+  };
+  {
+    SmbtadProcess smbtad(args(port), home_.path(), port);
+    // A module's spool sent twice: its drop notice (2-5 dropped) comes again.
+    send_and_close(port, {numbered(1), drop_notice(2, 4), numbered(6)});
+    send_and_close(port, {drop_notice(2, 4), numbered(7)});
+    ASSERT_TRUE(eventually([&] {
+      return count(by_server(report_direct())["fs1"], "stored") == 3 && module_drops() >= 4;
+    })) << smbtad.log();
+    EXPECT_EQ(smbtad.stop(), 0);
+    EXPECT_EQ(smbtad.log().find("reports 4 records (400 bytes)"),
+              smbtad.log().rfind("reports 4 records (400 bytes)"))
+        << "logged once:\n"
+        << smbtad.log();
+  }
+  EXPECT_EQ(module_drops(), 4);
+  auto fs1 = by_server(report_direct())["fs1"];
+  EXPECT_EQ(count(fs1, "dropped"), 4);
+  EXPECT_EQ(count(fs1, "missing"), 0);
+}
+
 SMBTA_STORE_DRIVERS(Loss);
 
 }  // namespace

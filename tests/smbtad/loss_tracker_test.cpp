@@ -39,8 +39,8 @@ TEST(LossTracker, DropNoticesExplainGapsAndAreCountedOnce) {
   smbta::Record notice = numbered(2);
   notice.op = smbta::Op::kDropNotice;
   notice.result = 3;
-  t.note_drops("p", notice, 1);
-  t.note_drops("p", notice, 1);  // sent twice: same drops
+  EXPECT_TRUE(t.note_drops("p", notice, 1));
+  EXPECT_FALSE(t.note_drops("p", notice, 1));  // sent twice: same drops
   EXPECT_TRUE(t.admit("p", numbered(6), 1));
   const auto* s = t.find("fs1", "fs1:1:aa");
   EXPECT_EQ(s->dropped, 3u);
