@@ -6,6 +6,7 @@
 #include <charconv>
 #include <limits>
 
+#include "smbta/record.h"
 #include "store/schema.h"
 #include "store/sql_dialect.h"
 
@@ -60,6 +61,9 @@ std::int64_t as_bigint(std::uint64_t v) {
       v, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
 }
 
+// The width of MySQL's sender_key (characters): room for the longest key (see create_table).
+constexpr std::int64_t kMysqlKeyChars = 320;
+
 std::uint64_t column(const DbiResult& r, unsigned idx) {
   const auto v = r.get_int(idx).value_or(0);
   return v > 0 ? static_cast<std::uint64_t>(v) : 0;
@@ -69,8 +73,13 @@ std::uint64_t column(const DbiResult& r, unsigned idx) {
 
 void create_table(DbiConnection& db) {
   // Its own table, created by whoever writes it first: the schema version of the events and
-  // rollups does not change, and an older smbta simply ignores it.
-  const char* key = db.is_mysql() ? "varchar(255)" : "varchar";
+  // rollups does not change, and an older smbta simply ignores it. MySQL's key needs a length:
+  // "server|sender" holds a sender of up to kMaxSenderLength characters and its host part (or a
+  // peer address) again, 257 at most; the 255 of earlier releases refused the longest in strict
+  // mode, and with them the whole save (one transaction) of every sender.
+  static_assert(2 * smbta::kMaxSenderLength + 1 <= static_cast<std::size_t>(kMysqlKeyChars));
+  const std::string key =
+      db.is_mysql() ? fmt::format("varchar({})", kMysqlKeyChars) : std::string("varchar");
   const char* text = db.is_mysql() ? "text" : "varchar";
   const char* tail = db.is_mysql() ? " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "";
   db.exec(fmt::format(
@@ -80,6 +89,14 @@ void create_table(DbiConnection& db) {
       "NULL, seq_floor bigint NOT NULL, given_up bigint NOT NULL, missing bigint NOT NULL, gaps "
       "{} NOT NULL, last_seen bigint NOT NULL){}",
       kTable, key, text, text, text, text, tail));
+  if (!db.is_mysql()) return;
+  auto width = db.query(fmt::format(
+      "SELECT CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+      "DATABASE() AND TABLE_NAME = '{}' AND COLUMN_NAME = 'sender_key'",
+      kTable));
+  if (width.next() && width.get_int(1).value_or(kMysqlKeyChars) < kMysqlKeyChars)
+    db.exec(fmt::format("ALTER TABLE {} MODIFY sender_key varchar({}) NOT NULL", kTable,
+                        kMysqlKeyChars));
 }
 
 void save(DbiConnection& db, const std::vector<SenderLoss>& senders) {
