@@ -12,6 +12,7 @@ void LossTracker::load(std::vector<SenderLoss> senders) {
     std::string key = s.key();
     senders_.insert_or_assign(std::move(key), std::move(s));
   }
+  complete_ = true;
   while (senders_.size() > max_senders_) evict_oldest();
 }
 
@@ -34,6 +35,7 @@ SenderLoss& LossTracker::entry(std::string_view peer, const smbta::Record& r, st
     SenderLoss s;
     s.server = server;
     s.sender = sender;
+    if (!complete_) s.incarnation = next_incarnation();
     it = senders_.emplace(key, std::move(s)).first;
   }
   it->second.peer = peer;
@@ -43,6 +45,13 @@ SenderLoss& LossTracker::entry(std::string_view peer, const smbta::Record& r, st
 }
 
 LossTracker::Seen LossTracker::take_number(SenderLoss& s, std::uint64_t seq) {
+  if (s.highest == 0 && s.incarnation != 0) {
+    // Blank, perhaps not new: what came before this number is the table's to know (a gap
+    // [1, seq - 1] here would be reported missing). Earlier numbers count as arrived before.
+    s.floor = seq - 1;
+    s.highest = seq;
+    return Seen::kNew;
+  }
   if (seq > s.highest) {
     if (seq > s.highest + 1) s.gaps.emplace_back(s.highest + 1, seq - 1);
     s.highest = seq;
@@ -112,7 +121,10 @@ void LossTracker::evict_oldest() {
     if (!changed_.contains(it->first) &&
         (oldest == senders_.end() || it->second.last_seen_ms < oldest->second.last_seen_ms))
       oldest = it;
-  if (oldest != senders_.end()) senders_.erase(oldest);
+  if (oldest != senders_.end()) {
+    senders_.erase(oldest);
+    complete_ = false;
+  }
 }
 
 }  // namespace smbtad

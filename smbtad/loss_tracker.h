@@ -27,7 +27,10 @@ class LossTracker {
 
   explicit LossTracker(std::size_t max_senders = 20000) : max_senders_(max_senders) {}
 
-  // The ledger as stored (smbtad start).
+  // The ledger as stored (smbtad start). Until it is loaded (the database was unreachable at
+  // start), and after a sender was evicted, a sender not in memory may have a row in the table:
+  // its state then starts at the first number seen, with no gap before it, and is added to the
+  // row when saved (SenderLoss::incarnation) instead of replacing it with smaller counters.
   void load(std::vector<smbta::store::SenderLoss> senders);
   // False when `r` is a duplicate and must not be stored. Records without a sequence number
   // (1.2.x modules, or smbta modules before sequence numbers) are counted per peer.
@@ -46,11 +49,14 @@ class LossTracker {
   smbta::store::SenderLoss& entry(std::string_view peer, const smbta::Record& r,
                                   std::int64_t now_ms);
   static Seen take_number(smbta::store::SenderLoss& s, std::uint64_t seq);
+  std::uint64_t next_incarnation() { return ++incarnations_; }
   void evict_oldest();
 
   std::size_t max_senders_;
   std::unordered_map<std::string, smbta::store::SenderLoss> senders_;
   std::unordered_set<std::string> changed_;
+  bool complete_ = false;  // every sender with a row in the table is in memory
+  std::uint64_t incarnations_ = 0;
 };
 
 }  // namespace smbtad

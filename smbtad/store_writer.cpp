@@ -84,7 +84,7 @@ void StoreWriter::save_loss() {
   senders.reserve(loss_ready_.size());
   for (const auto& [key, s] : loss_ready_) senders.push_back(s);
   try {
-    store_->save_loss(senders);
+    store_->save_loss(senders, loss_bases_);
     loss_ready_.clear();
   } catch (const StoreError& e) {
     // Kept for the next pass: the counters are whole states, the next save brings them up to

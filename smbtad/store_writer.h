@@ -116,6 +116,9 @@ class StoreWriter {
   std::vector<smbta::store::SenderLoss> loss_queue_;  // submitted with rows, not yet taken
   // Ledger states whose rows are kept, by sender key, waiting for the database.
   std::unordered_map<std::string, smbta::store::SenderLoss> loss_ready_;
+  // The table's rows under senders that started blank: survives reconnects (a base read again
+  // after a save of our own would count that save twice).
+  smbta::store::loss_ledger::Bases loss_bases_;
   void save_loss();
   bool stopping_ = false;
 

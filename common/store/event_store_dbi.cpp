@@ -138,10 +138,10 @@ class DbiEventStore final : public EventStore {
                           clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)))));
   }
 
-  void save_loss(const std::vector<SenderLoss>& senders) override {
+  void save_loss(const std::vector<SenderLoss>& senders, loss_ledger::Bases& bases) override {
     if (!loss_table_) loss_ledger::create_table(db_);
     loss_table_ = true;
-    loss_ledger::save(db_, senders);
+    loss_ledger::save(db_, senders, bases);
   }
   std::vector<SenderLoss> load_loss() override { return loss_ledger::load(db_); }
 

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <limits>
 
 #include "smbta/record.h"
@@ -53,6 +55,38 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> parse_gaps(std::string_view
   return out;
 }
 
+namespace {
+
+using Gaps = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+
+// The parts of `gaps` within [lo, hi], appended to `out`.
+void clip_into(const Gaps& gaps, std::uint64_t lo, std::uint64_t hi, Gaps& out) {
+  for (const auto& [a, b] : gaps)
+    if (b >= lo && a <= hi) out.emplace_back(std::max(a, lo), std::min(b, hi));
+}
+
+}  // namespace
+
+SenderLoss merged(const SenderLoss& stored, const SenderLoss& fresh) {
+  SenderLoss m = fresh;
+  m.received = stored.received + fresh.received;
+  m.stored = stored.stored + fresh.stored;
+  m.replayed = stored.replayed + fresh.replayed;
+  m.duplicates = stored.duplicates + fresh.duplicates;
+  m.dropped = stored.dropped + fresh.dropped;
+  m.given_up = stored.given_up + fresh.given_up;
+  m.highest = std::max(stored.highest, fresh.highest);
+  m.floor = stored.floor;
+  // Numbers up to fresh.floor (before its first): what the table knew; from there to
+  // fresh.highest: what arrived since (its gaps); above it: the table's again.
+  m.gaps.clear();
+  if (fresh.floor > 0) clip_into(stored.gaps, 1, fresh.floor, m.gaps);
+  m.gaps.insert(m.gaps.end(), fresh.gaps.begin(), fresh.gaps.end());
+  if (fresh.highest < std::numeric_limits<std::uint64_t>::max())
+    clip_into(stored.gaps, fresh.highest + 1, std::numeric_limits<std::uint64_t>::max(), m.gaps);
+  return m;
+}
+
 namespace loss_ledger {
 namespace {
 
@@ -100,7 +134,15 @@ void create_table(DbiConnection& db) {
 }
 
 void save(DbiConnection& db, const std::vector<SenderLoss>& senders) {
+  Bases none;
+  save(db, senders, none);
+}
+
+void save(DbiConnection& db, const std::vector<SenderLoss>& senders, Bases& bases) {
   if (senders.empty()) return;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
   std::string assignments;
   for (const char* c : {"peer", "received", "stored", "replayed", "duplicates", "dropped",
                         "highest", "seq_floor", "given_up", "missing", "gaps", "last_seen"}) {
@@ -110,7 +152,15 @@ void save(DbiConnection& db, const std::vector<SenderLoss>& senders) {
   const std::string conflict = dialect::on_conflict_update(db, "sender_key", assignments);
   db.begin();
   try {
-    for (const auto& s : senders)
+    for (const auto& fresh : senders) {
+      std::optional<SenderLoss> whole;
+      if (fresh.incarnation != 0) {
+        Base& b = bases[fresh.key()];
+        if (b.incarnation != fresh.incarnation) b = {fresh.incarnation, load_one(db, fresh.key())};
+        b.used_ms = now;
+        if (b.stored) whole = merged(*b.stored, fresh);
+      }
+      const SenderLoss& s = whole ? *whole : fresh;
       db.exec(fmt::format(
           "INSERT INTO {} (sender_key, server, sender, peer, received, stored, replayed, "
           "duplicates, dropped, highest, seq_floor, given_up, missing, gaps, last_seen) VALUES "
@@ -120,38 +170,57 @@ void save(DbiConnection& db, const std::vector<SenderLoss>& senders) {
           as_bigint(s.duplicates), as_bigint(s.dropped), as_bigint(s.highest), as_bigint(s.floor),
           as_bigint(s.given_up), as_bigint(s.missing()), db.quote(format_gaps(s.gaps)),
           s.last_seen_ms, conflict));
+    }
     db.commit();
   } catch (...) {
     db.rollback();
     throw;
   }
+  // Bounded: a base idle for a day is forgotten (its sender was evicted or has ended: an smbd
+  // process).
+  if (bases.size() > 50000)
+    std::erase_if(bases, [&](const auto& e) { return now - e.second.used_ms > 86'400'000; });
 }
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "server, sender, peer, received, stored, replayed, duplicates, dropped, highest, seq_floor, "
+    "given_up, gaps, last_seen";
+
+SenderLoss read_row(const DbiResult& r) {
+  SenderLoss s;
+  s.server = r.get_text(1).value_or("");
+  s.sender = r.get_text(2).value_or("");
+  s.peer = r.get_text(3).value_or("");
+  s.received = column(r, 4);
+  s.stored = column(r, 5);
+  s.replayed = column(r, 6);
+  s.duplicates = column(r, 7);
+  s.dropped = column(r, 8);
+  s.highest = column(r, 9);
+  s.floor = column(r, 10);
+  s.given_up = column(r, 11);
+  s.gaps = parse_gaps(r.get_text(12).value_or(""));
+  s.last_seen_ms = r.get_int(13).value_or(0);
+  return s;
+}
+
+}  // namespace
 
 std::vector<SenderLoss> load(DbiConnection& db) {
   std::vector<SenderLoss> out;
   if (!schema::has_table(db, kTable)) return out;
-  auto r = db.query(fmt::format(
-      "SELECT server, sender, peer, received, stored, replayed, duplicates, dropped, highest, "
-      "seq_floor, given_up, gaps, last_seen FROM {} ORDER BY last_seen",
-      kTable));
-  while (r.next()) {
-    SenderLoss s;
-    s.server = r.get_text(1).value_or("");
-    s.sender = r.get_text(2).value_or("");
-    s.peer = r.get_text(3).value_or("");
-    s.received = column(r, 4);
-    s.stored = column(r, 5);
-    s.replayed = column(r, 6);
-    s.duplicates = column(r, 7);
-    s.dropped = column(r, 8);
-    s.highest = column(r, 9);
-    s.floor = column(r, 10);
-    s.given_up = column(r, 11);
-    s.gaps = parse_gaps(r.get_text(12).value_or(""));
-    s.last_seen_ms = r.get_int(13).value_or(0);
-    out.push_back(std::move(s));
-  }
+  auto r = db.query(fmt::format("SELECT {} FROM {} ORDER BY last_seen", kColumns, kTable));
+  while (r.next()) out.push_back(read_row(r));
   return out;
+}
+
+std::optional<SenderLoss> load_one(DbiConnection& db, const std::string& key) {
+  auto r = db.query(
+      fmt::format("SELECT {} FROM {} WHERE sender_key = {}", kColumns, kTable, db.quote(key)));
+  if (!r.next()) return std::nullopt;
+  return read_row(r);
 }
 
 std::uint64_t purge_older_than(DbiConnection& db, std::int64_t cutoff_ms) {

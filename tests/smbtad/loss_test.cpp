@@ -219,6 +219,45 @@ TEST_P(Loss, TheLongestSenderIsKeptWithTheOthers) {
   EXPECT_EQ(smbtad.log().find("saving the loss ledger"), std::string::npos) << smbtad.log();
 }
 
+TEST_P(Loss, ASenderThatCameBackBlankAddsToItsRowInsteadOfOverwritingIt) {
+  namespace ledger = smbta::store::loss_ledger;
+  db_->open()->create_schema();
+  auto db = db_->raw();
+  ledger::create_table(*db);
+  smbta::store::SenderLoss before;
+  before.server = "fs1";
+  before.sender = kSender;
+  before.peer = "127.0.0.1";
+  before.received = before.stored = 95;
+  before.highest = 100;
+  before.gaps = {{41, 45}};
+  ledger::save(*db, {before});
+  // smbtad lost it from memory (evicted, or the table unreachable at start): its state since
+  // starts at number 101 with nothing counted, and is saved on every writer pass.
+  smbta::store::SenderLoss blank = before;
+  blank.received = blank.stored = 0;
+  blank.gaps.clear();
+  blank.floor = 100;
+  blank.incarnation = 1;
+  ledger::Bases bases;
+  for (std::uint64_t n : {3, 10}) {
+    blank.received = blank.stored = n;
+    blank.highest = 100 + n + 2;
+    blank.gaps = {{101 + n, 102 + n}};
+    ledger::save(*db, {blank}, bases);
+  }
+  const auto rows = ledger::load(*db);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].received, 105u);
+  EXPECT_EQ(rows[0].stored, 105u);
+  EXPECT_EQ(rows[0].highest, 112u);
+  EXPECT_EQ(rows[0].gaps,
+            (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{41, 45}, {111, 112}}));
+  auto fs1 = by_server(report_direct())["fs1"];
+  EXPECT_EQ(count(fs1, "received"), 105);
+  EXPECT_EQ(count(fs1, "missing"), 7);
+}
+
 SMBTA_STORE_DRIVERS(Loss);
 
 }  // namespace
