@@ -119,7 +119,10 @@ class StoreWriter {
   // The table's rows under senders that started blank: survives reconnects (a base read again
   // after a save of our own would count that save twice).
   smbta::store::loss_ledger::Bases loss_bases_;
-  void save_loss();
+  static constexpr std::chrono::seconds kLossSaveInterval{2};
+  std::chrono::steady_clock::time_point next_loss_save_{};
+  // `now`: whatever the interval (smbtad stops).
+  void save_loss(bool now);
   bool stopping_ = false;
 
   std::chrono::steady_clock::time_point next_connect_{};
