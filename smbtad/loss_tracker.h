@@ -6,7 +6,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "smbta/record.h"
@@ -46,6 +45,10 @@ class LossTracker {
 
  private:
   enum class Seen { kNew, kDuplicate };
+  struct Entry {
+    smbta::store::SenderLoss s;
+    bool changed = false;  // in changed_
+  };
   smbta::store::SenderLoss& entry(std::string_view peer, const smbta::Record& r,
                                   std::int64_t now_ms);
   static Seen take_number(smbta::store::SenderLoss& s, std::uint64_t seq);
@@ -53,8 +56,14 @@ class LossTracker {
   void evict_oldest();
 
   std::size_t max_senders_;
-  std::unordered_map<std::string, smbta::store::SenderLoss> senders_;
-  std::unordered_set<std::string> changed_;
+  std::unordered_map<std::string, Entry> senders_;
+  // Senders changed since take_changed. Why pointers and a flag, not a set of keys: a record
+  // costs no second hash lookup and no key copy. Element pointers of the map stay valid: a
+  // changed sender is never evicted.
+  std::vector<Entry*> changed_;
+  // The previous record's sender: a connection carries one sender, and its records come in
+  // runs, so most records find it without building a key or hashing.
+  Entry* last_ = nullptr;
   bool complete_ = false;  // every sender with a row in the table is in memory
   std::uint64_t incarnations_ = 0;
 };

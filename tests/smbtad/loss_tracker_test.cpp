@@ -144,6 +144,26 @@ TEST(LossTracker, ABlankStateAddsToTheStoredRow) {
             (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{10, 12}, {40, 40}}));
 }
 
+TEST(LossTracker, InterleavedSendersAreCountedApartAndEachHandedOverOnce) {
+  LossTracker t;
+  for (std::uint64_t n = 1; n <= 3; ++n) {
+    EXPECT_TRUE(t.admit("p", numbered(n, "fs1:1:aa"), 1));
+    EXPECT_TRUE(t.admit("p", numbered(n, "fs1:2:bb"), 1));
+    EXPECT_TRUE(t.admit("q", smbta::Record{}, 1)) << "without a number: a 1.2.x peer";
+  }
+  EXPECT_FALSE(t.admit("p", numbered(2, "fs1:2:bb"), 1));
+  EXPECT_EQ(t.find("fs1", "fs1:1:aa")->stored, 3u);
+  EXPECT_EQ(t.find("fs1", "fs1:2:bb")->stored, 3u);
+  EXPECT_EQ(t.find("fs1", "fs1:2:bb")->duplicates, 1u);
+  EXPECT_EQ(t.find("q", "")->stored, 3u);
+  EXPECT_EQ(t.take_changed().size(), 3u);
+  EXPECT_TRUE(t.take_changed().empty());
+  EXPECT_TRUE(t.admit("p2", numbered(4, "fs1:1:aa"), 2));
+  const auto again = t.take_changed();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].peer, "p2");
+}
+
 TEST(LossTracker, GapTextRoundTrips) {
   const std::vector<std::pair<std::uint64_t, std::uint64_t>> g{{4, 4}, {6, 90}};
   EXPECT_EQ(smbta::store::format_gaps(g), "4-4,6-90");
