@@ -2,6 +2,7 @@
 #include "alert_sink.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -54,19 +55,25 @@ smbta::store::StoredAlert stored(const BurstEvent& e) {
 }  // namespace
 
 std::string alert_json(const BurstEvent& e) {
+  // The names come from the peer: each is clipped, so that the JSON stays well below a pipe's
+  // buffer (the command's stdin) and the limit of one environment string (SMBTA_ALERT_JSON;
+  // execve fails with E2BIG above 128 KiB), even if every byte is escaped as \u00XX.
+  const auto clip = [](const std::string& v) {
+    return v.size() <= kMaxJsonField ? v : v.substr(0, kMaxJsonField);
+  };
   nlohmann::ordered_json j;
   j["alert"] = std::string(burst_kind_name(e.kind));
   j["phase"] = e.start ? "start" : "end";
-  j["user"] = e.user;
-  j["domain"] = e.domain;
-  j["share"] = e.share;
+  j["user"] = clip(e.user);
+  j["domain"] = clip(e.domain);
+  j["share"] = clip(e.share);
   j["started"] = smbta::format_timestamp(e.started_ms);
   if (!e.start) j["ended"] = smbta::format_timestamp(e.ended_ms);
   j["events"] = e.events;
   j["rate_per_minute"] = e.rate;
   j["threshold_per_minute"] = e.threshold;
   j["baseline_per_minute"] = rounded(e.baseline);
-  j["sample"] = e.sample;
+  j["sample"] = clip(e.sample);
   // Names come from the peer: invalid UTF-8 is replaced, never a reason to lose the alert.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
@@ -130,21 +137,32 @@ void AlertSink::stop() {
 void AlertSink::run() {
   for (;;) {
     BurstEvent e;
+    bool stopping = false;
     {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       e = std::move(queue_.front());
       queue_.pop_front();
+      stopping = stopping_;
     }
-    deliver(e);
+    deliver(e, stopping);
   }
 }
 
-void AlertSink::deliver(const BurstEvent& e) {
+void AlertSink::deliver(const BurstEvent& e, bool stopping) {
   if (delivery_.db) store(e);
   // The command and the webhook hear of each episode once, when it starts.
   if (!e.start) return;
+  if (stopping && (!delivery_.command.empty() || !delivery_.webhook.empty())) {
+    // smbtad stops: up to kMaxQueued alerts times two timeouts would hold it for an hour. The
+    // alert is in the log (raise) and the database already.
+    smbta::log::error(
+        "smbtad stops: alert {} of user {} on share {} not given to --alert-command or "
+        "--alert-webhook",
+        burst_kind_name(e.kind), printable(e.user), printable(e.share));
+    return;
+  }
   const std::string json = alert_json(e);
   if (!delivery_.command.empty()) run_command(e, json);
   if (!delivery_.webhook.empty()) post_webhook(json);
@@ -175,9 +193,10 @@ void AlertSink::run_command(const BurstEvent& e, const std::string& json) {
   for (char** p = environ; p != nullptr && *p != nullptr; ++p)
     if (std::strncmp(*p, "SMBTA_ALERT", 11) != 0) env_text.emplace_back(*p);
   env_text.push_back("SMBTA_ALERT=" + std::string(burst_kind_name(e.kind)));
-  env_text.push_back("SMBTA_ALERT_USER=" + e.user);
-  env_text.push_back("SMBTA_ALERT_DOMAIN=" + e.domain);
-  env_text.push_back("SMBTA_ALERT_SHARE=" + e.share);
+  const auto clip = [](const std::string& v) { return v.substr(0, kMaxJsonField); };
+  env_text.push_back("SMBTA_ALERT_USER=" + clip(e.user));
+  env_text.push_back("SMBTA_ALERT_DOMAIN=" + clip(e.domain));
+  env_text.push_back("SMBTA_ALERT_SHARE=" + clip(e.share));
   env_text.push_back("SMBTA_ALERT_STARTED=" + smbta::format_timestamp(e.started_ms));
   env_text.push_back("SMBTA_ALERT_RATE=" + std::to_string(e.rate));
   env_text.push_back("SMBTA_ALERT_JSON=" + json);
@@ -213,15 +232,32 @@ void AlertSink::run_command(const BurstEvent& e, const std::string& json) {
     smbta::log::error("--alert-command not run: {}", std::strerror(rc));
     return;
   }
-  // The JSON fits in the pipe's buffer; a command that does not read it does not block us.
+  // The JSON (bounded, alert_json) fits in the pipe's buffer; all of it is written, and a
+  // command that does not read it does not block us beyond its timeout.
+  const auto deadline = Clock::now() + std::chrono::seconds(delivery_.timeout_s);
   const int flags = ::fcntl(wr.get(), F_GETFL);
   ::fcntl(wr.get(), F_SETFL, flags | O_NONBLOCK);
   const std::string body = json + "\n";
-  if (::write(wr.get(), body.data(), body.size()) < 0 && errno != EPIPE)
-    smbta::log::debug(1, "--alert-command: writing the alert to its stdin: {}",
-                      std::strerror(errno));
+  std::size_t written = 0;
+  while (written < body.size()) {
+    const ssize_t n = ::write(wr.get(), body.data() + written, body.size() - written);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && Clock::now() < deadline) {
+      pollfd p{wr.get(), POLLOUT, 0};
+      ::poll(&p, 1, 20);
+      continue;
+    }
+    // EPIPE: the command does not read its stdin (it may use the environment).
+    if (!(n < 0 && errno == EPIPE))
+      smbta::log::error("--alert-command: only {} of {} bytes of the alert reached its stdin: {}",
+                        written, body.size(), n < 0 ? std::strerror(errno) : "short write");
+    break;
+  }
   wr.reset();
-  const auto deadline = Clock::now() + std::chrono::seconds(delivery_.timeout_s);
   int status = 0;
   for (;;) {
     const pid_t w = ::waitpid(pid, &status, WNOHANG);

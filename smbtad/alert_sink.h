@@ -29,6 +29,8 @@ struct AlertDelivery {
 std::string alert_json(const BurstEvent& e);
 // One line of the log for it.
 std::string alert_log_line(const BurstEvent& e);
+// Bytes of a name (user, domain, share, sample file) in the JSON and the command's environment.
+inline constexpr std::size_t kMaxJsonField = 2048;
 
 // Why: an alert must reach the administrator at once, but storing it, running a command and
 // posting to a webhook can each take seconds; none of that may run on the network thread,
@@ -46,14 +48,15 @@ class AlertSink {
 
   // Network thread: logs `e`, gives it to the monitors and queues its delivery.
   void raise(const BurstEvent& e);
-  // Delivers what is queued (bounded by the timeouts), then ends the thread.
+  // Finishes the delivery under way (bounded by the timeouts), stores what is queued in the
+  // database, logs what the command and the webhook will not get, and ends the thread.
   void stop();
 
   std::uint64_t raised() const { return raised_; }
 
  private:
   void run();
-  void deliver(const BurstEvent& e);
+  void deliver(const BurstEvent& e, bool stopping);
   void store(const BurstEvent& e);
   void run_command(const BurstEvent& e, const std::string& json);
   void post_webhook(const std::string& json);

@@ -13,8 +13,19 @@ namespace {
 constexpr std::int64_t kMinuteMs = 60'000;
 // Users idle this long (steady clock) are forgotten, baseline and all.
 constexpr std::int64_t kForgetMs = 24LL * 3600 * 1000;
-// Records up to this many buckets (10 minutes) older than a meter's newest count in it.
+// A record this many buckets (10 minutes) older than a meter's newest is no late record but a
+// clock that jumped (or a record from the future before it)...
 constexpr std::int64_t kMaxLateBuckets = 60;
+// ...once this many such records came in a row with none in between that could be counted:
+// one old record among live ones (another module's clock) does not wipe the live count.
+constexpr std::uint32_t kJumpRecords = 64;
+
+// Record times before 1970 are negative (the V2 decoder takes years from 0000): the bucket and
+// minute of a time round down, and a bucket's slot is never negative.
+std::int64_t floor_div(std::int64_t v, std::int64_t d) {
+  const std::int64_t q = v / d;
+  return (v % d != 0 && v < 0) ? q - 1 : q;
+}
 
 // A fast 64-bit hash, eight bytes at a time (the names and paths of one record are short).
 std::uint64_t fast_hash(std::string_view s, std::uint64_t h = 0x9e3779b97f4a7c15ULL) {
@@ -72,6 +83,9 @@ BurstDetector::Key* BurstDetector::find(const smbta::Record& r, std::int64_t ste
 void BurstDetector::on_record(const smbta::Record& r, std::int64_t steady_ms,
                               std::vector<BurstEvent>& out) {
   if (!config_.enabled) return;
+  // A module's spool replayed: what a user did while smbtad could not see it, arriving all at
+  // once. It is stored, but metering it would measure the replay, not the user.
+  if (r.replayed) return;
   bool destructive = false;
   bool read = false;
   switch (r.op) {
@@ -107,33 +121,37 @@ void BurstDetector::count(Key& k, BurstKind kind, const smbta::Record& r, std::i
                           std::vector<BurstEvent>& out) {
   Meter& m = k.meters[static_cast<int>(kind)];
   const std::int64_t t = r.timestamp_ms;
-  if (m.bucket != kNever && t / kBucketMs < m.bucket - kMaxLateBuckets) {
-    // Far behind the newest bucket: the clock jumped (or one record came from the future).
-    // Start over from here rather than count everything into that bucket for ever.
+  const std::int64_t tb = floor_div(t, kBucketMs);
+  if (m.bucket != kNever && tb <= m.bucket - kBuckets) {
+    // Older than the meter's window: counting it in the newest bucket would let a module's
+    // queue sent after a reconnect (minutes of records at once) look like one busy minute.
+    if (tb >= m.bucket - kMaxLateBuckets || ++m.behind < kJumpRecords) return;
+    // Far behind, record after record: the clock jumped (or one record came from the future).
+    // Start over from here rather than count nothing for ever.
     m.bucket = kNever;
     m.minute = kNever;
     m.minute_count = 0;
     if (m.active) m.hot_ms = t;
   }
-  // A record older than the newest bucket (another module's clock, a late one) counts in it.
-  const std::int64_t b = std::max(t / kBucketMs, m.bucket);
-  if (b != m.bucket) {
-    if (m.bucket == kNever || b - m.bucket >= kBuckets) {
+  m.behind = 0;
+  if (tb > m.bucket) {
+    if (m.bucket == kNever || tb - m.bucket >= kBuckets) {
       m.buckets.fill(0);
       m.window = 0;
     } else {
-      for (std::int64_t i = m.bucket + 1; i <= b; ++i) {
-        auto& slot = m.buckets[static_cast<std::size_t>(i % kBuckets)];
+      for (std::int64_t i = m.bucket + 1; i <= tb; ++i) {
+        auto& slot = m.buckets[slot_of(i)];
         m.window -= slot;
         slot = 0;
       }
     }
-    m.bucket = b;
+    m.bucket = tb;
   }
-  ++m.buckets[static_cast<std::size_t>(b % kBuckets)];
+  // A record a little late (within the window) counts in its own bucket.
+  ++m.buckets[slot_of(tb)];
   ++m.window;
 
-  const std::int64_t minute = std::max(t / kMinuteMs, m.minute);
+  const std::int64_t minute = std::max(floor_div(t, kMinuteMs), m.minute);
   if (minute != m.minute) {
     // An episode does not teach the baseline that bursts are normal.
     if (m.minute != kNever && !m.active) {

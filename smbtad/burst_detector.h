@@ -57,9 +57,10 @@ struct BurstEvent {
 // tell a ransomware run or a mass copy from normal work while it is going on. It runs on the
 // network thread for every record: the work per record is a switch on the op, a comparison with
 // the previous record's user and share (a hash lookup otherwise) and a few counter updates.
-// Rates use the records' own timestamps, so that a replayed stream gives the same alerts as the
-// live one; the end of an episode is also noticed on the steady clock (on_tick) when a user
-// falls silent.
+// Rates use the records' own timestamps, so that the same stream gives the same alerts however
+// fast it arrives (records older than the last minute of a user's stream, and a module's spool
+// replayed, are not counted: they would pile up into the newest minute); the end of an episode
+// is also noticed on the steady clock (on_tick) when a user falls silent.
 class BurstDetector {
  public:
   explicit BurstDetector(BurstConfig config);
@@ -95,7 +96,12 @@ class BurstDetector {
     std::uint64_t events = 0;
     std::int64_t hot_ms = 0;      // record time the rate was last at least half the threshold
     std::int64_t hot_steady = 0;  // the same moment on the steady clock
+    std::uint32_t behind = 0;     // records in a row far older than the window
   };
+  // The slot of bucket index `b` (negative before 1970).
+  static std::size_t slot_of(std::int64_t b) {
+    return static_cast<std::size_t>(((b % kBuckets) + kBuckets) % kBuckets);
+  }
   // Who is counted: the map's key. Looked up by a view of the record's strings (no copy).
   struct Who {
     std::string user, domain, share;

@@ -31,6 +31,30 @@ bool parse_bool01(const std::string& text, const std::string& what) {
   throw UsageError(what + ": expected 0 or 1, got \"" + text + "\"");
 }
 
+// A factor such as 2.5: digits with at most one decimal point, nothing else (no sign,
+// exponent, hex or "inf" that strtod would take), within [0, max].
+double parse_factor(const std::string& text, double max, const std::string& what) {
+  const auto bad = [&] {
+    return UsageError(
+        fmt::format("{}: expected a decimal number from 0 to {}, got '{}'", what, max, text));
+  };
+  const auto dot = text.find('.');
+  const std::string_view whole = std::string_view(text).substr(0, dot);
+  const std::string_view frac =
+      dot == std::string::npos ? std::string_view() : std::string_view(text).substr(dot + 1);
+  const auto digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() && frac.empty()) throw bad();
+  if (!digits(whole) || !digits(frac) || whole.size() > 9 || frac.size() > 9) throw bad();
+  double v = 0;
+  for (char c : whole) v = v * 10 + (c - '0');
+  double scale = 1;
+  for (char c : frac) v += (c - '0') * (scale /= 10);
+  if (v > max) throw bad();
+  return v;
+}
+
 constexpr option kLongOptions[] = {
     {"inet-port", required_argument, nullptr, 'i'},
     {"unix-domain-socket", no_argument, nullptr, 'u'},
@@ -300,7 +324,7 @@ void apply(int c, const std::string& arg, Options& o) {
           static_cast<std::uint32_t>(parse_integer(arg, 1, 100000000, what));
       break;
     case 1503:
-      o.bursts.baseline_factor = static_cast<double>(parse_integer(arg, 0, 1000000, what));
+      o.bursts.baseline_factor = parse_factor(arg, 1000000, what);
       break;
     case 1504:
       o.bursts.baseline_minutes = static_cast<int>(parse_integer(arg, 1, 525600, what));
@@ -740,7 +764,8 @@ Alerts (bursts per user and share; see smbtad(8), "BURST ALERTS"):
                                    ransomware alert (default 600)
       --alert-read-rate N          files read per minute that raise an exfiltration alert
                                    (default 3000)
-      --alert-baseline-factor F    ...and only at F times the user's own baseline (default 10)
+      --alert-baseline-factor F    ...and only at F times the user's own baseline (default 10; a
+                                   decimal such as 2.5)
       --alert-baseline-minutes M   time constant of the baseline (default 60)
       --alert-quiet SECONDS        an episode ends after SECONDS below half the threshold
                                    (default 300)

@@ -26,6 +26,9 @@ using Clock = std::chrono::steady_clock;
 
 // Batches are handed to the writer at least every tick, or sooner when this many rows wait.
 constexpr std::size_t kEarlyFlushRows = 8192;
+// How long a ledger state waits at precision > 0 (see flush_cache): the cache's write delay,
+// its walk interval and a tick, with room to spare.
+constexpr auto kLedgerHold = 2 * AggregationCache::kWriteDelay + std::chrono::milliseconds(500);
 // When the database falls this far behind, module sockets are not read (TCP pushes back on the
 // senders) until the writer is down to the low mark: memory stays bounded whatever the load.
 constexpr std::size_t kBacklogHigh = 20000;
@@ -225,7 +228,12 @@ void Server::accept_from(int listen_fd, bool is_unix, Kind kind) {
 void Server::on_record(ModuleSession& from, const smbta::Record& r) {
   if (r.op == smbta::Op::kDropNotice) {
     // What the module could not deliver while smbtad was unreachable or slow: no file
-    // operation, so it is logged and counted, not stored or monitored.
+    // operation, so it is logged and counted, not stored or monitored. A notice that arrived
+    // before (a spool sent twice) reports drops counted already.
+    if (writer_ && !loss_.note_drops(from.peer(), r, smbta::local_now_ms())) {
+      ++stats_.duplicates;
+      return;
+    }
     stats_.dropped_by_modules += r.result;
     if (metrics_) metrics_->on_drop_notice(from.peer(), r.result, r.length);
     // The share name is the peer's text: escaped, so it cannot forge lines or send terminal
@@ -235,7 +243,6 @@ void Server::on_record(ModuleSession& from, const smbta::Record& r) {
       smbta::log::warning(
           "module {} (share {}) reports {} records ({} bytes) it could not deliver{}", from.peer(),
           printable(r.share), r.result, r.length, LogThrottle::held_back_note(held));
-    if (writer_) loss_.note_drops(from.peer(), r, smbta::local_now_ms());
     // self-check shows each module's drops (smbta_module_drops).
     if (writer_)
       writer_->submit_module({from.peer(), from.subrelease(), static_cast<int>(r.common_blocks) - 6,
@@ -325,10 +332,31 @@ void Server::deliver_query_replies() {
 void Server::flush_cache(bool final) {
   if (!writer_) return;
   std::vector<smbta::store::Row> rows;
-  cache_.flush(rows, Clock::now(), final);
-  // Every record admitted so far is in these rows (or in rows handed over before): the
-  // ledger's states go with them.
-  writer_->submit(std::move(rows), loss_.take_changed());
+  const auto now = Clock::now();
+  cache_.flush(rows, now, final);
+  auto changed = loss_.take_changed();
+  if (cache_.precision() == 0 || final) {
+    // Every record admitted so far is in these rows (or in rows handed over before): the
+    // ledger's states go with them (after the older ones held, which they supersede).
+    std::vector<smbta::store::SenderLoss> loss;
+    for (auto& h : held_loss_)
+      for (auto& st : h.states) loss.push_back(std::move(st));
+    held_loss_.clear();
+    for (auto& st : changed) loss.push_back(std::move(st));
+    writer_->submit(std::move(rows), std::move(loss));
+  } else {
+    // A record merged into a bucket reaches rows kWriteDelay after it arrived, or after the
+    // walk following that (a quarter of it) at the next flush (a tick, 0.5 s): a state is
+    // handed over once that has surely passed, so the ledger never says "stored" of a record
+    // that a crash would lose (and a resend would then be refused as a duplicate).
+    if (!changed.empty()) held_loss_.push_back({now, std::move(changed)});
+    std::vector<smbta::store::SenderLoss> loss;
+    while (!held_loss_.empty() && now - held_loss_.front().taken >= kLedgerHold) {
+      for (auto& st : held_loss_.front().states) loss.push_back(std::move(st));
+      held_loss_.pop_front();
+    }
+    writer_->submit(std::move(rows), std::move(loss));
+  }
   if (!final && !reading_paused_ && writer_->backlog() > kBacklogHigh) pause_reading();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -112,6 +113,13 @@ class Server : public RecordSink, public ClientHost {
   std::vector<char> read_buffer_;
   AggregationCache cache_;
   LossTracker loss_;
+  // Ledger states taken while R/W records of theirs may still wait in cache_ (precision > 0):
+  // handed to the writer only once every record they count is in rows handed over.
+  struct HeldLoss {
+    std::chrono::steady_clock::time_point taken;
+    std::vector<smbta::store::SenderLoss> states;
+  };
+  std::deque<HeldLoss> held_loss_;
   LogThrottle duplicate_log_{std::chrono::seconds(10)};
   std::unique_ptr<StoreWriter> writer_;
   IngestStats stats_;

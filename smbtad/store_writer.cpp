@@ -78,13 +78,17 @@ void StoreWriter::submit(std::vector<Row>&& rows, std::vector<smbta::store::Send
   cv_.notify_one();
 }
 
-void StoreWriter::save_loss() {
-  if (loss_ready_.empty() || !ensure_connected()) return;
+void StoreWriter::save_loss(bool now) {
+  // At most every kLossSaveInterval (and whenever smbtad stops): each save upserts every
+  // changed sender with its gap text (up to some 40 KB), and a busy sender changes every pass.
+  if (loss_ready_.empty() || (!now && Clock::now() < next_loss_save_) || !ensure_connected())
+    return;
+  next_loss_save_ = Clock::now() + kLossSaveInterval;
   std::vector<smbta::store::SenderLoss> senders;
   senders.reserve(loss_ready_.size());
   for (const auto& [key, s] : loss_ready_) senders.push_back(s);
   try {
-    store_->save_loss(senders);
+    store_->save_loss(senders, loss_bases_);
     loss_ready_.clear();
   } catch (const StoreError& e) {
     // Kept for the next pass: the counters are whole states, the next save brings them up to
@@ -449,7 +453,7 @@ void StoreWriter::run() {
       for (auto& [key, l] : loss) loss_ready_.insert_or_assign(key, std::move(l));
       loss.clear();
     }
-    save_loss();
+    save_loss(stopping);
     if (!modules.empty() && ensure_connected()) {
       try {
         for (const auto& m : modules) store_->note_module(m);

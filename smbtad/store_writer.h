@@ -116,7 +116,13 @@ class StoreWriter {
   std::vector<smbta::store::SenderLoss> loss_queue_;  // submitted with rows, not yet taken
   // Ledger states whose rows are kept, by sender key, waiting for the database.
   std::unordered_map<std::string, smbta::store::SenderLoss> loss_ready_;
-  void save_loss();
+  // The table's rows under senders that started blank: survives reconnects (a base read again
+  // after a save of our own would count that save twice).
+  smbta::store::loss_ledger::Bases loss_bases_;
+  static constexpr std::chrono::seconds kLossSaveInterval{2};
+  std::chrono::steady_clock::time_point next_loss_save_{};
+  // `now`: whatever the interval (smbtad stops).
+  void save_loss(bool now);
   bool stopping_ = false;
 
   std::chrono::steady_clock::time_point next_connect_{};

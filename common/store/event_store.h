@@ -15,6 +15,9 @@
 namespace smbta::store {
 
 struct SenderLoss;  // store/loss_ledger.h
+namespace loss_ledger {
+struct Bases;
+}
 
 // Connection parameters, as smbtad's -M/-N/-S/-H/-P and [database] config keys give them.
 struct DbParams {
@@ -135,7 +138,9 @@ class EventStore {
   virtual void note_module(const ModuleInfo& m) = 0;
   // The loss ledger (store/loss_ledger.h, table smbta_loss): each sender's counters and unseen
   // sequence numbers, saved after its rows are kept and loaded at start.
-  virtual void save_loss(const std::vector<SenderLoss>& senders) = 0;
+  // `bases`: what the table held for senders that started blank (loss_ledger::Base), kept by
+  // the caller across saves and connections.
+  virtual void save_loss(const std::vector<SenderLoss>& senders, loss_ledger::Bases& bases) = 0;
   virtual std::vector<SenderLoss> load_loss() = 0;
   virtual void write_status(const StatusInfo& s) = 0;
   // One bounded step of retention, committed on its own: deletes at most `limit` rows whose

@@ -148,10 +148,10 @@ class DbiEventStore final : public EventStore {
                           clamp_int64(m.dropped_records), clamp_int64(m.dropped_bytes)))));
   }
 
-  void save_loss(const std::vector<SenderLoss>& senders) override {
+  void save_loss(const std::vector<SenderLoss>& senders, loss_ledger::Bases& bases) override {
     if (!loss_table_) loss_ledger::create_table(db_);
     loss_table_ = true;
-    loss_ledger::save(db_, senders);
+    loss_ledger::save(db_, senders, bases);
   }
   std::vector<SenderLoss> load_loss() override { return loss_ledger::load(db_); }
 
@@ -184,10 +184,15 @@ class DbiEventStore final : public EventStore {
   // written may refer to them. Each step is its own transaction; the rollup triggers subtract
   // the deleted rows in it, so the rollups are exact after every step.
   PurgeStep purge_step(std::int64_t cutoff_ms, std::uint64_t limit) override {
+    const PurgeStep step = purge_events_step(cutoff_ms, limit);
+    // Senders not heard of within the retention go with their rows (the ledger stays bounded):
+    // once per run, at its last step, not with each of its thousands of steps.
+    if (step.done) loss_ledger::purge_older_than(db_, cutoff_ms);
+    return step;
+  }
+
+  PurgeStep purge_events_step(std::int64_t cutoff_ms, std::uint64_t limit) {
     limit = std::max<std::uint64_t>(limit, 1);
-    // Senders not heard of within the retention go with their rows (the ledger stays bounded;
-    // a few rows at most, so once per step costs nothing).
-    loss_ledger::purge_older_than(db_, cutoff_ms);
     if (pg_ && pg_partitions::is_partitioned(db_)) {
       cover_.forget();  // partitions are dropped (and created ahead)
       return pg_partitions::purge_step(db_, cutoff_ms, local_now_ms(), limit);

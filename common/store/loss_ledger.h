@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,6 +32,11 @@ struct SenderLoss {
   std::uint64_t floor = 0;        // numbers up to here are settled (gaps given up count as missing)
   std::uint64_t given_up = 0;     // numbers in gaps too old to be tracked any more
   std::int64_t last_seen_ms = 0;  // naive local ms of the last change
+  // Not stored. Non-zero: this state started blank, not from the table (the sender was evicted
+  // from smbtad's memory, or the table was unreachable at start), so it holds only what
+  // arrived since; saving adds it to what the table holds instead of replacing that. Each blank
+  // start has its own number.
+  std::uint64_t incarnation = 0;
 
   std::uint64_t open_gaps() const;
   // Numbers never received and not explained by a drop notice.
@@ -41,15 +48,34 @@ struct SenderLoss {
 std::string format_gaps(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& gaps);
 std::vector<std::pair<std::uint64_t, std::uint64_t>> parse_gaps(std::string_view text);
 
+// `stored` (the table's row) and `fresh` (a state that started blank after it) as one:
+// counters added, `fresh`'s view of the numbers after its first one, `stored`'s before.
+SenderLoss merged(const SenderLoss& stored, const SenderLoss& fresh);
+
 namespace loss_ledger {
 
 inline constexpr std::string_view kTable = "smbta_loss";
 
+// What the table held for a sender whose state started blank (SenderLoss::incarnation): read
+// once per incarnation, before its first save, so that a later save (a retry, the next pass,
+// a reconnect) adds to the same base and never counts a save of its own twice. Kept by the
+// caller, across connections.
+struct Base {
+  std::uint64_t incarnation = 0;
+  std::optional<SenderLoss> stored;
+  std::int64_t used_ms = 0;  // steady ms of its last save
+};
+struct Bases : std::unordered_map<std::string, Base> {};
+
 void create_table(DbiConnection& db);
-// Upserts every sender in one transaction.
+// Upserts every sender in one transaction. Senders with an incarnation are merged with their
+// base (read into `bases` the first time).
+void save(DbiConnection& db, const std::vector<SenderLoss>& senders, Bases& bases);
 void save(DbiConnection& db, const std::vector<SenderLoss>& senders);
 // Every sender, oldest first (empty when the table does not exist).
 std::vector<SenderLoss> load(DbiConnection& db);
+// One sender by its key (SenderLoss::key()); the table exists.
+std::optional<SenderLoss> load_one(DbiConnection& db, const std::string& key);
 // Forgets senders not seen since cutoff_ms; returns how many.
 std::uint64_t purge_older_than(DbiConnection& db, std::int64_t cutoff_ms);
 

@@ -152,7 +152,8 @@ void QueryTest::SetUp() {
   loss[2].received = 7;
   loss[2].stored = 7;
   loss[2].last_seen_ms = test_now() - 600'000;
-  store->save_loss(loss);
+  smbta::store::loss_ledger::Bases bases;
+  store->save_loss(loss, bases);
 }
 
 std::vector<ResultTable> QueryTest::q(std::string_view text, bool identify) {

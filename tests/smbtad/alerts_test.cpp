@@ -219,7 +219,11 @@ TEST_P(Alerts, ARansomwareRunRaisesOneAlertPerEpisodeThroughEveryChannel) {
   EXPECT_TRUE(std::holds_alternative<std::monostate>(tables[0].rows[0][1]));  // still going
   EXPECT_EQ(std::get<std::int64_t>(tables[0].rows[1][6]), 9000);              // the whole first run
 
-  // Stopping ends the open episode: every channel has said exactly two alerts.
+  // Stopping ends the open episode: every channel has said exactly two alerts (the command and
+  // the webhook get nothing still queued at the stop: wait for them first).
+  ASSERT_TRUE(eventually([&] {
+    return webhook_.bodies().size() >= 2 && lines_of(command_out()).size() >= 2;
+  })) << smbtad_->log();
   EXPECT_EQ(smbtad_->stop(), 0);
   const std::string log = smbtad_->log();
   EXPECT_EQ(count_of(log, "ALERT "), 2u) << log;

@@ -176,6 +176,48 @@ TEST(BurstDetector, ARecordFromTheFutureDoesNotPileUpTheRest) {
   EXPECT_EQ(feed(d, v).size(), 0u);
 }
 
+TEST(BurstDetector, RecordsBefore1970AreCountedInTheirOwnBuckets) {
+  // The V2 decoder takes years from 0000: a record time may be negative. A bucket index
+  // rounded towards zero and a negative slot used to index outside the meter.
+  constexpr std::int64_t k1900 = -2'208'988'800'000;
+  BurstDetector d({});
+  auto events = feed(d, ransomware("mallory", 3000, k1900, 60'000));
+  ASSERT_EQ(starts(events), 1);
+  EXPECT_LT(events[0].started_ms, k1900 + 10'000);
+  // Across the epoch: 300 a minute from 1969 into 1970 stays below the threshold (the ten
+  // seconds either side of 0 are two buckets, not one).
+  BurstDetector across({});
+  std::vector<Record> v;
+  for (int i = 0; i < 3000; ++i)
+    v.push_back(rec(Op::kUnlink, "anna", "f" + std::to_string(i), -300'000 + i * 200));
+  EXPECT_EQ(feed(across, v).size(), 0u);
+}
+
+TEST(BurstDetector, AReplayedSpoolRaisesNoAlert) {
+  BurstDetector d({});
+  const std::int64_t now = kT0 + 3'600'000;
+  // Live work, then a module's spool of the last nine minutes replayed at once: 5,000 records
+  // (about 550 a minute: below the threshold in their own time).
+  auto v = ransomware("anna", 10, now, 1000);
+  auto old = ransomware("anna", 1700, now - 540'000, 540'000);
+  for (auto& r : old) r.replayed = true;
+  v.insert(v.end(), old.begin(), old.end());
+  EXPECT_EQ(feed(d, v).size(), 0u);
+}
+
+TEST(BurstDetector, AQueueSentAfterAReconnectNextToLiveRecordsRaisesNoAlert) {
+  BurstDetector d({});
+  const std::int64_t now = kT0 + 3'600'000;
+  // One smbd's queue of the last nine minutes (450 a minute) arrives within seconds, between
+  // the live records of another connection of the same user: neither reaches 600 a minute.
+  std::vector<Record> v;
+  for (int i = 0; i < 4050; ++i) {
+    v.push_back(rec(Op::kUnlink, "anna", "old" + std::to_string(i), now - 540'000 + i * 133));
+    v.push_back(rec(Op::kUnlink, "anna", "live" + std::to_string(i), now + i * 133));
+  }
+  EXPECT_EQ(feed(d, v).size(), 0u);
+}
+
 TEST(BurstDetector, DisabledSeesNothing) {
   BurstConfig c;
   c.enabled = false;

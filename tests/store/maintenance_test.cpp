@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "smbta/timestamp.h"
+#include "store/loss_ledger.h"
 #include "store/rollup.h"
 #include "store/sql_dialect.h"
 #include "support/store_fixture.h"
@@ -111,6 +112,33 @@ TEST_P(MaintenanceTest, PurgeInBoundedStepsKeepsNewerRowsAndRollupsExact) {
   const PurgeStep again = store_->purge_step(cutoff, kLimit);
   EXPECT_EQ(again.rows, 0u);
   EXPECT_TRUE(again.done);
+}
+
+TEST_P(MaintenanceTest, TheLossLedgerIsPurgedOncePerRunAtItsLastStep) {
+  const std::int64_t base = *parse_timestamp("2012-05-11 00:00:00.000");
+  std::vector<Row> rows;
+  for (int i = 0; i < 3; ++i) {
+    Record r = smbta::testing::example_record(Op::kChdir);
+    r.timestamp_ms = base + i * 60'000;
+    rows.push_back(Row{r, 1});
+  }
+  store_->insert(rows);
+  SenderLoss old;
+  old.server = "fs1";
+  old.sender = "fs1:1:aa";
+  old.last_seen_ms = base;
+  loss_ledger::Bases bases;
+  store_->save_loss({old}, bases);
+  const std::int64_t cutoff = base + 10 * 60'000;
+  if (GetParam() != "pgsql") {  // pgsql drops whole partitions: one step
+    const PurgeStep first = store_->purge_step(cutoff, 1);
+    ASSERT_FALSE(first.done);
+    EXPECT_EQ(scalar("SELECT count(*) FROM smbta_loss"), 1) << "not with every step";
+  }
+  for (int i = 0; i < 10 && !store_->purge_step(cutoff, 1).done; ++i) {
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM smbta_events"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM smbta_loss"), 0) << "forgotten at the run's end";
 }
 
 TEST_P(MaintenanceTest, ModulesAreUpserted) {
