@@ -199,6 +199,11 @@ TEST(WebSmbtad, ApiQueryEqualsSmbtaqueryForEveryFunctionInJsonAndCsv) {
       "global, search report;",
       "global, last_activity 20;",
       "domain WORKGROUP, total w, top 3 shares rw asc;",
+      "global, latency p95 rw;",
+      "global, top 3 users slowest;",
+      "global, trend 7 days;",
+      "global, alerts;",
+      "system, loss;",
   };
   for (const char* q : queries) {
     for (const char* format : {"json", "csv"}) {
