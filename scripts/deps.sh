@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git clang clang-format
   libssl-dev libfmt-dev libiniparser-dev libcpp-httplib-dev nlohmann-json3-dev
-  libdbi-dev libabsl-dev libdbd-sqlite3 libdbd-pgsql sqlite3 libsqlite3-dev libpq-dev
+  libdbi-dev libdbd-sqlite3 libdbd-pgsql sqlite3 libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql
   mariadb-server libdbd-mysql

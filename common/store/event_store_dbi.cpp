@@ -15,8 +15,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "smbta/timestamp.h"
 #include "store/dbi_connection.h"
 #include "store/event_store.h"
@@ -49,18 +47,10 @@ std::string_view clip(std::string_view s) {
   return s.substr(0, s.find('\0'));
 }
 
-// The dictionaries are looked up four or five times per row on the writer thread. With
-// std::unordered_map (a node per entry, a prime-modulo bucket walk) that was 16 % of the writer's
-// time at 100,000 cached paths (perf, bench/ingest_bench.sh); abseil's open-addressing table keeps
-// key and id in one slot, probes by hash bits, and looks std::string keys up by string_view
-// without copying the key.
-using IdMap = absl::flat_hash_map<std::string, std::int64_t>;
-
-// Debian's abseil has its own string_view type (built as C++14), which its string hash accepts
-// for heterogeneous lookup where std::string_view is refused.
-absl::string_view key_of(std::string_view s) {
-  return {s.data(), s.size()};
-}
+// std::hash<std::string> makes libstdc++ cache each node's hash code; with a custom
+// transparent hash it does not, and then walks bucket chains by rehashing whole paths, which
+// cost more than the SQL parsing. Lookups therefore copy the key into a reused std::string.
+using IdMap = std::unordered_map<std::string, std::int64_t>;
 
 // The users dictionary key: length-prefixed fields, unambiguous for any bytes. Raw 4-byte
 // lengths instead of decimal text: this runs for every row and must not allocate.
@@ -244,7 +234,8 @@ class DbiEventStore final : public EventStore {
     std::vector<std::size_t> incomplete;  // rows with at least one miss
     auto lookup = [&](std::string_view s, bool& missed) -> std::int64_t {
       s = clip(s);
-      auto it = strings_.find(key_of(s));
+      lookup_key_.assign(s);
+      auto it = strings_.find(lookup_key_);
       if (it != strings_.end()) return it->second;
       miss_strings.insert(s);
       missed = true;
@@ -290,7 +281,8 @@ class DbiEventStore final : public EventStore {
     }
     auto fill = [&](std::int64_t& slot, std::string_view s) {
       if (slot == kUnresolved) {
-        slot = strings_.find(key_of(clip(s)))->second;
+        lookup_key_.assign(clip(s));
+        slot = strings_.find(lookup_key_)->second;
       }
     };
     for (std::size_t i : incomplete) {
@@ -408,7 +400,8 @@ class DbiEventStore final : public EventStore {
                            false);
         std::vector<std::string_view> missing;
         for (std::size_t k = first; k < i; ++k) {
-          if (!strings_.contains(key_of(values[k]))) missing.push_back(values[k]);
+          lookup_key_.assign(values[k]);
+          if (!strings_.contains(lookup_key_)) missing.push_back(values[k]);
         }
         fetch_strings(missing, rounds - 1);
       }
@@ -717,6 +710,7 @@ class DbiEventStore final : public EventStore {
   std::vector<std::string> new_users_;
   std::size_t cached_bytes_ = 0;  // estimated size of strings_ and users_
   std::string key_;               // scratch user key, reused to avoid an allocation per row
+  std::string lookup_key_;        // scratch string key, likewise
   std::string sql_;               // statement buffer, reused across batches
 };
 
