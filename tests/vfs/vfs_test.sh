@@ -107,6 +107,18 @@ need_smb_ops() { [ -x "${SMBTA_SMB_OPS:-}" ] || skip "smbta_smb_ops (libsmbclien
 # The field $2 of the records of op $1 for path $3, one a line.
 field_of() { awk -F'\t' -v op="$1" -v c="$2" -v p="$3" '$1 == op && $9 == p { print $c }' "$REC"; }
 # Records of share $1 (column 4).
+# Whether the spool under $T/mspool holds at least one segment and no process holds any (a
+# segment is flock'ed while its smbd appends to it).
+spool_sealed() {
+  local f n=0
+  for f in "$T"/mspool/*/*.seg; do
+    [ -e "$f" ] || continue
+    flock -n "$f" true || return 1
+    n=$(( n + 1 ))
+  done
+  [ "$n" -ge 1 ]
+}
+
 records_of_share() { awk -F'\t' -v s="$1" '$4 == s' "$REC" | wc -l; }
 
 # The real smbtad on $RPORT with sqlite3 in $T/stad.db, every record stored (-p 0). Ports are
@@ -526,15 +538,6 @@ spool_spill)
   } | smbclient_stdin
   # The session's smbd process has ended once no segment is held (it seals the last one
   # after the spill).
-  spool_sealed() {
-    local f n=0
-    for f in "$T"/mspool/*/*.seg; do
-      [ -e "$f" ] || continue
-      flock -n "$f" true || return 1
-      n=$(( n + 1 ))
-    done
-    [ "$n" -ge 1 ]
-  }
   wait_until "$VFS_WAIT_S" spool_sealed || fail "the session's segments were not sealed: $(ls -l "$T"/mspool/*/)"
   spool_bytes=$(find "$T/mspool" -name '*.seg' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
   largest=$(find "$T/mspool" -name '*.seg' -printf '%s\n' | sort -n | tail -n 1)
@@ -604,16 +607,7 @@ spool_disk_full)
     sc "put $T/client/c c.bin"
     sc quit
   } | smbclient_stdin
-  segs_sealed() {
-    local f n=0
-    for f in "$T"/mspool/*/*.seg; do
-      [ -e "$f" ] || continue
-      flock -n "$f" true || return 1
-      n=$(( n + 1 ))
-    done
-    [ "$n" -ge 1 ]
-  }
-  wait_until "$VFS_WAIT_S" segs_sealed || fail "the session's segments were not sealed: $(ls -l "$T"/mspool/*/)"
+  wait_until "$VFS_WAIT_S" spool_sealed || fail "the session's segments were not sealed: $(ls -l "$T"/mspool/*/)"
   log_has "cannot write to spool" || fail "the full disk is not logged"
   start_smbtad
   spool_empty() { [ -z "$(find "$T/mspool" -name '*.seg' -size +0)" ]; }
