@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -249,6 +250,38 @@ TEST_P(MaintenanceTest, ConcurrentWritersKeepEveryRow) {
             2 * kBatches * kBatchRows);
   EXPECT_EQ(scalar("SELECT count(*) - count(DISTINCT value) FROM smbta_strings"), 0);
   EXPECT_EQ(scalar("SELECT count(*) FROM smbta_users"), 40);
+}
+
+// MySQL: the `data` view is read events first however wrong the server's statistics are. A new
+// database's dictionaries look empty to the optimizer for a while; the view once let it start
+// from them, and a count over LIKE filters on 10,000 events ran past the test's 600 s.
+TEST_P(MaintenanceTest, DataViewReadsEventsFirstOnStaleStatistics) {
+  if (GetParam() != "mysql") GTEST_SKIP() << "a MariaDB/MySQL optimizer question";
+  // MariaDB's own (engine-independent) statistics, taken now on the empty dictionaries: the
+  // optimizer prefers them to InnoDB's row counts and believes the dictionaries empty.
+  raw_->exec("SET SESSION use_stat_tables = PREFERABLY");
+  raw_->exec("ANALYZE TABLE smbta_strings, smbta_users PERSISTENT FOR ALL");
+  std::vector<Row> rows;
+  for (int i = 0; i < 5000; ++i) {
+    Record r = smbta::testing::example_record(Op::kRename);
+    r.path = "shared/file" + std::to_string(i % 2000);
+    r.path2 = "shared/file" + std::to_string((i * 7) % 2000);
+    r.user = "user" + std::to_string(i % 40);
+    r.share = "share" + std::to_string(i % 10);
+    r.timestamp_ms += i;
+    rows.push_back(Row{r, 1});
+  }
+  store_->insert(rows);
+  raw_->exec("ANALYZE TABLE smbta_events PERSISTENT FOR ALL");
+  const std::string where =
+      "FROM data WHERE string1 LIKE 'shared/file%' AND string2 LIKE 'shared/file%' AND share "
+      "LIKE 'share%' AND username LIKE 'user%'";
+  DbiResult plan = raw_->query("EXPLAIN SELECT count(*) " + where);
+  std::vector<std::string> order;
+  while (plan.next()) order.push_back(plan.get_text(3).value_or("?"));
+  ASSERT_FALSE(order.empty());
+  EXPECT_EQ(order.front(), "e") << fmt::format("join order {}", fmt::join(order, ", "));
+  EXPECT_EQ(scalar("SELECT count(*) " + where), 5000);
 }
 
 SMBTA_STORE_DRIVERS(MaintenanceTest);
