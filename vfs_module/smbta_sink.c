@@ -618,9 +618,11 @@ static void sink_spool_notice(struct smbta_sink *s)
 		return;
 	}
 	s->next_seq++;
-	DBG_WARNING(MODULE ": %s: dropped %" PRIu64 " records (%" PRIu64 " bytes) while "
-			   "smbtad was unreachable (spool full); the drop notice waits in the "
-			   "spool\n",
+	/* The drops may be records beyond spool_size or a frame half-sent when the connection
+	 * broke: the text names neither cause. */
+	DBG_WARNING(MODULE ": %s: dropped %" PRIu64 " records (%" PRIu64 " bytes) that "
+			   "smbtad did not take and the spool could not keep; the drop notice "
+			   "waits in the spool\n",
 		    s->label, s->drop_records, s->drop_bytes);
 	s->drop_records = 0;
 	s->drop_bytes = 0;
