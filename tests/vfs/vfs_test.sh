@@ -507,6 +507,53 @@ spool|spool_full|spool_authenticated)
   fi
   ;;
 
+spool_unsafe_dir)
+  # A spool directory another user could write into would let that user inject records under
+  # any server's name into the next replay: the module refuses one that is not root's with mode
+  # 0700, and a target subdirectory that is a symlink. Each time the share still works, the
+  # refusal is logged, and the module writes nothing there and changes nothing about it.
+  # smbtad is not running throughout, so every session would spool.
+  refusals() {
+    cat "$T/smbd.log" "$T"/log.* 2>/dev/null | tr -d '\0' |
+      grep -c "spool directory .* must be a directory owned by root with mode 0700" || true
+  }
+  seen=0
+  refused() { # WHAT: the case, for the failure message. A new refusal since the last call.
+    local now
+    now=$(refusals)
+    [ "$now" -gt "$seen" ] || fail "$1: the refusal is not logged"
+    seen=$now
+  }
+  mkdir -p "$T/mspool"
+  chmod 0777 "$T/mspool"
+  start_smbd ""
+  make_file "$T/client/u" 5000
+  smbclient_cmds "put $T/client/u u1.bin"
+  refused "mode 0777"
+  [ -z "$(find "$T/mspool" -mindepth 1)" ] || fail "mode 0777: the module wrote $(find "$T/mspool")"
+  expect_eq "$(stat -c '%a %U' "$T/mspool")" "777 root" "mode 0777: the directory is left alone"
+  chmod 0700 "$T/mspool"
+  chown nobody "$T/mspool"
+  smbclient_cmds "put $T/client/u u2.bin"
+  refused "owned by nobody"
+  [ -z "$(find "$T/mspool" -mindepth 1)" ] || fail "owned by nobody: the module wrote $(find "$T/mspool")"
+  chown root "$T/mspool"
+  # A safe directory: this session spools into its target's subdirectory.
+  smbclient_cmds "put $T/client/u u3.bin"
+  target_dir=$(find "$T/mspool" -mindepth 1 -maxdepth 1 -type d)
+  [ -n "$target_dir" ] || fail "a safe spool directory got no target subdirectory"
+  expect_ge "$(find "$target_dir" -name '*.seg' -size +0 | wc -l)" 1 "segments in the safe spool"
+  seen=$(refusals)
+  # The target subdirectory replaced by a symlink to a directory of another's choosing.
+  mv "$target_dir" "$T/moved-target"
+  mkdir -m 0700 "$T/elsewhere"
+  ln -s "$T/elsewhere" "$target_dir"
+  smbclient_cmds "put $T/client/u u4.bin"
+  refused "target subdirectory a symlink"
+  [ -z "$(find "$T/elsewhere" -mindepth 1)" ] ||
+    fail "symlink: the module wrote $(find "$T/elsewhere")"
+  ;;
+
 spool_spill)
   # smbtad is stopped (SIGSTOP: the connection stays up, nothing is read) while a session
   # writes many files: the module's queue (2 MiB here) fills, and at the session's end what
