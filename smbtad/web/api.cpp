@@ -86,6 +86,14 @@ std::string query_quoted(std::string_view name) {
   return out;
 }
 
+// The functions about the installation rather than the traffic: smbtad's configuration (its
+// database host and user, paths), module versions and per-server loss. Admins see them under
+// Admin; a viewer's query naming one is refused as a whole.
+bool admin_only(const q::Step& step) {
+  return std::holds_alternative<q::Report>(step.fn) ||
+         std::holds_alternative<q::SelfCheck>(step.fn) || std::holds_alternative<q::Loss>(step.fn);
+}
+
 int status_for(q::QueryError::Kind k) {
   switch (k) {
     case q::QueryError::Kind::kSyntax:
@@ -190,7 +198,7 @@ void Api::handle(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     if (path == "/api/password" && req.method == "POST") return change_password(req, res, *s);
-    if (path == "/api/query" && req.method == "GET") return query(req, res);
+    if (path == "/api/query" && req.method == "GET") return query(req, res, *s);
     if (path == "/api/objects" && req.method == "GET") return objects(req, res);
     if (path == "/api/live" && req.method == "GET") return live(req, res);
     if (path.starts_with("/api/admin/")) {
@@ -320,7 +328,7 @@ void Api::session_info(const Session& s, httplib::Response& res) {
   reply(res, 200, {{"user", s.user}, {"role", role_name(s.role)}, {"csrf", s.csrf}});
 }
 
-void Api::query(const httplib::Request& req, httplib::Response& res) {
+void Api::query(const httplib::Request& req, httplib::Response& res, const Session& s) {
   const std::string text = req.get_param_value("q");
   if (text.empty()) return fail(res, 400, "missing parameter q (the query text)");
   const auto format = output_format(req.get_param_value("format"));
@@ -340,6 +348,8 @@ void Api::query(const httplib::Request& req, httplib::Response& res) {
     } catch (const q::ParseError& e) {
       throw q::QueryError(q::QueryError::Kind::kSyntax, q::describe(e, text));
     }
+    if (s.role != Role::kAdmin && std::ranges::any_of(plan.steps, admin_only))
+      return fail(res, 403, "smbtad-report, self-check and loss need the admin role");
     if (!from.empty() || !to.empty()) {
       // The range as the language parses it, applied to every object of every step.
       const std::string range_text = from.empty() ? "global to " + to

@@ -69,7 +69,7 @@ class Api {
   std::chrono::seconds password_wait(const std::string& user, const std::string& addr);
   void password_failed(const std::string& user, const std::string& addr);
   void session_info(const Session& s, httplib::Response& res);
-  void query(const httplib::Request& req, httplib::Response& res);
+  void query(const httplib::Request& req, httplib::Response& res, const Session& s);
   void objects(const httplib::Request& req, httplib::Response& res);
   void live(const httplib::Request& req, httplib::Response& res);
   void admin_report(httplib::Response& res);

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Smbtad, waitFor } from './harness.mjs';
 import { expectations, knownTraffic, PSEUDONYM } from './traffic.mjs';
 import { Op, openModule, sendRecords } from './v2.mjs';
+import { bytes } from '../../websmbta/src/format.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -269,6 +270,11 @@ describe('webSMBTA', () => {
       ['throughput', { 'input[name=param-n]': '10' }],
       ['smbtad-report', {}],
       ['self-check', {}],
+      ['latency', {}],
+      ['slowest', { 'input[name=param-n]': '3', 'select[name=param-what]': 'users' }],
+      ['trend', { 'input[name=param-days]': '7' }],
+      ['alerts', { 'input[name=param-n]': '5' }],
+      ['loss', {}],
     ]) {
       await form.locator('select[name=function]').selectOption(fn);
       for (const [sel, v] of Object.entries(fill))
@@ -278,6 +284,27 @@ describe('webSMBTA', () => {
       await page.locator(`[data-testid=panel][data-fn="${fn}"] [data-testid=panel-table]`).first().waitFor();
       assert.equal(await page.locator(`[data-testid=panel][data-fn="${fn}"] .error`).count(), 0, `${fn} panel error`);
     }
+    // Latency counts the timed operations only (carol's module does not time), its maximum is
+    // within the histogram's 6.25 %, and the panel is what smbtaquery answers.
+    const latency = page.locator('[data-testid=panel][data-fn=latency]');
+    const [[ops, maxUs]] = await tableRows(latency.getByTestId('panel-table'), ['ops', 'max_us']);
+    assert.equal(Number(ops), want.timedRw, 'timed operations');
+    assert.ok(Math.abs(Number(maxUs) - want.maxLatencyUs) <= 0.0625 * want.maxLatencyUs, `max ${maxUs} us`);
+    assert.equal(await latency.locator('[data-note=error_bound] dd').textContent(), '6.25');
+    assert.equal(await downloadText(page, latency.locator('[data-action=export-csv]')),
+      await smbtad.smbtaquery(await latency.locator('.panel-query').textContent(), 'csv'));
+    const slowest = page.locator('[data-testid=panel][data-fn=slowest] [data-testid=panel-table]');
+    assert.deepEqual((await tableRows(slowest, ['username'])).map((r) => r[0]), ['bob', 'alice', PSEUDONYM]);
+    // Trend: a chart of the days with all the bytes, and the totals under the table.
+    const trend = page.locator('[data-testid=panel][data-fn=trend]');
+    assert.equal((await tableRows(trend.getByTestId('panel-table'), ['day'])).length, 7);
+    const trendChart = trend.getByTestId('panel-chart');
+    await waitFor(async () => (await attr(trendChart, 'data-sum')) === String(want.total), 'the trend chart sums the bytes');
+    assert.equal(await attr(trendChart, 'data-points'), '7');
+    assert.equal(await trend.locator('[data-note=total] dd').textContent(), bytes(want.total));
+    assert.equal(await page.locator('[data-testid=panel][data-fn=alerts] tbody tr').count(), 0, 'no alerts');
+    assert.equal(await page.locator('[data-testid=panel][data-fn=loss] .panel-object').textContent(), 'system');
+    await page.screenshot({ path: path.join(opt.screenshots, 'panels.png'), fullPage: true });
     const search = page.locator('[data-testid=panel][data-fn=search] [data-testid=panel-table]');
     assert.ok((await search.textContent()).includes('docs/report.odt'));
     const total = page.locator('[data-testid=panel][data-fn=total] [data-testid=panel-table]');

@@ -9,6 +9,8 @@ const CAROL = { user: 'carol', sid: 'S-1-5-21-1-1-1-1003', domain: 'OFFICE' };
 export const PSEUDONYM = 'anon489043484';
 const ANON = { user: PSEUDONYM, sid: 'anon-554215023', domain: 'WORKGROUP' };
 
+// The six R/W records of alice, bob and the pseudonym carry the module's latency (common block
+// 8); carol's are from a module that does not time (not counted in latency reports).
 // Every record lies in the last minutes but never before today's midnight, so the "today" and
 // "last hour" presets both hold all of it.
 export function knownTraffic(now = new Date()) {
@@ -16,13 +18,13 @@ export function knownTraffic(now = new Date()) {
   const at = (secondsAgo) => new Date(Math.max(now.getTime() - secondsAgo * 1000, midnight));
   const records = [
     { ...ALICE, op: Op.open, share: 'data', file: 'docs/report.odt', time: at(300) },
-    { ...ALICE, op: Op.write, share: 'data', file: 'docs/report.odt', bytes: 40000, time: at(290) },
-    { ...ALICE, op: Op.read, share: 'data', file: 'docs/report.odt', bytes: 10000, time: at(280) },
+    { ...ALICE, op: Op.write, share: 'data', file: 'docs/report.odt', bytes: 40000, latencyUs: 1500, time: at(290) },
+    { ...ALICE, op: Op.read, share: 'data', file: 'docs/report.odt', bytes: 10000, latencyUs: 400, time: at(280) },
     { ...ALICE, op: Op.close, share: 'data', file: 'docs/report.odt', time: at(270) },
-    { ...BOB, op: Op.read, share: 'pool', file: 'big.iso', bytes: 300000, time: at(260) },
-    { ...BOB, op: Op.write, share: 'pool', file: 'notes.txt', bytes: 2000, time: at(250) },
-    { ...ALICE, op: Op.read, share: 'pool', file: 'big.iso', bytes: 50000, time: at(240) },
-    { ...ANON, op: Op.write, share: 'pool', file: 'anon.txt', bytes: 700, time: at(230) },
+    { ...BOB, op: Op.read, share: 'pool', file: 'big.iso', bytes: 300000, latencyUs: 9000, time: at(260) },
+    { ...BOB, op: Op.write, share: 'pool', file: 'notes.txt', bytes: 2000, latencyUs: 250, time: at(250) },
+    { ...ALICE, op: Op.read, share: 'pool', file: 'big.iso', bytes: 50000, latencyUs: 1200, time: at(240) },
+    { ...ANON, op: Op.write, share: 'pool', file: 'anon.txt', bytes: 700, latencyUs: 90, time: at(230) },
   ];
   // Enough rows for last_activity to need a second page (the tables show 20 per page).
   for (let i = 1; i <= 25; ++i)
@@ -46,6 +48,8 @@ export function expectations(records) {
     written: rw.filter(isWrite).reduce((a, r) => a + r.bytes, 0),
     total: rw.reduce((a, r) => a + r.bytes, 0),
     rwRecords: rw.length,
+    timedRw: rw.filter((r) => r.latencyUs !== undefined).length,
+    maxLatencyUs: Math.max(...rw.map((r) => r.latencyUs ?? 0)),
     topUsers: sumBy(records, (r) => r.user),
     topShares: sumBy(records, (r) => r.share),
     topFiles: sumBy(records, (r) => r.file),

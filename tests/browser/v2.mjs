@@ -21,10 +21,12 @@ export function v2Timestamp(d) {
   );
 }
 
-// r: { op, user, sid, share, domain, time (Date), ip, file, bytes }; read/write ops only need
-// file and bytes, open/close file and result.
+// r: { op, user, sid, share, domain, time (Date), ip, file, bytes, latencyUs }; read/write ops
+// only need file and bytes, open/close file and result. latencyUs: common block 8 (without it
+// the record is one of a module that does not time its calls).
 export function encodeRecord(r) {
   const common = [r.op, r.user, r.sid, r.share, r.domain, v2Timestamp(r.time), r.ip ?? '127.0.0.1'];
+  if (r.latencyUs !== undefined) common.push(r.latencyUs);
   let tail;
   switch (r.op) {
     case Op.read:
@@ -42,7 +44,8 @@ export function encodeRecord(r) {
     default:
       throw new Error(`op ${r.op} not supported by this encoder`);
   }
-  const body = Buffer.concat([Buffer.from('00017'), ...common.map(block), ...tail.map(block)]);
+  const count = block(common.length);
+  const body = Buffer.concat([count, ...common.map(block), ...tail.map(block)]);
   return Buffer.concat([Buffer.from(`V2.000000${String(body.length).padStart(17, '0')}`), body]);
 }
 

@@ -195,7 +195,19 @@ TEST_F(WebApiTest, AdminEndpointsNeedTheAdminRole) {
   EXPECT_EQ(call("GET", "/api/admin/users", {}, {}, v).status, 403);
   EXPECT_EQ(call("GET", "/api/admin/report", {}, {}, v).status, 403);
   EXPECT_EQ(call("DELETE", "/api/admin/users/admin", {}, {}, v).status, 403);
+  // The installation's functions through the query endpoint too, alone or after a traffic one;
+  // the traffic functions stay open to viewers.
+  for (const char* q : {"system, smbtad-report full;", "system, self-check;", "system, loss;",
+                        "global, total rw; system, smbtad-report short;"}) {
+    auto refused = call("GET", "/api/query", {{"q", q}}, {}, v);
+    EXPECT_EQ(refused.status, 403) << q;
+    EXPECT_NE(refused.body.find("admin role"), std::string::npos) << refused.body;
+  }
+  for (const char* q : {"global, total rw;", "global, alerts 5;", "global, latency;"})
+    EXPECT_EQ(call("GET", "/api/query", {{"q", q}}, {}, v).status, 200) << q;
   auto a = login("admin", "admin-pw");
+  for (const char* q : {"system, smbtad-report full;", "system, self-check;", "system, loss;"})
+    EXPECT_EQ(call("GET", "/api/query", {{"q", q}}, {}, a).status, 200) << q;
   auto list = call("GET", "/api/admin/users", {}, {}, a);
   EXPECT_EQ(list.status, 200);
   EXPECT_EQ(json::parse(list.body)["users"],

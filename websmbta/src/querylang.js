@@ -84,6 +84,46 @@ export const FUNCTIONS = {
     ],
     text: (p) => `throughput ${p.n} ${p.unit} ${p.mode}`,
   },
+  latency: {
+    label: 'Latency',
+    help: 'Operations the module timed and their median, 95th and 99th percentile and maximum in microseconds (within 6.25 %).',
+    params: [
+      { name: 'percentile', kind: 'choice', choices: ['all', 'p50', 'p95', 'p99', 'max'] },
+      { name: 'timed', kind: 'choice', choices: ['rw', 'r', 'w', 'ops'] },
+    ],
+    text: (p) => `latency${p.percentile === 'all' ? '' : ` ${p.percentile}`} ${p.timed}`,
+  },
+  slowest: {
+    label: 'Slowest',
+    help: 'The N users, shares or files with the highest latency percentile, with their timed operations.',
+    params: [
+      { name: 'n', kind: 'number' },
+      { name: 'what', kind: 'choice', choices: ['users', 'shares', 'files'] },
+      { name: 'rank', kind: 'choice', choices: ['p95', 'p50', 'p99', 'max'] },
+      { name: 'timed', kind: 'choice', choices: ['rw', 'r', 'w', 'ops'] },
+    ],
+    text: (p) => `top ${p.n} ${p.what} slowest ${p.rank} ${p.timed}`,
+  },
+  trend: {
+    label: 'Trend',
+    help: 'Bytes per day over the last N days, with the growth per day and the busiest hour of the week.',
+    params: [{ name: 'days', kind: 'number', max: 3660 }],
+    text: (p) => `trend ${p.days} days`,
+  },
+  alerts: {
+    label: 'Alerts',
+    help: 'The burst alerts smbtad raised (ransomware-like renames and overwrites, mass reads), newest first.',
+    params: [{ name: 'n', kind: 'number' }],
+    text: (p) => `alerts ${p.n}`,
+  },
+  loss: {
+    label: 'Loss',
+    help: 'Records received, stored, dropped and missing per Samba server.',
+    params: [],
+    text: () => 'loss',
+    admin: true,
+    system: true,
+  },
   'smbtad-report': {
     label: 'smbtad report',
     help: 'smbtad\u2019s configuration as stored in the database.',
@@ -111,12 +151,16 @@ export const DEFAULT_PARAMS = {
   pattern: '',
   unit: 'minutes',
   detail: 'short',
+  percentile: 'all',
+  timed: 'rw',
+  rank: 'p95',
+  days: 30,
 };
 
 export function paramsValid(fn, params) {
   for (const p of FUNCTIONS[fn].params) {
     const v = params[p.name];
-    if (p.kind === 'number' && !positive(v)) return false;
+    if (p.kind === 'number' && !positive(v, p.max)) return false;
     if (p.kind === 'text' && !String(v ?? '').trim()) return false;
     if (p.kind === 'choice' && !p.choices.includes(v)) return false;
     if (p.kind === 'mode' && !['r', 'w', 'rw'].includes(v)) return false;

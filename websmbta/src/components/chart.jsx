@@ -79,3 +79,14 @@ export const liveOpts = {
     { label: 'Write', stroke: WRITE, value: (u, v) => rate(v) },
   ],
 };
+
+// Bytes read and written per day (trend): local midnights on x.
+export const trendOpts = {
+  scales: { y: fromZero },
+  axes: [{}, { values: (u, vals) => vals.map(bytes), size: 80 }],
+  series: [
+    {},
+    { label: 'Read', stroke: READ, value: (u, v) => bytes(v) },
+    { label: 'Written', stroke: WRITE, value: (u, v) => bytes(v) },
+  ],
+};

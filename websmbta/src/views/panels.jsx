@@ -2,8 +2,9 @@
 // Function panels: one per smbtaquery function run, several at once, kept per user in localStorage.
 import { useEffect, useState } from 'preact/hooks';
 import { query } from '../api.js';
-import { Chart, usageOpts } from '../components/chart.jsx';
+import { Chart, trendOpts, usageOpts } from '../components/chart.jsx';
 import { ResultTable } from '../components/table.jsx';
+import { bytes } from '../format.js';
 import { DEFAULT_PARAMS, FUNCTIONS, functionQuery, paramsValid, selectionLabel } from '../querylang.js';
 
 const storageKey = (user) => `websmbta.panels.${user}`;
@@ -156,9 +157,43 @@ function NewPanel({ role, sel, clearSel, onAdd }) {
   );
 }
 
+// A day "YYYY-MM-DD" of smbtaquery's (local time) as uPlot's unix seconds.
+const daySeconds = (day) => {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d).getTime() / 1000;
+};
+
 function chartFor(result) {
-  if (result.function === 'usage') return [result.rows.map((r, i) => i), result.rows.map((r) => r.bytes)];
+  const rows = result.rows;
+  if (result.function === 'usage') return { opts: usageOpts, data: [rows.map((r, i) => i), rows.map((r) => r.bytes)] };
+  if (result.function === 'trend')
+    return { opts: trendOpts, data: [rows.map((r) => daySeconds(r.day)), rows.map((r) => r.read), rows.map((r) => r.written)] };
   return null;
+}
+
+// What a function reports beside its table, as smbtaquery's text output prints it under the
+// table: trend's totals, growth and busiest hour; elsewhere only the notes a reader needs (the
+// others repeat the query's parameters).
+const NOTE_KEYS = new Set(['truncated', 'error_bound', 'error']);
+const BYTE_NOTES = new Set(['read', 'written', 'total', 'mean_per_day', 'growth_per_day', 'busiest_hour_bytes']);
+
+function Notes({ result }) {
+  const all = Object.entries(result.notes ?? {});
+  const entries =
+    result.function === 'trend'
+      ? all.map(([k, v]) => [k, BYTE_NOTES.has(k) && /^-?[0-9]+$/.test(v) ? bytes(Number(v)) : v])
+      : all.filter(([k]) => NOTE_KEYS.has(k));
+  if (entries.length === 0) return null;
+  return (
+    <dl class="notes" data-testid="panel-notes">
+      {entries.map(([k, v]) => (
+        <div key={k} data-note={k}>
+          <dt>{k.replace(/_/g, ' ')}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
 }
 
 function Panel({ panel, onRemove }) {
@@ -193,7 +228,7 @@ function Panel({ panel, onRemove }) {
     <article class="panel" data-testid="panel" data-panel={panel.id} data-fn={panel.fn}>
       <header>
         <h3>
-          {FUNCTIONS[panel.fn].label} <span class="panel-object">{panel.fn in { 'smbtad-report': 1, 'self-check': 1 } ? 'system' : selectionLabel(panel.sel)}</span>{' '}
+          {FUNCTIONS[panel.fn].label} <span class="panel-object">{FUNCTIONS[panel.fn].system ? 'system' : selectionLabel(panel.sel)}</span>{' '}
           <span class="panel-range">{rangeText}</span>
         </h3>
         <code class="panel-query">{q}</code>
@@ -212,11 +247,12 @@ function Panel({ panel, onRemove }) {
       {state.loading && <p class="loading">Running…</p>}
       {state.error && <p class="error" role="alert">{state.error}</p>}
       {state.results?.map((res, i) => {
-        const data = chartFor(res);
+        const chart = chartFor(res);
         return (
           <div key={i}>
-            {data && <Chart opts={usageOpts} data={data} testid="panel-chart" height={180} />}
+            {chart && <Chart opts={chart.opts} data={chart.data} testid="panel-chart" height={180} />}
             <ResultTable result={res} source={{ q, range: panel.range }} testid="panel-table" />
+            <Notes result={res} />
           </div>
         );
       })}
