@@ -107,6 +107,8 @@ need_smb_ops() { [ -x "${SMBTA_SMB_OPS:-}" ] || skip "smbta_smb_ops (libsmbclien
 # The field $2 of the records of op $1 for path $3, one a line.
 field_of() { awk -F'\t' -v op="$1" -v c="$2" -v p="$3" '$1 == op && $9 == p { print $c }' "$REC"; }
 # Records of share $1 (column 4).
+records_of_share() { awk -F'\t' -v s="$1" '$4 == s' "$REC" | wc -l; }
+
 # Whether the spool under $T/mspool holds at least one segment and no process holds any (a
 # segment is flock'ed while its smbd appends to it).
 spool_sealed() {
@@ -118,8 +120,6 @@ spool_sealed() {
   done
   [ "$n" -ge 1 ]
 }
-
-records_of_share() { awk -F'\t' -v s="$1" '$4 == s' "$REC" | wc -l; }
 
 # The real smbtad on $RPORT with sqlite3 in $T/stad.db, every record stored (-p 0). Ports are
 # drawn at random by tests running in parallel: one taken meanwhile is replaced.
